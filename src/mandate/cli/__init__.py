@@ -1,0 +1,26 @@
+"""The `mandate` command. Each group lives in its own module; this one only assembles them."""
+
+from __future__ import annotations
+
+import typer
+
+from mandate.cli import attendance, audit, ballot, law, record, web
+
+app = typer.Typer(
+    name="mandate",
+    help="mandate: attendance policy and equality evidence for employers; statutory ballots, "
+    "verifiable voting and mandates for unions.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(law.app, name="law", help="The statutory rulebook: assess a ballot result, plan a timeline.")
+app.add_typer(record.app, name="record", help="Verifiable voting records: simulate an election, verify a record.")
+app.add_typer(attendance.app, name="attendance", help="Compute attendance under a policy from CSV or Parquet files.")
+app.add_typer(ballot.app, name="ballot", help="Union wing: registers, ballots, postal returns, counts, results.")
+app.add_typer(audit.app, name="audit", help="The hash-chained audit log: verify it, show recent entries.")
+web.register(app)
+
+
+def main() -> None:
+    app()
