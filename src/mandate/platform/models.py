@@ -1,0 +1,115 @@
+"""Platform records: role assignments, the append-only audit log, and documents exchanged between wings."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from mandate.platform.roles import ROLE_CHOICES, ROLES
+
+
+class RoleAssignment(models.Model):
+    """A user holds a role within a scope: an employer organisation's code or a union's code."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments")
+    role = models.CharField(max_length=32, choices=ROLE_CHOICES)
+    scope = models.CharField(max_length=64, help_text="Code of the organisation or union the role applies in.")
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "role", "scope"], name="unique_role_per_scope")]
+
+    def __str__(self) -> str:
+        return f"{self.user} is {ROLES[self.role].label} in {self.scope}"
+
+    def clean(self) -> None:
+        side = ROLES[self.role].side
+        others = RoleAssignment.objects.filter(user_id=self.user_id).exclude(pk=self.pk)
+        if any(ROLES[r].side != side for r in others.values_list("role", flat=True)):
+            raise ValidationError("One account cannot hold both employer-side and union-side roles.")
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.full_clean(exclude=["user"])
+        super().save(*args, **kwargs)
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError("the audit log is append-only")
+
+    def delete(self):  # type: ignore[no-untyped-def]
+        raise PermissionError("the audit log is append-only")
+
+
+class AuditEntry(models.Model):
+    """One entry in the hash-chained audit log: who did what to which record, when.
+
+    hash = SHA-256 over the canonical JSON of the entry's fields and the previous entry's hash, so that a
+    changed, removed or reordered entry breaks the chain at that point (`mandate audit verify`).
+    Database triggers (migration 0002) refuse UPDATE and DELETE as well.
+    """
+
+    seq = models.BigIntegerField(unique=True)
+    at = models.DateTimeField()
+    actor = models.CharField(max_length=150)
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=128, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["seq"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.actor} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.pk is not None:
+            raise PermissionError("the audit log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError("the audit log is append-only")
+
+
+class AuditHead(models.Model):
+    """A single row locked while an entry is appended, so that concurrent writers chain one after another."""
+
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+
+class Document(models.Model):
+    """A document one wing produces (a notice, a result, an evidence pack), kept with its dates.
+
+    Documents are how the wings talk: the union wing issues a notice of industrial action to an employer, and
+    the employer wing sees the document, never the union's records behind it.
+    """
+
+    SIDE_CHOICES = [("union", "Union wing"), ("employer", "Workplace wing")]
+
+    kind = models.CharField(max_length=64)
+    title = models.CharField(max_length=300)
+    issued_by_side = models.CharField(max_length=16, choices=SIDE_CHOICES)
+    issued_by_scope = models.CharField(max_length=64)
+    addressed_to_scope = models.CharField(max_length=64, blank=True)
+    html = models.TextField()
+    pdf = models.BinaryField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_on = models.DateField(null=True, blank=True)
+    received_on = models.DateField(null=True, blank=True)
+    related_type = models.CharField(max_length=64, blank=True)
+    related_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title

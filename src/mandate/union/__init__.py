@@ -1,0 +1,1 @@
+"""Union wing (officials, members, the independent scrutineer). Never imports mandate.workplace."""

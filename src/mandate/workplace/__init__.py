@@ -1,0 +1,1 @@
+"""Workplace wing (employer HR, estates, managers, staff). Never imports mandate.union."""
