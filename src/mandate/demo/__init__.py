@@ -1,0 +1,1 @@
+"""The demo scenario: a deterministic ONS-like organisation, its unions and the dispute."""
