@@ -11,6 +11,13 @@ from django.db import models
 
 NATIONS = [("england-and-wales", "England and Wales"), ("scotland", "Scotland")]
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+PURPOSES = [
+    ("team_anchor_day", "Team anchor day"),
+    ("training", "Training"),
+    ("meeting", "Meeting"),
+    ("induction", "Induction"),
+    ("collaboration", "Collaboration"),
+]
 
 
 class Organisation(models.Model):
@@ -107,28 +114,40 @@ class BadgeCard(models.Model):
 class ImportBatch(models.Model):
     """One imported file. The same file (by SHA-256) imported again changes nothing."""
 
+    KINDS = [
+        ("badge", "Badge (access-control) export"),
+        ("bookings", "Desk bookings with check-ins"),
+        ("absences", "Absences (leave, sickness, training)"),
+        ("official_business", "Official-business declarations"),
+    ]
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="import_batches")
-    kind = models.CharField(max_length=32)
+    kind = models.CharField(max_length=32, choices=KINDS)
     filename = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64)
-    rows = models.PositiveIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0, help_text="Data rows read from the file.")
+    written = models.PositiveIntegerField(default=0, help_text="Records written (already-held ones skipped).")
+    unmatched = models.PositiveIntegerField(default=0, help_text="Badge swipes whose card matched nobody.")
     imported_at = models.DateTimeField(auto_now_add=True)
     imported_by = models.CharField(max_length=150)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organisation", "kind", "sha256"], name="unique_import")]
+        ordering = ["-imported_at"]
 
 
 class PresenceRecord(models.Model):
     """A presence signal as exported: a badge swipe or a desk-booking check-in. Duplicates are normal data."""
 
-    BADGE, CHECKIN = "badge", "booking_checkin"
+    BADGE, CHECKIN, BOOKING = "badge", "booking_checkin", "booking"
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="presence")
     staff = models.ForeignKey(StaffMember, null=True, blank=True, on_delete=models.CASCADE, related_name="presence")
     card_number = models.CharField(max_length=32, blank=True, help_text="As exported; may match no card.")
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="presence")
     timestamp = models.DateTimeField()
-    source = models.CharField(max_length=32, choices=[(BADGE, "Badge swipe"), (CHECKIN, "Booking check-in")])
+    source = models.CharField(max_length=32, choices=[
+        (BADGE, "Badge swipe"), (CHECKIN, "Booking check-in"), (BOOKING, "Desk booking, no check-in")])
+    purpose = models.CharField(max_length=32, blank=True, choices=PURPOSES,
+                               help_text="Why the person came in (purpose-led policies); blank if not recorded.")
     batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.CASCADE)
 
     class Meta:
@@ -150,3 +169,114 @@ class Absence(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["staff", "date", "kind"], name="unique_absence")]
+
+
+class AttendancePolicy(models.Model):
+    """An attendance policy as a database record: the policy engine's TOML text, validated on save.
+
+    The TOML holds the policy's versions and their effective dates; `effective_from` mirrors the first of them
+    so that lists can show it. One record per organisation is the default the pages open with.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="policies")
+    name = models.CharField(max_length=200, editable=False)
+    toml = models.TextField("Policy (TOML)")
+    effective_from = models.DateField(null=True, blank=True, editable=False)
+    is_default = models.BooleanField("Open pages with this policy", default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="unique_policy_name")]
+        ordering = ["-is_default", "name"]
+        verbose_name_plural = "attendance policies"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def parsed(self):  # type: ignore[no-untyped-def]
+        from mandate.policy.config import loads_policy
+
+        return loads_policy(self.toml, source=self.name or "policy")
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from mandate.policy.errors import PolicyError
+
+        try:
+            policy = self.parsed()
+        except PolicyError as exc:
+            raise ValidationError({"toml": str(exc)}) from exc
+        self.name = policy.name
+        self.effective_from = policy.versions[0].effective_from
+        clash = AttendancePolicy.objects.filter(organisation_id=self.organisation_id, name=self.name)
+        if clash.exclude(pk=self.pk).exists():
+            raise ValidationError({"toml": f"A policy named \u201c{self.name}\u201d already exists."})
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        policy = self.parsed()
+        self.name = policy.name
+        self.effective_from = policy.versions[0].effective_from
+        super().save(*args, **kwargs)
+        if self.is_default:
+            AttendancePolicy.objects.filter(organisation_id=self.organisation_id).exclude(pk=self.pk).update(
+                is_default=False)
+
+
+class Adjustment(models.Model):
+    """An adjusted expectation or exemption (spec §3). Special category data: never a diagnosis.
+
+    There is deliberately no free-text field. HR and the person see everything here; a line manager sees
+    only the adjusted expectation and its dates (`manager_view`), never the route.
+    """
+
+    ROUTES = [
+        ("adjustment", "Workplace adjustment"),
+        ("carers_passport", "Carer\u2019s passport"),
+        ("flexible_working", "Flexible working"),
+        ("home_based_contract", "Home-based contract"),
+        ("phased_return", "Phased return"),
+    ]
+    staff = models.ForeignKey(StaffMember, on_delete=models.CASCADE, related_name="adjustments")
+    exempt = models.BooleanField("Exempt from the attendance expectation", default=False)
+    expected_percent = models.DecimalField(
+        "Adjusted expectation (%)", max_digits=5, decimal_places=2, null=True, blank=True,
+        help_text="The percentage this person is expected to attend instead of the policy\u2019s target.")
+    date_from = models.DateField("From")
+    date_to = models.DateField("To", null=True, blank=True, help_text="Leave empty if open-ended.")
+    route = models.CharField(max_length=32, choices=ROUTES)
+    approved_by = models.CharField("Approved by", max_length=200)
+    review_date = models.DateField("Review date")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["review_date", "staff__staff_id"]
+
+    def __str__(self) -> str:
+        return f"{self.staff.staff_id}: {self.expectation}"
+
+    @property
+    def expectation(self) -> str:
+        if self.exempt:
+            return "Exempt"
+        return f"{self.expected_percent.normalize():f}%" if self.expected_percent is not None else ""
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.exempt and self.expected_percent is not None:
+            errors["expected_percent"] = "Give an adjusted expectation or mark as exempt, not both."
+        if not self.exempt and self.expected_percent is None:
+            errors["expected_percent"] = "Give an adjusted expectation, or mark as exempt."
+        if self.expected_percent is not None and not 0 <= self.expected_percent <= 100:
+            errors["expected_percent"] = "The adjusted expectation must be from 0% to 100%."
+        if self.date_to and self.date_from and self.date_to < self.date_from:
+            errors["date_to"] = "The end date must be on or after the start date."
+        if errors:
+            raise ValidationError(errors)
+
+    def in_force_on(self, day) -> bool:  # type: ignore[no-untyped-def]
+        return self.date_from <= day and (self.date_to is None or day <= self.date_to)
