@@ -20,5 +20,5 @@ def setup_django(check_database: bool = True) -> None:
             connection.ensure_connection()
         except OperationalError as error:
             first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            print(f"mandate: cannot reach the database at {settings.database_host()}: {first}", file=sys.stderr)
+            print(f"mandate: cannot reach the database at {settings.DATABASE_HOST}: {first}", file=sys.stderr)
             raise SystemExit(1) from None

@@ -94,6 +94,8 @@ def database_host() -> str:
     return f"{parsed.hostname}:{parsed.port or 5432}"
 
 
+DATABASE_HOST = database_host()
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,0 +1,3 @@
+from mandate.cli import main
+
+main()
