@@ -103,12 +103,18 @@ class EqualityRecord(models.Model):
     caring_responsibilities = models.CharField(max_length=16, blank=True)
     commute_minutes = models.PositiveIntegerField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"Equality record {self.pk}"
+
 
 class BadgeCard(models.Model):
     staff = models.ForeignKey(StaffMember, on_delete=models.CASCADE, related_name="badge_cards")
     card_number = models.CharField(max_length=32, unique=True)
     issued_on = models.DateField()
     withdrawn_on = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.card_number
 
 
 class ImportBatch(models.Model):
@@ -134,6 +140,9 @@ class ImportBatch(models.Model):
         constraints = [models.UniqueConstraint(fields=["organisation", "kind", "sha256"], name="unique_import")]
         ordering = ["-imported_at"]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.filename}"
+
 
 class PresenceRecord(models.Model):
     """A presence signal as exported: a badge swipe or a desk-booking check-in. Duplicates are normal data."""
@@ -153,6 +162,9 @@ class PresenceRecord(models.Model):
     class Meta:
         indexes = [models.Index(fields=["staff", "timestamp"]), models.Index(fields=["site", "timestamp"])]
 
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} at {self.timestamp.isoformat()}"
+
 
 class Absence(models.Model):
     KINDS = [
@@ -169,6 +181,9 @@ class Absence(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["staff", "date", "kind"], name="unique_absence")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.date.isoformat()}"
 
 
 class AttendancePolicy(models.Model):
@@ -194,6 +209,15 @@ class AttendancePolicy(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        policy = self.parsed()
+        self.name = policy.name
+        self.effective_from = policy.versions[0].effective_from
+        super().save(*args, **kwargs)
+        if self.is_default:
+            AttendancePolicy.objects.filter(organisation_id=self.organisation_id).exclude(pk=self.pk).update(
+                is_default=False)
+
     def parsed(self):  # type: ignore[no-untyped-def]
         from mandate.policy.config import loads_policy
 
@@ -213,15 +237,6 @@ class AttendancePolicy(models.Model):
         clash = AttendancePolicy.objects.filter(organisation_id=self.organisation_id, name=self.name)
         if clash.exclude(pk=self.pk).exists():
             raise ValidationError({"toml": f"A policy named \u201c{self.name}\u201d already exists."})
-
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        policy = self.parsed()
-        self.name = policy.name
-        self.effective_from = policy.versions[0].effective_from
-        super().save(*args, **kwargs)
-        if self.is_default:
-            AttendancePolicy.objects.filter(organisation_id=self.organisation_id).exclude(pk=self.pk).update(
-                is_default=False)
 
 
 class Adjustment(models.Model):
