@@ -1,0 +1,536 @@
+"""The attendance engine: DuckDB over Arrow or Parquet inputs.
+
+Per person and period it counts, on the person's contracted working days only (within their start and end
+dates), each day once, with this precedence: attended (a counted presence signal) > credited (an absence the
+policy credits) > excluded (an absence or bank holiday the policy leaves out of the denominator, or a day of
+exemption) > not attended. Then
+
+    required = working days - excluded;   percent = (attended + credited) / required x 100.
+
+The local date of a signal is its Europe/London calendar date (GMT in winter, BST in summer), whatever offset
+the timestamp carries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from mandate.policy import calendar as cal
+from mandate.policy.config import Policy, PolicyVersion, weekday_mask
+from mandate.policy.inputs import Dataset, register
+
+_US_DAY = 86_400_000_000
+_US_HOUR = 3_600_000_000
+_EPOCH = dt.date(1970, 1, 1)
+
+
+def _last_sunday(year: int, month: int) -> dt.date:
+    d = dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)
+    return d - dt.timedelta(days=(d.weekday() + 1) % 7)
+
+
+def _bst_ranges(first_year: int, last_year: int) -> list[tuple[int, int]]:
+    """British Summer Time, in epoch microseconds: 01:00 UTC on the last Sunday of March to 01:00 UTC on the
+    last Sunday of October (the rule in force since 1996)."""
+    out = []
+    for y in range(first_year, last_year + 1):
+        a = (_last_sunday(y, 3) - _EPOCH).days * _US_DAY + _US_HOUR
+        b = (_last_sunday(y, 10) - _EPOCH).days * _US_DAY + _US_HOUR
+        out.append((a, b))
+    return out
+
+
+def local_date_sql(col: str, first_year: int, last_year: int) -> str:
+    """SQL for the Europe/London calendar date of a TIMESTAMPTZ column, in integer arithmetic (fast)."""
+    u = f"epoch_us({col})"
+    cond = " OR ".join(f"({u} >= {a} AND {u} < {b})" for a, b in _bst_ranges(first_year, last_year))
+    return f"(DATE '1970-01-01' + CAST(({u} + CASE WHEN {cond} THEN {_US_HOUR} ELSE 0 END) // {_US_DAY} AS INTEGER))"
+
+
+def _lit_list(values: tuple[str, ...] | list[str]) -> str:
+    if not values:
+        return "(NULL)"
+    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
+
+
+def _d(x: dt.date) -> str:
+    return f"DATE '{x.isoformat()}'"
+
+
+@dataclass
+class Result:
+    """Figures of one policy over one range. Tables are Arrow; `organisation` is the whole range."""
+
+    policy: Policy
+    start: dt.date
+    end: dt.date
+    unit: str
+    people: pa.Table
+    teams: pa.Table
+    sites: pa.Table
+    organisation_periods: pa.Table
+    organisation: dict[str, Any]
+    site_weekly: pa.Table
+    purposes: pa.Table
+    notes: list[str] = field(default_factory=list)
+
+    def to_json_dict(self, ndigits: int = 2) -> dict[str, Any]:
+        """The `--json` document (ISO dates, percentages rounded to `ndigits`)."""
+        return {
+            "policy": self.policy.name,
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "unit": self.unit,
+            "people": _rows(self.people, ndigits),
+            "organisation": _clean(self.organisation, ndigits),
+            "organisation_periods": _rows(self.organisation_periods, ndigits),
+            "teams": _rows(self.teams, ndigits),
+            "sites": _rows(self.sites, ndigits),
+            "site_weekly": _rows(self.site_weekly, ndigits),
+            "purposes": _rows(self.purposes, ndigits),
+            "notes": self.notes,
+        }
+
+
+def _clean(row: dict[str, Any], nd: int) -> dict[str, Any]:
+    out = {}
+    for k, v in row.items():
+        if isinstance(v, dt.date):
+            v = v.isoformat()
+        elif isinstance(v, float):
+            v = None if math.isnan(v) else round(v, nd)
+        out[k] = v
+    return out
+
+
+def _rows(t: pa.Table, nd: int) -> list[dict[str, Any]]:
+    return [_clean(r, nd) for r in t.to_pylist()]
+
+
+def connect(threads: int | None = None, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(config={"threads": threads or os.cpu_count() or 1})
+    if memory_limit:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute("SET preserve_insertion_order = false")
+    return con
+
+
+class _Run:
+    """One computation: a connection with the inputs registered and the calendar tables built."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, data: Dataset, policy: Policy,
+                 start: dt.date, end: dt.date):
+        cal.check_covered(start, end)
+        self.con, self.policy, self.start, self.end = con, policy, start, end
+        register(con, data)
+        self.periods = cal.periods(policy, start, end)
+        self.range_pids: dict[int, int] = {}  # version number -> pid of its whole-segment pseudo-period
+        extra: list[cal.Period] = []
+        if any(p.version.period == "rolling_weeks" for p in self.periods):
+            n = len(self.periods)
+            for s, e, v in policy.segments(start, end):
+                extra.append(cal.Period(n + len(extra), s, e, v))
+        self.all_periods = self.periods + extra
+        self.extra_pids = {p.index for p in extra}
+        con.register("_periods", pa.table({
+            "pid": [p.index for p in self.all_periods],
+            "pstart": [p.start for p in self.all_periods],
+            "pend": [p.end for p in self.all_periods],
+            "vnum": [p.version.number for p in self.all_periods],
+        }))
+        con.execute("CREATE OR REPLACE TABLE periods AS SELECT * FROM _periods")
+        con.execute(f"""CREATE OR REPLACE TABLE cal AS SELECT CAST(d AS DATE) AS d, isodow(d) - 1 AS dow
+            FROM range({_d(start)}, {_d(end + dt.timedelta(days=1))}, INTERVAL 1 DAY) t(d)""")
+        con.execute("CREATE OR REPLACE TABLE pdays AS SELECT p.pid, c.d, c.dow FROM periods p "
+                    "JOIN cal c ON c.d BETWEEN p.pstart AND p.pend")
+        bh = [(n, d, t) for n in cal.NATIONS for d, t in cal.bank_holidays(n).items() if start <= d <= end]
+        con.register("_bh", pa.table({"nation": [x[0] for x in bh], "d": pa.array([x[1] for x in bh], pa.date32()),
+                                      "title": [x[2] for x in bh]}))
+        con.execute("CREATE OR REPLACE TABLE bh AS SELECT * FROM _bh")
+        self.ld = local_date_sql("ts", start.year - 1, end.year + 1)
+
+    # -- building blocks ------------------------------------------------------------------------------------
+    def version_pids(self, v: PolicyVersion) -> list[int]:
+        return [p.index for p in self.all_periods if p.version.number == v.number]
+
+    def bounds(self, v: PolicyVersion) -> tuple[dt.date, dt.date]:
+        ps = [p for p in self.all_periods if p.version.number == v.number]
+        return min(p.start for p in ps), max(p.end for p in ps)
+
+    def day_sql(self, v: PolicyVersion, staff_filter: str = "") -> str:
+        """SQL selecting one row per (staff_id, d) with an event: prio 1 attended, 2 credited, 3 excluded,
+        the attended hours, the purpose, and a reason."""
+        lo, hi = self.bounds(v)
+        lo_us = ((lo - _EPOCH).days - 1) * _US_DAY
+        hi_us = ((hi - _EPOCH).days + 2) * _US_DAY
+        home_join = "JOIN people hp ON hp.staff_id = x.staff_id AND hp.home_site = x.site_code" \
+            if v.count_sites == "home" else ""
+        allowed = _lit_list(v.purposes)
+        if v.pro_rata:
+            hpd = "p.hours_per_day"
+        else:
+            hpd = f"{v.standard_hours_per_day}"
+        having = "HAVING bool_or(has_p)" if v.purpose_required else ""
+        sf = f"AND staff_id IN (SELECT staff_id FROM {staff_filter})" if staff_filter else ""
+        sfx = f"AND x.staff_id IN (SELECT staff_id FROM {staff_filter})" if staff_filter else ""
+        presence = f"""
+            sig AS (
+                SELECT x.staff_id, x.site_code, {self.ld.replace('ts', 'x.ts')} AS d, epoch_us(x.ts) AS u,
+                       x.purpose, x.source
+                FROM presence x {home_join}
+                WHERE x.source IN {_lit_list(v.count)} AND epoch_us(x.ts) >= {lo_us} AND epoch_us(x.ts) < {hi_us} {sfx}
+            ),
+            psite AS (
+                SELECT staff_id, site_code, d, min(u) AS u0, max(u) AS u1,
+                       bool_or(coalesce(purpose IN {allowed}, false)) AS has_p,
+                       min(purpose) FILTER (WHERE purpose IN {allowed}) AS purpose,
+                       string_agg(DISTINCT source, '+' ORDER BY source) AS sources
+                FROM sig WHERE d BETWEEN {_d(lo)} AND {_d(hi)} GROUP BY staff_id, site_code, d
+            ),
+            pday AS (
+                SELECT staff_id, d, min(purpose) AS purpose,
+                       string_agg(sources || ' at ' || site_code, '; ' ORDER BY site_code) AS what
+                FROM psite GROUP BY staff_id, d {having}
+            )"""
+        if v.unit == "hours":
+            presence += f""",
+            iv AS (
+                SELECT staff_id, d, u0, u1, max(u1) OVER (PARTITION BY staff_id, d ORDER BY u0, u1
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev
+                FROM psite {"WHERE (staff_id, d) IN (SELECT staff_id, d FROM pday)" if v.purpose_required else ""}
+            ),
+            isl AS (
+                SELECT staff_id, d, u0, u1, sum(CASE WHEN prev IS NULL OR u0 > prev THEN 1 ELSE 0 END)
+                       OVER (PARTITION BY staff_id, d ORDER BY u0, u1 ROWS UNBOUNDED PRECEDING) AS g FROM iv
+            ),
+            span AS (
+                SELECT staff_id, d, sum(b - a) / {float(_US_HOUR)} AS span_h FROM
+                (SELECT staff_id, d, g, min(u0) AS a, max(u1) AS b FROM isl GROUP BY staff_id, d, g)
+                GROUP BY staff_id, d
+            ),
+            pday_h AS (
+                SELECT pd.staff_id, pd.d, pd.purpose, pd.what,
+                    CASE WHEN s.span_h = 0 THEN {"%s" % (hpd if v.single_signal == "contracted_day" else "0.0")}
+                         ELSE {"least(s.span_h, " + hpd + ")" if v.cap_at_contracted_day else "s.span_h"} END AS hours
+                FROM pday pd JOIN span s USING (staff_id, d) JOIN people p ON p.staff_id = pd.staff_id
+            )"""
+            att = "SELECT staff_id, d, 1 AS prio, hours, purpose, what AS reason FROM pday_h"
+        else:
+            att = "SELECT staff_id, d, 1 AS prio, NULL::DOUBLE AS hours, purpose, what AS reason FROM pday"
+        parts = [att]
+        if v.credit:
+            parts.append(f"SELECT staff_id, date, 2, NULL, NULL, kind FROM absences WHERE kind IN "
+                         f"{_lit_list(v.credit)} AND date BETWEEN {_d(lo)} AND {_d(hi)} {sf}")
+        kinds = tuple(k for k in v.exclude if k != "bank_holiday")
+        if kinds:
+            parts.append(f"SELECT staff_id, date, 3, NULL, NULL, kind FROM absences WHERE kind IN "
+                         f"{_lit_list(kinds)} AND date BETWEEN {_d(lo)} AND {_d(hi)} {sf}")
+        if "bank_holiday" in v.exclude:
+            parts.append(f"SELECT p.staff_id, bh.d, 3, NULL, NULL, 'bank_holiday: ' || bh.title FROM people p "
+                         f"JOIN sites s ON s.site_code = p.home_site JOIN bh ON bh.nation = s.nation "
+                         f"WHERE bh.d BETWEEN {_d(lo)} AND {_d(hi)} {sf.replace('staff_id', 'p.staff_id', 1)}")
+        parts.append(f"SELECT a.staff_id, c.d, 3, NULL, NULL, 'adjustment: exempt' FROM adjustments a "
+                     f"JOIN cal c ON c.d BETWEEN a.from_date AND coalesce(a.to_date, DATE '9999-12-31') "
+                     f"WHERE a.exempt AND c.d BETWEEN {_d(lo)} AND {_d(hi)} {sf.replace('staff_id', 'a.staff_id', 1)}")
+        union = "\n UNION ALL ".join(parts)
+        return f"""WITH {presence},
+            ev AS ({union}),
+            day AS (
+                SELECT staff_id, d, min(prio) AS prio, max(hours) FILTER (WHERE prio = 1) AS hours,
+                       max(purpose) FILTER (WHERE prio = 1) AS purpose,
+                       arg_min(reason, prio) AS reason
+                FROM ev GROUP BY staff_id, d
+            )"""
+
+    def mask_sql(self, v: PolicyVersion, alias: str = "p") -> str:
+        return f"{alias}.working_mask" if v.pro_rata else str(weekday_mask(v.standard_week))
+
+    def hpd_sql(self, v: PolicyVersion, alias: str = "p") -> str:
+        return f"{alias}.hours_per_day" if v.pro_rata else str(float(v.standard_hours_per_day))
+
+    # -- per person ----------------------------------------------------------------------------------------
+    def person_table(self) -> None:
+        """Create table `pp`: one row per person and period (and pseudo-period) with their counts."""
+        self.con.execute("""CREATE OR REPLACE TABLE pp (pid INTEGER, staff_id VARCHAR, team VARCHAR,
+            home_site VARCHAR, working_mask INTEGER, hours_per_day DOUBLE, working_days BIGINT,
+            attended_days BIGINT, credited_days BIGINT, excluded_days BIGINT, attended_hours DOUBLE)""")
+        seen: set[int] = set()
+        for p in self.all_periods:
+            v = p.version
+            if v.number in seen:
+                continue
+            seen.add(v.number)
+            pids = self.version_pids(v)
+            lo, hi = self.bounds(v)
+            mask = self.mask_sql(v)
+            self.con.execute(f"""INSERT INTO pp
+                {self.day_sql(v)},
+                combos AS (
+                    SELECT DISTINCT {mask} AS working_mask, greatest(coalesce(p.start_date, {_d(lo)}), {_d(lo)}) AS s,
+                           least(coalesce(p.end_date, {_d(hi)}), {_d(hi)}) AS e FROM people p
+                ),
+                cw AS (
+                    SELECT c.working_mask, c.s, c.e, pd.pid, count(*) AS w
+                    FROM combos c JOIN pdays pd ON pd.d BETWEEN c.s AND c.e
+                    WHERE pd.pid IN ({", ".join(map(str, pids))}) AND ((c.working_mask >> pd.dow) & 1) = 1
+                    GROUP BY ALL
+                ),
+                pw AS (
+                    SELECT p.staff_id, p.team, p.home_site, p.working_mask, p.hours_per_day, cw.pid, cw.w
+                    FROM people p JOIN cw ON cw.working_mask = {mask}
+                      AND cw.s = greatest(coalesce(p.start_date, {_d(lo)}), {_d(lo)})
+                      AND cw.e = least(coalesce(p.end_date, {_d(hi)}), {_d(hi)})
+                ),
+                wday AS (
+                    SELECT day.staff_id, pd.pid, day.prio, day.hours, day.purpose
+                    FROM day JOIN people p ON p.staff_id = day.staff_id
+                    JOIN pdays pd ON pd.d = day.d
+                    WHERE pd.pid IN ({", ".join(map(str, pids))}) AND (({mask} >> pd.dow) & 1) = 1
+                      AND day.d >= coalesce(p.start_date, DATE '0001-01-01')
+                      AND day.d <= coalesce(p.end_date, DATE '9999-12-31')
+                ),
+                agg AS (
+                    SELECT staff_id, pid, count(*) FILTER (WHERE prio = 1) AS a, count(*) FILTER (WHERE prio = 2) AS c,
+                           count(*) FILTER (WHERE prio = 3) AS x, sum(hours) FILTER (WHERE prio = 1) AS ah
+                    FROM wday GROUP BY staff_id, pid
+                )
+                SELECT pw.pid, pw.staff_id, pw.team, pw.home_site, pw.working_mask, {self.hpd_sql(v, 'pw')},
+                       pw.w, coalesce(agg.a, 0), coalesce(agg.c, 0), coalesce(agg.x, 0), coalesce(agg.ah, 0.0)
+                FROM pw LEFT JOIN agg ON agg.staff_id = pw.staff_id AND agg.pid = pw.pid""")
+            if v.purpose_led:
+                self.con.execute(f"""CREATE OR REPLACE TABLE purpose_days_{v.number} AS
+                    {self.day_sql(v)}
+                    SELECT pd.pid, coalesce(day.purpose, '(none recorded)') AS purpose, count(*) AS days
+                    FROM day JOIN people p ON p.staff_id = day.staff_id JOIN pdays pd ON pd.d = day.d
+                    WHERE day.prio = 1 AND pd.pid IN ({", ".join(map(str, pids))}) AND (({mask} >> pd.dow) & 1) = 1
+                      AND day.d >= coalesce(p.start_date, DATE '0001-01-01')
+                      AND day.d <= coalesce(p.end_date, DATE '9999-12-31')
+                    GROUP BY ALL""")
+
+
+def _site_targets(run: _Run) -> pa.Table:
+    """Target per (pid, site_code): a fixed site target, one derived from desks, or the policy target."""
+    rows = run.con.execute("SELECT pid, home_site, sum(bit_count(working_mask)) FROM pp GROUP BY ALL").fetchall()
+    demand = {(pid, site): int(n) for pid, site, n in rows}
+    sites = [r[0] for r in run.con.execute("SELECT site_code FROM sites").fetchall()]
+    pids, codes, targets, derived = [], [], [], []
+    for p in run.all_periods:
+        v = p.version
+        for s in sites:
+            rule = v.sites.get(s)
+            t = v.target_percent
+            how = "policy"
+            if rule is not None and rule.target_percent is not None:
+                t, how = rule.target_percent, "site"
+            elif rule is not None and rule.desks is not None:
+                need = demand.get((p.index, s), 0)
+                if need > 0:
+                    raw = 100.0 * rule.desks * len(v.standard_week) / need
+                    step = v.capacity_round_to
+                    t = min(v.target_percent, math.floor(raw / step + 1e-9) * step)
+                how = "capacity"
+            pids.append(p.index)
+            codes.append(s)
+            targets.append(float(t))
+            derived.append(how)
+    return pa.table({"pid": pa.array(pids, pa.int32()), "site_code": codes, "target_percent": targets,
+                     "target_basis": derived})
+
+
+_SUMS = """sum(working_days)::BIGINT AS working_days, sum(excluded_days)::BIGINT AS excluded_days,
+    sum(required_days)::BIGINT AS required_days, sum(attended_days)::BIGINT AS attended_days,
+    sum(credited_days)::BIGINT AS credited_days,
+    sum(required_hours) AS required_hours, sum(attended_hours) AS attended_hours,
+    sum(excluded_hours) AS excluded_hours, sum(credited_hours) AS credited_hours, count(*) AS people,
+    count(*) FILTER (WHERE target_met) AS people_meeting_target"""
+
+
+def compute(data: Dataset, policy: Policy, start: dt.date, end: dt.date, *, threads: int | None = None,
+            memory_limit: str | None = None, site_weekly: bool = True) -> Result:
+    """Compute `policy` over [start, end] (inclusive) for everyone in `data`."""
+    con = connect(threads, memory_limit)
+    try:
+        run = _Run(con, data, policy, start, end)
+        run.person_table()
+        con.register("_site_targets", _site_targets(run))
+        units = {p.version.unit for p in run.periods}
+        unit = units.pop() if len(units) == 1 else "mixed"
+        vt = pa.table({
+            "vnum": [v.number for v in policy.versions],
+            "v_unit": [v.unit for v in policy.versions],
+            "v_target": [v.target_percent for v in policy.versions],
+            "v_target_of": [v.target_of for v in policy.versions],
+        })
+        con.register("_versions", vt)
+        # person rows with targets
+        con.execute("""CREATE OR REPLACE TABLE people_out AS
+            WITH base AS (
+                SELECT pp.*, pr.pstart, pr.pend, v.v_unit, v.v_target_of, st.target_percent AS site_target,
+                       (SELECT min(a.adjusted_percent) FROM adjustments a WHERE a.staff_id = pp.staff_id
+                          AND a.adjusted_percent IS NOT NULL AND a.from_date <= pr.pend
+                          AND coalesce(a.to_date, DATE '9999-12-31') >= pr.pstart) AS adj
+                FROM pp JOIN periods pr USING (pid) JOIN _versions v USING (vnum)
+                JOIN _site_targets st ON st.pid = pp.pid AND st.site_code = pp.home_site
+            ), figs AS (
+                SELECT *, working_days - excluded_days AS required_days,
+                       CASE WHEN adj IS NOT NULL THEN least(adj, site_target) ELSE site_target END AS target_percent,
+                       adj IS NOT NULL AS adjusted_expectation,
+                       (working_days - excluded_days) * hours_per_day AS required_hours,
+                       excluded_days * hours_per_day AS excluded_hours,
+                       credited_days * hours_per_day AS credited_hours
+                FROM base
+            )
+            SELECT pid, staff_id, team, home_site, pstart AS period_start, pend AS period_end, working_days,
+                   required_days, attended_days, excluded_days, credited_days,
+                   required_hours, attended_hours, excluded_hours, credited_hours,
+                   CASE WHEN v_unit = 'hours' THEN
+                        CASE WHEN required_hours > 0 THEN 100.0 * (attended_hours + credited_hours) / required_hours END
+                   ELSE CASE WHEN required_days > 0 THEN 100.0 * (attended_days + credited_days) / required_days END
+                   END AS percent,
+                   target_percent, adjusted_expectation,
+                   CASE WHEN v_target_of <> 'person' OR required_days = 0 THEN NULL
+                        WHEN v_unit = 'hours' THEN
+                             (attended_hours + credited_hours) * 100.0 >= target_percent * required_hours - 1e-9
+                        ELSE (attended_days + credited_days) * 100.0 >= target_percent * required_days - 1e-9
+                   END AS target_met, v_unit AS unit
+            FROM figs""")
+
+        def agg(key: str, target_sql: str, target_join: str = "") -> str:
+            return f"""
+                WITH g AS (
+                    SELECT o.pid, {key} {_SUMS}, any_value(o.unit) AS unit FROM people_out o GROUP BY ALL
+                ), t AS (
+                    SELECT g.*, {target_sql} AS target_percent,
+                        CASE WHEN unit = 'hours' THEN
+                             CASE WHEN required_hours > 0 THEN 100.0 * (attended_hours + credited_hours) / required_hours END
+                        ELSE CASE WHEN required_days > 0 THEN 100.0 * (attended_days + credited_days) / required_days END
+                        END AS percent
+                    FROM g JOIN periods pr ON pr.pid = g.pid JOIN _versions v ON v.vnum = pr.vnum {target_join}
+                )
+                SELECT t.*, pr.pstart AS period_start, pr.pend AS period_end,
+                       CASE WHEN percent IS NULL THEN NULL ELSE percent >= target_percent - 1e-9 END AS target_met
+                FROM t JOIN periods pr ON pr.pid = t.pid"""
+
+        real = ", ".join(str(p.index) for p in run.periods)
+        order = "ORDER BY period_start, period_end"
+        teams = con.sql(f"SELECT * EXCLUDE (pid) FROM ({agg('o.team,', 'v.v_target')}) "
+                            f"WHERE pid IN ({real}) {order}, team").to_arrow_table()
+        site_sql = agg("o.home_site AS site_code,", "st.target_percent",
+                       "JOIN _site_targets st ON st.pid = g.pid AND st.site_code = g.site_code")
+        sites = con.sql(f"SELECT * EXCLUDE (pid) FROM ({site_sql}) WHERE pid IN ({real}) {order}, site_code"
+                            ).to_arrow_table()
+        org_all = con.sql(f"SELECT * FROM ({agg('', 'v.v_target')}) {order}").to_arrow_table()
+        org_rows = org_all.to_pylist()
+        org_periods = pa.Table.from_pylist([r for r in org_rows if r["pid"] not in run.extra_pids],
+                                           schema=org_all.schema).drop_columns(["pid"])
+        overall = _overall(run, org_rows)
+        people = con.sql(f"SELECT * EXCLUDE (pid) FROM people_out WHERE pid IN ({real}) "
+                             f"ORDER BY staff_id, period_start, period_end").to_arrow_table()
+        weekly = _site_weekly(run) if site_weekly else pa.table({})
+        purposes = _purposes(run)
+        notes: list[str] = []
+        if unit == "days":
+            hours_cols = ["required_hours", "attended_hours", "excluded_hours", "credited_hours"]
+            people = people.drop_columns(hours_cols)
+            teams = teams.drop_columns(hours_cols)
+            sites = sites.drop_columns(hours_cols)
+            org_periods = org_periods.drop_columns(hours_cols)
+            overall = {k: v for k, v in overall.items() if k not in hours_cols}
+        return Result(policy, start, end, unit, people, teams, sites, org_periods, overall, weekly, purposes,
+                      notes)
+    finally:
+        con.close()
+
+
+def _overall(run: _Run, org_rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The organisation over the whole range: each day once (sum of calendar periods, or of the whole-segment
+    pseudo-periods for rolling windows). Target: the version in force on the last day."""
+    if run.extra_pids:
+        rows = [r for r in org_rows if r["pid"] in run.extra_pids]
+    else:
+        rows = [r for r in org_rows if r["pid"] not in run.extra_pids]
+    keys = ["working_days", "excluded_days", "required_days", "attended_days", "credited_days",
+            "required_hours", "attended_hours", "excluded_hours", "credited_hours"]
+    tot: dict[str, Any] = {k: sum((r[k] or 0) for r in rows) for k in keys}
+    v = run.policy.version_on(run.end)
+    if v.unit == "hours":
+        pct = 100.0 * (tot["attended_hours"] + tot["credited_hours"]) / tot["required_hours"] \
+            if tot["required_hours"] else None
+    else:
+        pct = 100.0 * (tot["attended_days"] + tot["credited_days"]) / tot["required_days"] \
+            if tot["required_days"] else None
+    for k in keys[:5]:
+        tot[k] = int(tot[k])
+    people = run.con.execute("SELECT count(DISTINCT staff_id) FROM people_out").fetchall()[0]
+    return {"percent": pct, "target_percent": v.target_percent,
+            "target_met": None if pct is None else pct >= v.target_percent - 1e-9,
+            "people": int(people[0]) if people else 0, **tot}
+
+
+def _site_weekly(run: _Run) -> pa.Table:
+    """Per site and calendar week: average daily number of individuals present at the site (counted signals of
+    the version in force that day), over the site's open days (the policy's standard week, less the bank
+    holidays of the site's nation), as a percentage of the site's headcount (people based there whose contract
+    covers part of the week)."""
+    con, start, end = run.con, run.start, run.end
+    dates, srcs, opens = [], [], []
+    for d in (start + dt.timedelta(days=i) for i in range((end - start).days + 1)):
+        v = run.policy.version_on(d)
+        for s in v.count:
+            dates.append(d)
+            srcs.append(s)
+        if (weekday_mask(v.standard_week) >> d.weekday()) & 1:
+            opens.append(d)
+    con.register("_day_src", pa.table({"d": pa.array(dates, pa.date32()), "source": pa.array(srcs, pa.string())}))
+    con.register("_open", pa.table({"d": pa.array(opens, pa.date32())}))
+    lo_us = ((start - _EPOCH).days - 1) * _US_DAY
+    hi_us = ((end - _EPOCH).days + 2) * _US_DAY
+    return con.sql(f"""
+        WITH open_days AS (
+            SELECT s.site_code, o.d, o.d - CAST(isodow(o.d) - 1 AS INTEGER) AS week_start FROM sites s, _open o
+            WHERE NOT EXISTS (SELECT 1 FROM bh WHERE bh.nation = s.nation AND bh.d = o.d)
+        ), sig AS (
+            SELECT DISTINCT x.site_code, {run.ld.replace('ts', 'x.ts')} AS d, x.staff_id
+            FROM presence x WHERE epoch_us(x.ts) >= {lo_us} AND epoch_us(x.ts) < {hi_us}
+              AND x.source IN (SELECT DISTINCT source FROM _day_src)
+              AND EXISTS (SELECT 1 FROM _day_src ds WHERE ds.source = x.source
+                          AND ds.d = {run.ld.replace('ts', 'x.ts')})
+        ), daily AS (
+            SELECT od.site_code, od.week_start, od.d, count(sig.staff_id) AS individuals
+            FROM open_days od LEFT JOIN sig ON sig.site_code = od.site_code AND sig.d = od.d GROUP BY ALL
+        ), wk AS (
+            SELECT site_code, week_start, count(*) AS open_days, sum(individuals) AS person_days,
+                   sum(individuals) / count(*) AS average_daily_individuals,
+                   min(d) AS first_day, max(d) AS last_day
+            FROM daily GROUP BY ALL
+        ), hc AS (
+            SELECT wk.site_code, wk.week_start, count(p.staff_id) AS headcount
+            FROM wk LEFT JOIN people p ON p.home_site = wk.site_code
+              AND coalesce(p.start_date, DATE '0001-01-01') <= wk.last_day
+              AND coalesce(p.end_date, DATE '9999-12-31') >= wk.first_day
+            GROUP BY ALL
+        )
+        SELECT wk.site_code, wk.week_start, wk.open_days, wk.average_daily_individuals, hc.headcount,
+               CASE WHEN hc.headcount > 0 THEN 100.0 * wk.average_daily_individuals / hc.headcount END
+                   AS percent_of_headcount
+        FROM wk JOIN hc USING (site_code, week_start) ORDER BY site_code, week_start""").to_arrow_table()
+
+
+def _purposes(run: _Run) -> pa.Table:
+    tables = [r[0] for r in run.con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'purpose_days_%'").fetchall()]
+    if not tables:
+        return pa.table({"period_start": pa.array([], pa.date32()), "period_end": pa.array([], pa.date32()),
+                         "purpose": pa.array([], pa.string()), "days": pa.array([], pa.int64())})
+    union = " UNION ALL ".join(f"SELECT * FROM {t}" for t in tables)
+    real = ", ".join(str(p.index) for p in run.periods)
+    return run.con.sql(f"""SELECT pr.pstart AS period_start, pr.pend AS period_end, u.purpose, u.days
+        FROM ({union}) u JOIN periods pr USING (pid) WHERE u.pid IN ({real})
+        ORDER BY period_start, period_end, purpose""").to_arrow_table()
