@@ -11,6 +11,8 @@ The local date of a signal is its Europe/London calendar date (GMT in winter, BS
 the timestamp carries.
 """
 
+# ruff: noqa: S608  -- SQL is assembled only from validated policy enums, dates, numbers and internal names;
+# user-supplied values reach DuckDB as data (tables), never as SQL text.
 from __future__ import annotations
 
 import datetime as dt
