@@ -536,3 +536,86 @@ def _purposes(run: _Run) -> pa.Table:
     return run.con.sql(f"""SELECT pr.pstart AS period_start, pr.pend AS period_end, u.purpose, u.days
         FROM ({union}) u JOIN periods pr USING (pid) WHERE u.pid IN ({real})
         ORDER BY period_start, period_end, purpose""").to_arrow_table()
+
+
+def explain(data: Dataset, policy: Policy, start: dt.date, end: dt.date, staff_ids: list[str]) -> pa.Table:
+    """Every contracted working day of the given people in [start, end], with its status (`attended`,
+    `credited`, `excluded` or `not_attended`), the reason, the attended hours and the purpose. The counts of
+    each status per period are exactly those `compute` reports."""
+    con = connect()
+    try:
+        run = _Run(con, data, policy, start, end)
+        con.register("_sel_arrow", pa.table({"staff_id": pa.array(list(staff_ids), pa.string())}))
+        con.execute("CREATE TABLE _sel AS SELECT DISTINCT staff_id FROM _sel_arrow")
+        parts = []
+        for s, e, v in policy.segments(start, end):
+            mask = run.mask_sql(v)
+            day = run.day_sql(v, staff_filter="_sel")
+            counted = _lit_list(v.count)
+            parts.append(f"""{day},
+                grid AS (
+                    SELECT p.staff_id, c.d FROM people p JOIN _sel USING (staff_id) JOIN cal c
+                      ON c.d BETWEEN greatest({_d(s)}, coalesce(p.start_date, {_d(s)}))
+                                 AND least({_d(e)}, coalesce(p.end_date, {_d(e)}))
+                    WHERE (({mask} >> c.dow) & 1) = 1
+                ),
+                other AS (
+                    SELECT x.staff_id, {run.ld.replace('ts', 'x.ts')} AS d,
+                           string_agg(DISTINCT x.source || ' at ' || x.site_code, '; ') AS what
+                    FROM presence x JOIN _sel USING (staff_id)
+                    WHERE x.source NOT IN {counted} OR x.source = 'booking' GROUP BY ALL
+                )
+                SELECT g.staff_id, g.d AS date,
+                       CASE day.prio WHEN 1 THEN 'attended' WHEN 2 THEN 'credited' WHEN 3 THEN 'excluded'
+                            ELSE 'not_attended' END AS status,
+                       CASE WHEN day.prio IS NOT NULL THEN day.reason
+                            WHEN o.what IS NOT NULL THEN 'no counted presence (not counted by this policy: '
+                                 || o.what || ')'
+                            ELSE 'no counted presence' END AS reason,
+                       day.hours AS hours, day.purpose AS purpose, {v.number} AS policy_version
+                FROM grid g LEFT JOIN day ON day.staff_id = g.staff_id AND day.d = g.d
+                LEFT JOIN other o ON o.staff_id = g.staff_id AND o.d = g.d""")
+        frames = [con.sql(q).to_arrow_table() for q in parts]
+        out = pa.concat_tables(frames) if frames else pa.table({})
+        return out.sort_by([("staff_id", "ascending"), ("date", "ascending")])
+    finally:
+        con.close()
+
+
+@dataclass
+class Comparison:
+    """Two policies over the same data and range."""
+
+    a: Result
+    b: Result
+    people: pa.Table  # per person, whole range: percent and periods met under each policy
+
+    def to_json_dict(self, ndigits: int = 2) -> dict[str, Any]:
+        return {"a": self.a.to_json_dict(ndigits), "b": self.b.to_json_dict(ndigits),
+                "people": _rows(self.people, ndigits)}
+
+
+def compare(data: Dataset, policy_a: Policy, policy_b: Policy, start: dt.date, end: dt.date,
+            **kwargs: Any) -> Comparison:
+    """Compute two policies side by side over the same data, with a per-person summary of both."""
+    a = compute(data, policy_a, start, end, **kwargs)
+    b = compute(data, policy_b, start, end, **kwargs)
+    con = duckdb.connect()
+    try:
+        con.register("pa_", a.people)
+        con.register("pb_", b.people)
+        q = """
+            WITH x AS (SELECT staff_id, any_value(team) AS team, any_value(home_site) AS home_site,
+                        count(*) AS periods, count(*) FILTER (WHERE target_met) AS periods_met,
+                        avg(percent) AS mean_percent FROM {t} GROUP BY staff_id)
+            """
+        people = con.sql(
+            q.format(t="pa_").replace("WITH x", "WITH xa") + ", " + q.format(t="pb_").replace("WITH x AS", "xb AS")
+            + """SELECT coalesce(xa.staff_id, xb.staff_id) AS staff_id, coalesce(xa.team, xb.team) AS team,
+                   coalesce(xa.home_site, xb.home_site) AS home_site,
+                   xa.mean_percent AS mean_percent_a, xa.periods AS periods_a, xa.periods_met AS periods_met_a,
+                   xb.mean_percent AS mean_percent_b, xb.periods AS periods_b, xb.periods_met AS periods_met_b
+                FROM xa FULL JOIN xb ON xa.staff_id = xb.staff_id ORDER BY staff_id""").to_arrow_table()
+    finally:
+        con.close()
+    return Comparison(a, b, people)
