@@ -193,22 +193,24 @@ def encrypt_ballot(
     )
 
 
-def check_ballot(ctx: ElectionContext, ballot: Ballot) -> str | None:
-    """Verify a parsed ballot against the election; returns None if valid, else which part failed:
-    "election", "questions", "signature" or "proof"."""
+def check_ballot(ctx: ElectionContext, ballot: Ballot) -> list[str]:
+    """Verify a parsed ballot against the election; returns the parts that failed (empty if valid), among
+    "election", "questions", "signature" and "proof"."""
+    failed: list[str] = []
     if ballot.election != ctx.fingerprint:
-        return "election"
+        failed.append("election")
     if tuple(a.question for a in ballot.answers) != ctx.questions:
-        return "questions"
+        return failed + ["questions"]
     digest = ballot_digest(ballot.election, ballot.credential, ballot.answers)
     if not schnorr_verify(
         TAG_BALLOT_SIGNATURE, ballot.credential, ballot.signature, signature_items(ballot.election, digest)
     ):
-        return "signature"
+        failed.append("signature")
     for a in ballot.answers:
         if not verify_01(ctx.public_key, a.ciphertext, a.proof, proof_context(ctx, ballot.credential, a.question)):
-            return "proof"
-    return None
+            failed.append("proof")
+            break
+    return failed
 
 
 # ---------------------------------------------------------------- Benaloh challenge

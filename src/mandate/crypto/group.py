@@ -60,6 +60,10 @@ def decode_point(data: object, *, allow_identity: bool = False) -> bytes:
     """Check an untrusted encoding and return it as a point, or raise :class:`DecodeError`."""
     if not isinstance(data, bytes) or len(data) != POINT_BYTES:
         raise DecodeError("a point must be 32 bytes")
+    if data[31] & 0x80:
+        # RFC 9496 requires s < p, so bit 255 is 0; the libsodium that rbcl bundles ignores that bit, which would
+        # give every point a second encoding (and a replayed ballot a fresh tracking code).
+        raise DecodeError("not a canonical ristretto255 encoding (bit 255 set)")
     if _is_valid(data) != 1:
         raise DecodeError("not a canonical ristretto255 encoding")
     if data == IDENTITY and not allow_identity:

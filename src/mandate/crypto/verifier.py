@@ -148,8 +148,8 @@ _WORKER: dict[str, Any] = {}
 _FAIL_CODE = {"election": 10, "questions": 9, "signature": 12, "proof": 13}
 
 
-def _check_ballot_payload(payload: Any, ctx: ElectionContext, cred_units: dict[bytes, str]) -> tuple[Any, int, str]:
-    """(parsed ballot or None, failed check number or 0, message)."""
+def _check_ballot_payload(payload: Any, ctx: ElectionContext, cred_units: dict[bytes, str]) -> tuple[Any, Any, str]:
+    """(parsed ballot or None, failed check number(s) or 0, message)."""
     if set(payload) != {"ballot", "tracking_code"}:
         return None, 9, "a ballot event's payload has exactly: ballot, tracking_code"
     try:
@@ -161,9 +161,9 @@ def _check_ballot_payload(payload: Any, ctx: ElectionContext, cred_units: dict[b
         if b.election != ctx.fingerprint:
             return b, 10, "ballot is for another election"
         return b, 11, "credential not on the published list"
-    why = check_ballot(ctx, b)
-    if why is not None:
-        return b, _FAIL_CODE[why], f"ballot {why} check failed"
+    failed = check_ballot(ctx, b)
+    if failed:
+        return b, tuple(_FAIL_CODE[w] for w in failed), "ballot fails: " + ", ".join(failed)
     if tracking_code(b) != payload["tracking_code"]:
         return b, 14, "tracking code is not the hash of the ballot"
     return b, 0, ""
@@ -451,8 +451,8 @@ def _verify_lines(
             else:
                 _, cred, tc, cts, code, msg = body
                 rep.ballots += 1
-                if code:
-                    rep.fail(code, f"event {head[0]}: {msg}")
+                for c in (code if isinstance(code, tuple) else (code,) if code else ()):
+                    rep.fail(c, f"event {head[0]}: {msg}")
                 ballots.append((idx, cred, tc, cts))
     # chain
     prev = GENESIS_PARENT.hex()
@@ -578,7 +578,9 @@ def _challenge(rep: Report, st: _State, ctx: ElectionContext | None, ev: dict[st
     b, code, msg = _check_ballot_payload({"ballot": p["ballot"], "tracking_code": p["tracking_code"]}, ctx,
                                          st.cred_units)
     if code:
-        rep.fail(15, f"event {seq}: challenged ballot invalid (check {code}, {_NAMES[code]}): {msg}")
+        codes = code if isinstance(code, tuple) else (code,)
+        names = ", ".join(f"{c} {_NAMES[c]}" for c in codes)
+        rep.fail(15, f"event {seq}: challenged ballot invalid ({names}): {msg}")
         return
     if p["tracking_code"] in cast:
         rep.fail(15, f"event {seq}: a challenged ballot was also cast (event {seen[p['tracking_code']]})")
