@@ -1,8 +1,25 @@
 from django.urls import path
 
-from mandate.workplace import views
+from mandate.workplace import hr_views, views
 
 app_name = "workplace"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("me/", views.my_figure, name="my_figure"),
+    path("me/attendance.csv", views.my_figure_csv, name="my_figure_csv"),
+    path("team/", views.team, name="team"),
+    path("people/<str:staff_id>/", views.person_figure, name="person"),
+    path("people/<str:staff_id>/attendance.csv", views.person_figure_csv, name="person_csv"),
+    path("organisation/", views.organisation_view, name="organisation"),
+    path("sites/<slug:code>/", views.site_view, name="site"),
+    path("policies/compare/", views.compare, name="compare"),
+    path("policies/", hr_views.policies, name="policies"),
+    path("policies/new/", hr_views.policy_edit, name="policy_new"),
+    path("policies/<int:pk>/", hr_views.policy_edit, name="policy_edit"),
+    path("imports/", hr_views.imports, name="imports"),
+    path("adjustments/", hr_views.adjustments, name="adjustments"),
+    path("adjustments/new/", hr_views.adjustment_edit, name="adjustment_new"),
+    path("adjustments/<int:pk>/", hr_views.adjustment_edit, name="adjustment_edit"),
+    path("notifications/", hr_views.reminders, name="reminders"),
+    path("dispute-mode/", hr_views.dispute_mode, name="dispute_mode"),
 ]

@@ -1,10 +1,44 @@
-from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Attendance pages: a person's own figure, a line manager's team, HR's organisation and site views, and two
+policies side by side.
 
-from mandate.platform.roles import EMPLOYER_ROLES, role_required
+Rules every view here keeps (spec §3, §4):
+- every read of an individual's attendance, one person's or a list's, writes an audit entry naming them;
+- a person always sees their own figure and its CSV, dispute mode or not;
+- in dispute mode no individual non-compliance output (a below-target list, a met / not met flag on someone
+  else, a nudge) is shown: aggregate figures only, with a notice;
+- a line manager sees an adjusted expectation, never its route;
+- there is no view, filter or export by union membership: the wing holds no such data.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from mandate.platform.audit import record
+from mandate.platform.roles import EMPLOYER_ROLES, has_role, role_required
 from mandate.workplace.access import organisation_for
-from mandate.workplace.models import Site, StaffMember
+from mandate.workplace.figures import (
+    STATUS_LABELS,
+    FigureError,
+    compare_for,
+    compute_for,
+    describe_reason,
+    explain_for,
+)
+from mandate.workplace.forms import ComparePolicyForm, PeriodForm
+from mandate.workplace.hr_views import reviews_due
+from mandate.workplace.models import Adjustment, AttendancePolicy, Organisation, Site, StaffMember
+
+HR, MANAGER, ESTATES, ANALYST = "hr_admin", "line_manager", "estates_manager", "analyst"
+CSV_COLUMNS = ["staff_id", "date", "weekday", "status", "reason", "purpose", "hours", "policy_version"]
 
 
 @role_required(*EMPLOYER_ROLES)
@@ -16,5 +50,298 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .order_by("-is_headquarters", "name")
     )
     total = StaffMember.objects.filter(organisation=organisation).count()
+    is_hr = has_role(request.user, HR)
+    due = reviews_due(organisation, timezone.localdate()).count() if is_hr else 0
     return render(request, "workplace/dashboard.html",
-                  {"organisation": organisation, "sites": sites, "total_staff": total})
+                  {"organisation": organisation, "sites": sites, "total_staff": total, "is_hr": is_hr,
+                   "reviews_due": due, "staff_record": _own_record(request, organisation)})
+
+
+# -- helpers ---------------------------------------------------------------------------------------------------
+
+def _own_record(request: HttpRequest, organisation: Organisation) -> StaffMember | None:
+    return StaffMember.objects.filter(user=request.user, organisation=organisation).first()
+
+
+def _period(request: HttpRequest, organisation: Organisation, form_class: type = PeriodForm) -> Any:
+    return form_class(request.GET, organisation, timezone.localdate())
+
+
+def _log_individual(request: HttpRequest, organisation: Organisation, staff_ids: list[str], page: str,
+                    form: Any) -> None:
+    """One audit entry per read: a single person's figure, or a list naming everyone on it."""
+    detail = {"page": page, "dispute_mode": organisation.dispute_mode,
+              "date_from": form.cleaned_data["date_from"], "date_to": form.cleaned_data["date_to"],
+              "policy": form.cleaned_data["policy"].name, "organisation": organisation.code}
+    if len(staff_ids) == 1:
+        record(request.user, "view_individual_attendance", "StaffMember", staff_ids[0], **detail)
+    elif staff_ids:
+        record(request.user, "view_individual_attendance_list", "Organisation", organisation.code,
+               staff_ids=staff_ids, **detail)
+
+
+def _adjustments_of(staff: StaffMember, start: dt.date, end: dt.date) -> list[Adjustment]:
+    return list(staff.adjustments.filter(date_from__lte=end).exclude(date_to__lt=start).order_by("date_from"))
+
+
+def _site_names(organisation: Organisation) -> dict[str, str]:
+    return dict(Site.objects.filter(organisation=organisation).values_list("code", "name"))
+
+
+def _days(organisation: Organisation, policy: AttendancePolicy, start: dt.date, end: dt.date,
+          staff: StaffMember) -> list[dict[str, Any]]:
+    rows = explain_for(organisation, policy, start, end, staff.staff_id)
+    names = _site_names(organisation)
+    for row in rows:
+        row["status_label"] = STATUS_LABELS.get(row["status"], row["status"])
+        row["reason_label"] = describe_reason(row.get("reason"), names)
+    return rows
+
+
+def _individual_page(request: HttpRequest, organisation: Organisation, staff: StaffMember, *, own: bool,
+                     show_route: bool, page: str) -> HttpResponse:
+    form = _period(request, organisation)
+    context: dict[str, Any] = {"organisation": organisation, "staff": staff, "form": form, "own": own,
+                               "show_route": show_route, "withhold_flags": organisation.dispute_mode and not own}
+    if form.is_valid():
+        start, end, policy = (form.cleaned_data[k] for k in ("date_from", "date_to", "policy"))
+        _log_individual(request, organisation, [staff.staff_id], page, form)
+        try:
+            figures = compute_for(organisation, policy, start, end, [staff.staff_id], site_weekly=False)
+            context["periods"] = figures.people
+            context["days"] = _days(organisation, policy, start, end, staff)
+        except FigureError as exc:
+            context["error"] = str(exc)
+        context["adjustments"] = _adjustments_of(staff, start, end)
+        context["unit"] = policy.parsed().versions[-1].unit
+        context["query"] = request.GET.urlencode()
+    elif not AttendancePolicy.objects.filter(organisation=organisation).exists():
+        context["error"] = "No attendance policy has been set up yet."
+    return render(request, "workplace/figure.html", context)
+
+
+def _csv_response(request: HttpRequest, organisation: Organisation, staff: StaffMember, page: str) -> HttpResponse:
+    form = _period(request, organisation)
+    if not form.is_valid():
+        return HttpResponse("Choose a valid period and policy.", status=400, content_type="text/plain")
+    start, end, policy = (form.cleaned_data[k] for k in ("date_from", "date_to", "policy"))
+    _log_individual(request, organisation, [staff.staff_id], page, form)
+    try:
+        days = explain_for(organisation, policy, start, end, staff.staff_id)
+    except FigureError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"attendance-{staff.staff_id}-{start.isoformat()}-to-{end.isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in days:
+        day = row["date"]
+        hours = row.get("hours")
+        writer.writerow([row["staff_id"], day.isoformat(), day.strftime("%a"), row["status"],
+                         row.get("reason") or "", row.get("purpose") or "", "" if hours is None else f"{hours:g}",
+                         row.get("policy_version", "")])
+    return response
+
+
+# -- a person's own figure ----------------------------------------------------------------------------------------
+
+@role_required(*EMPLOYER_ROLES)
+def my_figure(request: HttpRequest) -> HttpResponse:
+    """Your own figure: always available to you, dispute mode or not."""
+    organisation = organisation_for(request)
+    staff = _own_record(request, organisation)
+    if staff is None:
+        return render(request, "workplace/no_staff_record.html", {"organisation": organisation}, status=404)
+    return _individual_page(request, organisation, staff, own=True, show_route=True, page="own")
+
+
+@role_required(*EMPLOYER_ROLES)
+def my_figure_csv(request: HttpRequest) -> HttpResponse:
+    organisation = organisation_for(request)
+    staff = _own_record(request, organisation)
+    if staff is None:
+        raise Http404("You have no staff record in this organisation.")
+    return _csv_response(request, organisation, staff, page="own_csv")
+
+
+# -- someone else's figure: HR, or the person's line manager ---------------------------------------------------
+
+def _may_open(request: HttpRequest, organisation: Organisation, staff: StaffMember) -> tuple[bool, bool]:
+    """(allowed, sees the route): HR sees all; a line manager sees their direct reports, without routes."""
+    if has_role(request.user, HR):
+        return True, True
+    manager = _own_record(request, organisation)
+    if has_role(request.user, MANAGER) and manager is not None and staff.line_manager_id == manager.pk:
+        return True, False
+    return False, False
+
+
+@role_required(HR, MANAGER)
+def person_figure(request: HttpRequest, staff_id: str) -> HttpResponse:
+    organisation = organisation_for(request)
+    staff = get_object_or_404(StaffMember, organisation=organisation, staff_id=staff_id)
+    allowed, show_route = _may_open(request, organisation, staff)
+    if not allowed:
+        raise PermissionDenied("You can open the figures of your own reports only.")
+    return _individual_page(request, organisation, staff, own=False, show_route=show_route, page="person")
+
+
+@role_required(HR, MANAGER)
+def person_figure_csv(request: HttpRequest, staff_id: str) -> HttpResponse:
+    organisation = organisation_for(request)
+    staff = get_object_or_404(StaffMember, organisation=organisation, staff_id=staff_id)
+    if not _may_open(request, organisation, staff)[0]:
+        raise PermissionDenied("You can open the figures of your own reports only.")
+    return _csv_response(request, organisation, staff, page="person_csv")
+
+
+# -- a line manager's team -----------------------------------------------------------------------------------
+
+@role_required(MANAGER)
+def team(request: HttpRequest) -> HttpResponse:
+    organisation = organisation_for(request)
+    manager = _own_record(request, organisation)
+    reports = list(StaffMember.objects.filter(organisation=organisation, line_manager=manager)
+                   .order_by("name")) if manager else []
+    form = _period(request, organisation)
+    context: dict[str, Any] = {"organisation": organisation, "form": form, "reports": reports,
+                               "dispute": organisation.dispute_mode}
+    if form.is_valid() and reports:
+        start, end, policy = (form.cleaned_data[k] for k in ("date_from", "date_to", "policy"))
+        ids = [s.staff_id for s in reports]
+        try:
+            figures = compute_for(organisation, policy, start, end, ids, site_weekly=False)
+        except FigureError as exc:
+            context["error"] = str(exc)
+        else:
+            context["aggregate"] = figures.result.organisation
+            context["unit"] = figures.result.unit
+            by_id: dict[str, list[dict[str, Any]]] = {}
+            for row in figures.people:
+                by_id.setdefault(row["staff_id"], []).append(row)
+            expectations: dict[int, list[Adjustment]] = {}
+            for a in Adjustment.objects.filter(staff__in=reports, date_from__lte=end).exclude(date_to__lt=start):
+                expectations.setdefault(a.staff_id, []).append(a)
+            # adjusted expectations (never routes) are shown in any mode; individual figures only outside it
+            context["rows"] = [{"staff": s, "adjustments": [
+                {"expectation": a.expectation, "date_from": a.date_from, "date_to": a.date_to}
+                for a in expectations.get(s.pk, [])],
+                "periods": [] if organisation.dispute_mode else by_id.get(s.staff_id, [])} for s in reports]
+            if not organisation.dispute_mode:
+                _log_individual(request, organisation, ids, "team", form)
+    return render(request, "workplace/team.html", context)
+
+
+# -- HR: the organisation and its sites ---------------------------------------------------------------------
+
+def _below_target(people: list[dict[str, Any]], names: dict[str, StaffMember]) -> list[dict[str, Any]]:
+    return [{**row, "staff": names.get(row["staff_id"])} for row in people if row.get("target_met") is False]
+
+
+@role_required(HR, ESTATES)
+def organisation_view(request: HttpRequest) -> HttpResponse:
+    organisation = organisation_for(request)
+    form = _period(request, organisation)
+    is_hr = has_role(request.user, HR)
+    context: dict[str, Any] = {"organisation": organisation, "form": form, "dispute": organisation.dispute_mode,
+                               "is_hr": is_hr}
+    if form.is_valid():
+        start, end, policy = (form.cleaned_data[k] for k in ("date_from", "date_to", "policy"))
+        try:
+            figures = compute_for(organisation, policy, start, end)
+        except FigureError as exc:
+            context["error"] = str(exc)
+        else:
+            result = figures.result
+            names = _site_names(organisation)
+            context.update(result=result, organisation_figure=result.organisation, unit=result.unit,
+                           sites=[{**r, "name": names.get(r["site_code"], r["site_code"])}
+                                  for r in result.sites.to_pylist()],
+                           teams=_team_rows(organisation, result.teams.to_pylist()),
+                           weekly=_weekly_rows(result.site_weekly.to_pylist(), names),
+                           purposes=result.purposes.to_pylist())
+            if is_hr and not organisation.dispute_mode:
+                staff = {s.staff_id: s for s in StaffMember.objects.filter(organisation=organisation)}
+                below = _below_target(figures.people, staff)
+                context["below"] = below
+                _log_individual(request, organisation, sorted({r["staff_id"] for r in below}),
+                                "organisation_below_target", form)
+    return render(request, "workplace/organisation.html", context)
+
+
+def _team_rows(organisation: Organisation, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    names = dict(organisation.teams.values_list("code", "name"))
+    return [{**r, "name": names.get(r["team"], r["team"])} for r in rows]
+
+
+def _weekly_rows(rows: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:
+    return [{**r, "name": names.get(r["site_code"], r["site_code"])} for r in rows]
+
+
+@role_required(HR, ESTATES)
+def site_view(request: HttpRequest, code: str) -> HttpResponse:
+    organisation = organisation_for(request)
+    site = get_object_or_404(Site, organisation=organisation, code=code)
+    form = _period(request, organisation)
+    is_hr = has_role(request.user, HR)
+    context: dict[str, Any] = {"organisation": organisation, "site": site, "form": form,
+                               "dispute": organisation.dispute_mode, "is_hr": is_hr}
+    if form.is_valid():
+        start, end, policy = (form.cleaned_data[k] for k in ("date_from", "date_to", "policy"))
+        try:
+            figures = compute_for(organisation, policy, start, end)
+        except FigureError as exc:
+            context["error"] = str(exc)
+        else:
+            result = figures.result
+            context.update(
+                unit=result.unit,
+                periods=[{**r, "name": site.name} for r in result.sites.to_pylist() if r["site_code"] == site.code],
+                weekly=[r for r in result.site_weekly.to_pylist() if r["site_code"] == site.code])
+            if is_hr and not organisation.dispute_mode:
+                staff = {s.staff_id: s for s in StaffMember.objects.filter(organisation=organisation,
+                                                                           home_site=site)}
+                below = _below_target([r for r in figures.people if r["staff_id"] in staff], staff)
+                context["below"] = below
+                _log_individual(request, organisation, sorted({r["staff_id"] for r in below}),
+                                f"site_below_target:{site.code}", form)
+    return render(request, "workplace/site.html", context)
+
+
+# -- two policies side by side --------------------------------------------------------------------------------
+
+@role_required(HR, ESTATES, ANALYST)
+def compare(request: HttpRequest) -> HttpResponse:
+    """Aggregates only (organisation, sites, teams, how many meet their target) under two policies."""
+    organisation = organisation_for(request)
+    form = _period(request, organisation, ComparePolicyForm)
+    context: dict[str, Any] = {"organisation": organisation, "form": form}
+    if form.is_valid():
+        start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
+        a, b = form.cleaned_data["policy"], form.cleaned_data["other"]
+        try:
+            fa, fb = compare_for(organisation, a, b, start, end)
+        except FigureError as exc:
+            context["error"] = str(exc)
+        else:
+            names = _site_names(organisation)
+            team_names = dict(organisation.teams.values_list("code", "name"))
+            context.update(a=fa, b=fb, policy_a=a, policy_b=b,
+                           sites=_pair(fa.result.sites.to_pylist(), fb.result.sites.to_pylist(), "site_code",
+                                       names),
+                           teams=_pair(fa.result.teams.to_pylist(), fb.result.teams.to_pylist(), "team",
+                                       team_names))
+    return render(request, "workplace/compare.html", context)
+
+
+def _pair(rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]], key: str,
+          names: dict[str, str]) -> list[dict[str, Any]]:
+    """The engine's rows under each policy, side by side by key and period (nothing recomputed)."""
+    def index(rows: list[dict[str, Any]]) -> dict[tuple[Any, ...], dict[str, Any]]:
+        return {(r[key], r["period_start"], r["period_end"]): r for r in rows}
+
+    ia, ib = index(rows_a), index(rows_b)
+    keys = sorted(set(ia) | set(ib), key=lambda k: (names.get(k[0], k[0]), k[1], k[2]))
+    return [{"name": names.get(k[0], k[0]), "period_start": k[1], "period_end": k[2], "a": ia.get(k),
+             "b": ib.get(k)} for k in keys]
