@@ -68,8 +68,9 @@ def prove_01(public_key: bytes, ct: Ciphertext, m: int, nonce: Secret, context: 
         raise ValueError("a 0/1 proof needs m in {0, 1}")
     r = nonce.reveal()
     w = random_secret_scalar("proof nonce").reveal()
-    c_sim = random_secret_scalar("proof nonce").reveal()
-    v_sim = random_secret_scalar("proof nonce").reveal()
+    # the simulated branch's challenge and response are published as they are: random, but not secret
+    c_sim = group.random_scalar()
+    v_sim = group.random_scalar()
     j = 1 - m  # the simulated branch
     a_sim = group.sub(group.base_mul(v_sim), group.mul(c_sim, ct.alpha))
     beta_j = group.sub(ct.beta, group.base_mul(j))
