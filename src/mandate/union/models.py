@@ -80,3 +80,273 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.membership_number})"
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Disputes
+# --------------------------------------------------------------------------------------------------------------
+
+
+class Dispute(models.Model):
+    """A trade dispute (s.244): the parties, the matters in issue and who is affected."""
+
+    STATUS_CHOICES = [("open", "Open"), ("settled", "Settled")]
+
+    union = models.ForeignKey(Union, on_delete=models.CASCADE, related_name="disputes")
+    code = models.SlugField(max_length=64)
+    title = models.CharField(max_length=200)
+    matters = models.TextField(help_text="The matters in issue (s.244(1)).")
+    categories_affected = models.TextField(blank=True, help_text="Job categories affected, one a line.")
+    employers = models.ManyToManyField(Employer, related_name="disputes")
+    workplaces = models.ManyToManyField(Workplace, related_name="disputes", blank=True)
+    opened_on = models.DateField()
+    status = models.CharField(max_length=16, choices=STATUS_CHOICES, default="open")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["union", "code"], name="unique_dispute_code")]
+        ordering = ["-opened_on"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DisputeEvent(models.Model):
+    KIND_CHOICES = [
+        ("meeting", "Meeting"), ("offer", "Offer"), ("acas", "Acas conciliation"), ("ballot", "Ballot"),
+        ("action", "Industrial action"), ("settlement", "Settlement"), ("policy", "Policy change"),
+        ("other", "Other"),
+    ]
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="events")
+    on = models.DateField()
+    kind = models.CharField(max_length=16, choices=KIND_CHOICES)
+    title = models.CharField(max_length=200)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.on}: {self.title}"
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Ballots
+# --------------------------------------------------------------------------------------------------------------
+
+
+class Ballot(models.Model):
+    """A statutory industrial action ballot (ss.226-235), split into one or more ballot units.
+
+    The voting method is a field, not a subclass: electronic and hybrid methods add their own records beside
+    the ballot (credentials, an election record) without changing this model. Only postal can be chosen until
+    the law engine reports the e-balloting Order in force and the verifiable voting engine is wired in.
+    """
+
+    METHOD_CHOICES = [
+        ("postal", "Postal"), ("electronic", "Electronic"), ("hybrid", "Hybrid (postal or online)"),
+        ("workplace", "Workplace (by prior agreement)"),
+    ]
+    AVAILABLE_METHODS = ("postal",)
+    UNITS_CHOICES = [("separate", "Separate workplace ballots (s.228)"), ("aggregated", "One aggregated ballot (s.228A)")]
+    BASIS_CHOICES = [
+        ("", "Not aggregated"),
+        ("228A(2)", "s.228A(2): each voter's workplace has a member affected by the dispute"),
+        ("228A(3)", "s.228A(3): all members of given occupations employed by given employers in dispute"),
+        ("228A(4)", "s.228A(4): all members employed by given employers in dispute"),
+    ]
+    STATUS_CHOICES = [("draft", "Being set up"), ("frozen", "Electorate frozen"), ("open", "Open"),
+                      ("counted", "Counted")]
+
+    union = models.ForeignKey(Union, on_delete=models.CASCADE, related_name="ballots")
+    dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="ballots")
+    code = models.SlugField(max_length=64)
+    title = models.CharField(max_length=200)
+    voting_method = models.CharField(max_length=16, choices=METHOD_CHOICES, default="postal")
+    units_mode = models.CharField(max_length=16, choices=UNITS_CHOICES, default="separate")
+    aggregation_basis = models.CharField(max_length=16, choices=BASIS_CHOICES, blank=True)
+    aggregation_reason = models.TextField(blank=True, help_text="Why the union believes the basis applies.")
+    employers = models.ManyToManyField(Employer, related_name="ballots")
+    workplaces = models.ManyToManyField(Workplace, related_name="ballots", blank=True,
+                                        help_text="Leave empty for every workplace of the employers.")
+    categories = models.TextField(blank=True, help_text="Job categories balloted, one a line; empty for all.")
+    entitlement_reason = models.CharField(
+        max_length=300, default="Member the union reasonably believes will be induced to take part (s.227(1))")
+    scrutineer_name = models.CharField(max_length=200, blank=True)
+    scrutineer_username = models.CharField(max_length=150, blank=True, help_text="Account of the scrutineer.")
+    return_address = models.TextField(blank=True)
+    caller = models.CharField(max_length=300, default="The General Secretary or the National Executive Committee",
+                              help_text="Who may call the action (s.229(3)).")
+    dispute_summary = models.TextField(blank=True, help_text="Summary of the matters in dispute (s.229(2B)).")
+    opening_day = models.DateField()
+    closing_day = models.DateField()
+    ips_majority = models.BooleanField(default=False, help_text="Most of those entitled work in important public services.")
+    union_belief_not_ips = models.BooleanField(default=False)
+    ips_rationale = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=STATUS_CHOICES, default="draft")
+    frozen_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    counted_at = models.DateTimeField(null=True, blank=True)
+    counted_by = models.CharField(max_length=150, blank=True)
+    assessment = models.JSONField(default=dict, blank=True, help_text="The law engine's assessment at the count.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["union", "code"], name="unique_ballot_code")]
+        ordering = ["-opening_day"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == "counted"
+
+
+class BallotQuestion(models.Model):
+    KIND_CHOICES = [("strike", "Strike"), ("action_short_of_strike", "Action short of a strike")]
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="questions")
+    kind = models.CharField(max_length=24, choices=KIND_CHOICES)
+    text = models.CharField(max_length=300)
+    action_types = models.TextField(blank=True, help_text="Types of action short of a strike, one a line (s.229(2C)).")
+    expected_periods = models.TextField(blank=True, help_text="When each type of action is expected (s.229(2D)).")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ballot", "kind"], name="one_question_per_kind")]
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return self.text
+
+    def action_type_list(self) -> list[str]:
+        return [line.strip() for line in self.action_types.splitlines() if line.strip()]
+
+
+class BallotUnit(models.Model):
+    """One ballot for the turnout, support, notice and result tests (s.226(3), s.228)."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="units")
+    name = models.CharField(max_length=200)
+    workplace = models.ForeignKey(Workplace, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Elector(models.Model):
+    """A member entitled to vote, frozen from the register when the electorate is frozen, with a paper number."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="electors")
+    unit = models.ForeignKey(BallotUnit, on_delete=models.CASCADE, related_name="electors")
+    member = models.ForeignKey(Member, null=True, on_delete=models.SET_NULL, related_name="+")
+    membership_number = models.CharField(max_length=32)
+    name = models.CharField(max_length=200)
+    home_address = models.TextField()
+    employer = models.ForeignKey(Employer, on_delete=models.PROTECT, related_name="+")
+    workplace = models.ForeignKey(Workplace, on_delete=models.PROTECT, related_name="+")
+    job_category = models.CharField(max_length=100)
+    overseas = models.BooleanField(default=False)
+    reason = models.CharField(max_length=300)
+    paper_number = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ballot", "paper_number"], name="unique_paper_number"),
+            models.UniqueConstraint(fields=["ballot", "membership_number"], name="unique_elector"),
+        ]
+        ordering = ["paper_number"]
+
+
+class AccidentalOmission(models.Model):
+    """s.232B register: members accidentally left out, or papers not sent."""
+
+    KIND_CHOICES = [("s227", "Not given a vote (s.227(1))"), ("s230", "Paper not sent or no chance to vote (s.230(2))")]
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="omissions")
+    unit = models.ForeignKey(BallotUnit, on_delete=models.CASCADE, related_name="omissions")
+    kind = models.CharField(max_length=8, choices=KIND_CHOICES)
+    membership_number = models.CharField(max_length=32, blank=True)
+    description = models.TextField()
+    discovered_on = models.DateField()
+    recorded_by = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["discovered_on", "pk"]
+
+
+class ReturnedPaper(models.Model):
+    """A returned postal voting paper, recorded by the scrutineer. Only the scrutineer's pages read marks.
+
+    marks maps question kind -> "yes", "no", "both" (marked both ways: spoilt for that question) or "blank".
+    A paper whose number was already returned is kept as a duplicate and not counted; a paper received after
+    the closing day is kept as late and not counted.
+    """
+
+    STATUS_CHOICES = [("counted", "To be counted"), ("duplicate", "Duplicate: not counted"),
+                      ("late", "Received after the closing day: not counted")]
+    MARKS = ("yes", "no", "both", "blank")
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="returns")
+    unit = models.ForeignKey(BallotUnit, on_delete=models.CASCADE, related_name="returns")
+    paper_number = models.PositiveIntegerField()
+    received_on = models.DateField()
+    marks = models.JSONField(default=dict)
+    status = models.CharField(max_length=16, choices=STATUS_CHOICES, default="counted")
+    source = models.CharField(max_length=200, blank=True, help_text="'by hand' or the bureau file name and line.")
+    recorded_by = models.CharField(max_length=150)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["paper_number", "pk"]
+        indexes = [models.Index(fields=["ballot", "paper_number"])]
+
+
+class UnitResult(models.Model):
+    """The count of one unit for one question at the close, with the law engine's verdict."""
+
+    unit = models.ForeignKey(BallotUnit, on_delete=models.CASCADE, related_name="results")
+    question = models.ForeignKey(BallotQuestion, on_delete=models.CASCADE, related_name="results")
+    entitled = models.PositiveIntegerField()
+    overseas = models.PositiveIntegerField(default=0)
+    voted = models.PositiveIntegerField()
+    yes = models.PositiveIntegerField()
+    no = models.PositiveIntegerField()
+    spoiled = models.PositiveIntegerField()
+    supported = models.BooleanField()
+    verdict = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "question"], name="one_result_per_unit_question")]
+        ordering = ["unit__name", "question__kind"]
+
+
+class Mandate(models.Model):
+    """Support of a ballot for one kind of action, for one unit and employer, until its last day (s.234)."""
+
+    SOURCE_CHOICES = [("counted", "Counted here"), ("entered", "Entered by hand from an existing ballot")]
+
+    union = models.ForeignKey(Union, on_delete=models.CASCADE, related_name="mandates")
+    dispute = models.ForeignKey(Dispute, null=True, blank=True, on_delete=models.SET_NULL, related_name="mandates")
+    ballot = models.ForeignKey(Ballot, null=True, blank=True, on_delete=models.CASCADE, related_name="mandates")
+    unit = models.ForeignKey(BallotUnit, null=True, blank=True, on_delete=models.CASCADE, related_name="mandates")
+    unit_name = models.CharField(max_length=200)
+    employer = models.ForeignKey(Employer, on_delete=models.PROTECT, related_name="mandates")
+    kind = models.CharField(max_length=24, choices=BallotQuestion.KIND_CHOICES)
+    opening_day = models.DateField()
+    date_of_ballot = models.DateField(help_text="The closing day (s.246).")
+    last_day = models.DateField()
+    entitled = models.PositiveIntegerField()
+    voted = models.PositiveIntegerField()
+    yes = models.PositiveIntegerField()
+    no = models.PositiveIntegerField()
+    spoiled = models.PositiveIntegerField(default=0)
+    source = models.CharField(max_length=8, choices=SOURCE_CHOICES, default="counted")
+    reference = models.CharField(max_length=300, blank=True, help_text="Where the figures come from.")
+    basis = models.JSONField(default=dict, blank=True, help_text="The law engine's reasons for the last day.")
+    created_by = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["last_day", "unit_name"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} mandate, {self.unit_name}, until {self.last_day}"

@@ -1,0 +1,194 @@
+"""The ballot's statutory documents, each HTML + PDF (platform.documents), kept with send and receipt dates.
+
+The content of each document is chosen by the rulebook for the right trigger date: the s.226A notice by the
+day the employer receives it, the voting paper and the statement of the result by the opening day.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from typing import Any
+
+from django.template.loader import render_to_string
+
+from mandate.platform.audit import record
+from mandate.platform.documents import issue_document
+from mandate.platform.models import Document
+from mandate.union import ballots as svc
+from mandate.union import rules
+from mandate.union.models import Ballot, Employer
+
+KINDS = {
+    "s226a-notice": "Notice of ballot (s.226A)",
+    "sample-paper": "Sample voting paper (s.226A(1)(b))",
+    "voting-papers": "Voting papers (s.229)",
+    "s231-result": "Result to members (s.231)",
+    "s231a-result": "Result to the employer (s.231A)",
+    "s231b-report": "Scrutineer's report (s.231B)",
+}
+TO_EMPLOYER = {"s226a-notice", "sample-paper", "s231a-result"}
+
+
+def ballot_documents(ballot: Ballot) -> list[Document]:
+    return list(Document.objects.filter(related_type="Ballot", related_id=str(ballot.pk)).defer("pdf", "html")
+                .order_by("created_at"))
+
+
+def _issue(ballot: Ballot, kind: str, title: str, template: str, context: dict[str, Any], *, actor: Any,
+           employer: Employer | None = None, sent_on: date | None = None, received_on: date | None = None) -> Document:
+    doc = issue_document(
+        kind=kind, title=title, template=template, context={"union": ballot.union, "ballot": ballot, "title": title,
+                                                            "sent_on": sent_on, **context},
+        issued_by_side="union", issued_by_scope=ballot.union.code,
+        addressed_to_scope=employer.code if employer else "", sent_on=sent_on, received_on=received_on,
+        related=ballot)
+    record(actor, "document.issued", "Ballot", ballot.pk, kind=kind, document=doc.pk,
+           employer=employer.code if employer else "", sent_on=sent_on, received_on=received_on)
+    return doc
+
+
+def _require_frozen(ballot: Ballot) -> None:
+    if ballot.status == "draft":
+        raise svc.BallotError("Freeze the electorate first: the documents are built from it.")
+
+
+def issue_notice(ballot: Ballot, employer: Employer, *, sent_on: date, expected_receipt: date,
+                 actor: Any = None) -> Document:
+    """The s.226A notice, its content fixed by the rulebook for the day the employer will receive it."""
+    _require_frozen(ballot)
+    req = rules.notice_requirements(expected_receipt)
+    ids = {i["id"] for i in req["items"]}
+    context = {"employer": employer, "figures": svc.notice_figures(ballot, employer), "requirements": req,
+               "show_per_category": "per_category" in ids, "show_per_workplace": "per_workplace" in ids,
+               "show_explanation": "explanation" in ids}
+    return _issue(ballot, "s226a-notice", f"Notice of ballot to {employer.name}", "union/docs/s226a_notice.html",
+                  context, actor=actor, employer=employer, sent_on=sent_on)
+
+
+def _paper_context(ballot: Ballot) -> dict[str, Any]:
+    req = rules.paper_requirements(ballot.opening_day)
+    paper = {i["id"]: True for i in req["items"]}
+    if not rules.needs_scrutineer(ballot):
+        paper.pop("scrutineer_name", None)
+    return {"paper": paper, "statement": req["statement"], "questions": list(ballot.questions.all()),
+            "requirements": req}
+
+
+def issue_sample(ballot: Ballot, employer: Employer, *, sent_on: date, actor: Any = None) -> Document:
+    _require_frozen(ballot)
+    ctx = _paper_context(ballot)
+    html = render_to_string("union/docs/voting_papers.html", {
+        **ctx, "union": ballot.union, "ballot": ballot, "title": "Sample voting paper", "sample": True,
+        "papers": [{"number": "(sample)", "name": "", "address": "", "unit": "each workplace"}]})
+    doc = _issue(ballot, "sample-paper", f"Sample voting paper to {employer.name}", "union/docs/_base.html",
+                 {}, actor=actor, employer=employer, sent_on=sent_on)
+    from mandate.platform.documents import html_to_pdf
+
+    doc.html, doc.pdf = html, html_to_pdf(html)
+    doc.sha256 = hashlib.sha256(html.encode()).hexdigest()
+    doc.save(update_fields=["html", "pdf", "sha256"])
+    return doc
+
+
+def _result_units(ballot: Ballot, employer: Employer | None) -> list[dict[str, Any]]:
+    rows = svc.result_rows(ballot)
+    overseas = {r.unit.name: r.overseas for r in rows}
+    unit_names = None
+    if employer is not None:
+        unit_names = set(ballot.electors.filter(employer=employer).values_list("unit__name", flat=True))
+    out = []
+    for unit in ballot.assessment.get("units", []):
+        if unit_names is not None and unit["name"] not in unit_names:
+            continue
+        items = []
+        for item in unit.get("result_information", []):
+            value = item["value"]
+            if isinstance(value, dict):
+                shown = "<br>".join(f"{k.replace('_', ' ').capitalize()}: {_yn(v)}" for k, v in value.items())
+            else:
+                shown = _yn(value)
+            if value is None:
+                continue
+            items.append({**item, "shown": shown})
+        out.append({"name": unit["name"], "items": items, "overseas": overseas.get(unit["name"], 0)})
+    return out
+
+
+def _yn(value: Any) -> str:
+    if value is True:
+        return "Yes"
+    if value is False:
+        return "No"
+    return str(value)
+
+
+def _require_counted(ballot: Ballot) -> None:
+    if ballot.status != "counted":
+        raise svc.BallotError("The ballot has not been counted yet.")
+
+
+def issue_result_to_members(ballot: Ballot, *, sent_on: date, actor: Any = None) -> Document:
+    _require_counted(ballot)
+    return _issue(ballot, "s231-result", "Result of the ballot, for members", "union/docs/result.html",
+                  {"units": _result_units(ballot, None), "warnings": ballot.assessment.get("warnings", []),
+                   "employer": None}, actor=actor, sent_on=sent_on)
+
+
+def issue_result_to_employer(ballot: Ballot, employer: Employer, *, sent_on: date, actor: Any = None) -> Document:
+    _require_counted(ballot)
+    return _issue(ballot, "s231a-result", f"Result of the ballot, for {employer.name}", "union/docs/result.html",
+                  {"units": _result_units(ballot, employer), "warnings": [], "employer": employer},
+                  actor=actor, employer=employer, sent_on=sent_on)
+
+
+def issue_scrutineer_report(ballot: Ballot, *, sent_on: date, satisfied: dict[str, bool] | None = None,
+                            reasons: dict[str, str] | None = None, actor: Any = None) -> Document:
+    _require_counted(ballot)
+    satisfied = {k: True for k in ("no_contravention", "security", "independence")} | (satisfied or {})
+    missing = [k for k, ok in satisfied.items() if not ok and not (reasons or {}).get(k)]
+    if missing:
+        raise svc.BallotError("Where the scrutineer is not satisfied, the report must give reasons (s.231B(1)).")
+    rows = svc.result_rows(ballot)
+    units: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        units.setdefault(r.unit.name, {"name": r.unit.name, "rows": []})["rows"].append(r)
+    returns = ballot.returns
+    t = rules.timeline_for(ballot)
+    context = {"satisfied": satisfied, "reasons": reasons or {}, "units": list(units.values()),
+               "issued": ballot.electors.count(), "counted": returns.filter(status="counted").count(),
+               "duplicates": returns.filter(status="duplicate").count(),
+               "late": returns.filter(status="late").count(), "report_by": t.get("report_by"),
+               "copy_months": rules.report_copy_months(ballot.opening_day)}
+    return _issue(ballot, "s231b-report", "Scrutineer's report", "union/docs/scrutineer_report.html", context,
+                  actor=actor, sent_on=sent_on)
+
+
+def record_dates(document: Document, ballot: Ballot, *, sent_on: date | None = None,
+                 received_on: date | None = None, actor: Any = None) -> Document:
+    if document.related_type != "Ballot" or document.related_id != str(ballot.pk):
+        raise svc.BallotError("That document belongs to another ballot.")
+    if ballot.status in ("open", "counted") and document.kind in ("s226a-notice", "sample-paper"):
+        raise svc.BallotError("The notices of an open ballot are fixed.")
+    fields = []
+    if sent_on is not None:
+        document.sent_on = sent_on
+        fields.append("sent_on")
+    if received_on is not None:
+        if document.sent_on and received_on < document.sent_on:
+            raise svc.BallotError("A document cannot be received before it was sent.")
+        document.received_on = received_on
+        fields.append("received_on")
+    if fields:
+        Document.objects.filter(pk=document.pk).update(**{f: getattr(document, f) for f in fields})
+    warning = ""
+    if document.kind == "s226a-notice" and received_on is not None:
+        drafted_for = rules.notice_regime_in_document(document)
+        actual = rules.regime("ballot_notice_receipt", received_on)["id"]
+        if drafted_for and drafted_for != actual:
+            warning = (f"This notice was drafted for regime {drafted_for} but was received under {actual}: "
+                       "issue a new notice with the right content.")
+    record(actor, "document.dates_recorded", "Ballot", ballot.pk, document=document.pk, kind=document.kind,
+           sent_on=document.sent_on, received_on=document.received_on, warning=warning)
+    document.warning = warning  # type: ignore[attr-defined]
+    return document

@@ -1,0 +1,200 @@
+"""Membership register: import from CSV (validated whole first, then written in bulk) and export.
+
+The CSV format (UTF-8, a header line, one member a line, any column order):
+
+    membership_number  required, unique in the file
+    name               required
+    personal_email     optional; if given, a well-formed address
+    mobile             optional
+    home_address       required (voting papers are posted there, s.230(2))
+    employer           required: the code of an employer the union has recorded
+    workplace          required: the code of a workplace of that employer
+    job_category       required
+    overseas           optional: yes/no, true/false, 1/0 (blank is no)
+    join_date          required: ISO 8601 date, e.g. 2019-04-01
+
+A file with any bad line is refused whole, every bad line named; nothing is half-imported. Re-importing
+updates the members already on the register (matched by membership number) and adds the new ones; with
+`mark_missing_left=True` a member absent from the file is marked as having left on the import day.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+from django.db import transaction
+
+from mandate.platform.audit import record
+from mandate.union.models import Member, Union, Workplace
+
+COLUMNS = ["membership_number", "name", "personal_email", "mobile", "home_address", "employer", "workplace",
+           "job_category", "overseas", "join_date"]
+REQUIRED = ["membership_number", "name", "home_address", "employer", "workplace", "job_category", "join_date"]
+TRUE = {"yes", "y", "true", "1"}
+FALSE = {"no", "n", "false", "0", ""}
+_validate_email = EmailValidator()
+_FIELDS = ["name", "personal_email", "mobile", "home_address", "employer_id", "workplace_id", "job_category",
+           "overseas", "joined_on", "left_on"]
+
+
+@dataclass
+class LineError:
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.column}: {self.message}" if self.column else f"line {self.line}: {self.message}"
+
+
+class RegisterImportError(Exception):
+    """The file was refused whole; `errors` names every bad line."""
+
+    def __init__(self, errors: list[LineError]):
+        self.errors = errors
+        super().__init__(f"register refused: {len(errors)} problem(s); first: {errors[0]}")
+
+
+@dataclass
+class ImportReport:
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    marked_left: int
+    errors: list[LineError] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _parse(union: Union, rows: Iterable[dict[str, str]], header: list[str]) -> tuple[list[dict[str, Any]], list[LineError]]:
+    errors: list[LineError] = []
+    missing_columns = [c for c in REQUIRED if c not in header]
+    if missing_columns:
+        return [], [LineError(1, "", "the header lacks column(s): " + ", ".join(missing_columns))]
+    workplaces = {(w.employer.code, w.code): w for w in Workplace.objects.filter(employer__union=union).select_related("employer")}
+    employer_codes = {emp for emp, _ in workplaces} | set(union.employers.values_list("code", flat=True))
+    seen: dict[str, int] = {}
+    parsed: list[dict[str, Any]] = []
+    for number, row in enumerate(rows, start=2):
+        row = {k.strip(): (v or "").strip() for k, v in row.items() if k is not None}
+        bad = False
+
+        def err(column: str, message: str, number: int = number) -> None:
+            nonlocal bad
+            bad = True
+            errors.append(LineError(number, column, message))
+
+        for column in REQUIRED:
+            if not row.get(column):
+                err(column, "missing")
+        mnum = row.get("membership_number", "")
+        if mnum:
+            if mnum in seen:
+                err("membership_number", f"{mnum} is duplicated (first on line {seen[mnum]})")
+            else:
+                seen[mnum] = number
+        email = row.get("personal_email", "")
+        if email:
+            try:
+                _validate_email(email)
+            except ValidationError:
+                err("personal_email", f"{email!r} is not a valid email address")
+        joined = None
+        if row.get("join_date"):
+            try:
+                joined = date.fromisoformat(row["join_date"])
+            except ValueError:
+                err("join_date", f"{row['join_date']!r} is not a date (use YYYY-MM-DD)")
+        overseas_text = row.get("overseas", "").lower()
+        if overseas_text not in TRUE | FALSE:
+            err("overseas", f"{row['overseas']!r} is not yes or no")
+        emp, wp = row.get("employer", ""), row.get("workplace", "")
+        workplace = workplaces.get((emp, wp))
+        if emp and emp not in employer_codes:
+            err("employer", f"unknown employer {emp!r}")
+        elif emp and wp and workplace is None:
+            err("workplace", f"unknown workplace {wp!r} for employer {emp!r}")
+        if bad:
+            continue
+        assert workplace is not None
+        parsed.append({
+            "membership_number": mnum, "name": row["name"], "personal_email": email,
+            "mobile": row.get("mobile", ""), "home_address": row["home_address"],
+            "employer_id": workplace.employer_id, "workplace_id": workplace.pk, "job_category": row["job_category"],
+            "overseas": overseas_text in TRUE, "joined_on": joined, "left_on": None,
+        })
+    if not parsed and not errors:
+        errors.append(LineError(1, "", "the file holds no members"))
+    return parsed, errors
+
+
+def import_register(union: Union, source: IO[str] | str, actor: Any = None, *, mark_missing_left: bool = False,
+                    today: date | None = None, batch_size: int = 5000) -> ImportReport:
+    """Validate the whole file, then create and update members in bulk inside one transaction."""
+    text = source if isinstance(source, str) else source.read()
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    parsed, errors = _parse(union, reader, header)
+    if errors:
+        record(actor, "register.import_refused", "Union", union.code, problems=len(errors),
+               first_lines=[e.line for e in errors[:20]])
+        raise RegisterImportError(errors)
+    today = today or date.today()
+    with transaction.atomic():
+        existing = {m.membership_number: m for m in Member.objects.filter(union=union).only("pk", "membership_number", *_FIELDS)}
+        to_create: list[Member] = []
+        to_update: list[Member] = []
+        unchanged = 0
+        for row in parsed:
+            member = existing.pop(row["membership_number"], None)
+            if member is None:
+                to_create.append(Member(union=union, **row))
+                continue
+            changed = False
+            for name in _FIELDS:
+                if getattr(member, name) != row[name]:
+                    setattr(member, name, row[name])
+                    changed = True
+            if changed:
+                to_update.append(member)
+            else:
+                unchanged += 1
+        Member.objects.bulk_create(to_create, batch_size=batch_size)
+        if to_update:
+            Member.objects.bulk_update(to_update, _FIELDS, batch_size=1000)
+        marked_left = 0
+        if mark_missing_left:
+            gone = [m.pk for m in existing.values() if m.left_on is None]
+            for start in range(0, len(gone), 900):
+                marked_left += Member.objects.filter(pk__in=gone[start:start + 900]).update(left_on=today)
+        report = ImportReport(len(parsed), len(to_create), len(to_update), unchanged, marked_left)
+        record(actor, "register.imported", "Union", union.code, rows=report.rows, created=report.created,
+               updated=report.updated, unchanged=report.unchanged, marked_left=report.marked_left)
+    return report
+
+
+def export_register(union: Union, out: IO[str], actor: Any = None, *, include_left: bool = False) -> int:
+    """Write the register in the import format; returns the number of members written."""
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    members = Member.objects.filter(union=union).select_related("employer", "workplace").order_by("membership_number")
+    if not include_left:
+        members = members.filter(left_on__isnull=True)
+    count = 0
+    for m in members.iterator(chunk_size=5000):
+        writer.writerow([m.membership_number, m.name, m.personal_email, m.mobile, m.home_address, m.employer.code,
+                         m.workplace.code, m.job_category, "yes" if m.overseas else "no", m.joined_on.isoformat()])
+        count += 1
+    record(actor, "register.exported", "Union", union.code, members=count)
+    return count

@@ -1,0 +1,154 @@
+"""The union wing's one door to the statutory rulebook (`mandate.law`).
+
+Nothing here decides a rule: it turns the wing's records into the rulebook's inputs and its answers into
+plain dicts for templates, JSON and the database. Thresholds, dates, wording: all from `mandate.law`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from mandate.law import latest_action_notice_receipt as law_latest_action_notice
+from mandate.law import rules as law_rules
+from mandate.law import timeline as law_timeline
+from mandate.law.model import BallotFacts, QuestionResult, UnitResult
+from mandate.law.params import default_parameters
+from mandate.law.requirements import (
+    ballot_notice_requirements,
+    result_information_items,
+    voting_paper_requirements,
+)
+
+if TYPE_CHECKING:
+    from mandate.union.models import Ballot
+
+def _param(name: str, on: date) -> Any:
+    return default_parameters().value(name, on)
+
+
+def regime(trigger: str, on: date) -> dict[str, Any]:
+    return law_rules.regime_for(trigger, on).as_dict()
+
+
+def turnout_threshold(ballot: Ballot) -> float | None:
+    v = _param("turnout_threshold", ballot.opening_day)
+    return None if v.repealed else float(v.value)
+
+
+def needs_scrutineer(ballot: Ballot) -> bool:
+    """s.226C: uses the aggregate electorate across every unit."""
+    limit = int(_param("scrutineer_entitled_threshold", ballot.opening_day).value)
+    return ballot.electors.count() > limit
+
+
+def paper_requirements(opening: date) -> dict[str, Any]:
+    return voting_paper_requirements(opening).as_dict()
+
+
+def notice_requirements(receipt: date) -> dict[str, Any]:
+    return ballot_notice_requirements(receipt).as_dict()
+
+
+def result_items(opening: date) -> dict[str, Any]:
+    return result_information_items(opening).as_dict()
+
+
+def timeline_for(ballot: Ballot, action_days: list[date] | None = None) -> dict[str, Any]:
+    """Every statutory date for the ballot, from the rulebook's timeline, plus the two receipt deadlines
+    (`notice_by`, `sample_by`) and the report and mandate dates as dates, for the wing's checks."""
+    entitled = ballot.electors.count() if ballot.pk and ballot.status != "draft" else None
+    t = law_timeline(ballot.opening_day, ballot.closing_day, entitled, action_days or [])
+    out = t.as_dict()
+    out.update(notice_by=t.ballot_notice_latest, sample_by=t.sample_paper_latest,
+               report_by=t.scrutineer_report_deadline, mandate_last_day=t.mandate_last_day,
+               scrutineer_required=t.scrutineer_required,
+               steps=[{"date": e.day, "label": e.what, "section": e.section} for e in t.events])
+    return out
+
+
+def renewal_plan(last_day: date, *, voting_days: int = 14, count_days: int = 1, entitled: int | None = None
+                 ) -> dict[str, Any]:
+    """Work back from a mandate's last day so that the new mandate is in place before the old one ends.
+
+    Action on the day after the old mandate's last day needs a notice of action received in time for that
+    day (the rulebook's notice period, by the regime of receipt); that notice's window opens only when the
+    employer has been told the result (s.231A), so the new ballot must close, be counted and the result sent
+    by then. `voting_days` (how long papers are out; the Code of Practice suggests at least 14 days for
+    second-class post) and `count_days` (from close to result sent) are the union's own planning choices.
+    """
+    from datetime import timedelta
+
+    first_new_day = last_day + timedelta(days=1)
+    notice_latest, notice_regime, notice_days = law_latest_action_notice(first_new_day)
+    result_by = notice_latest
+    closing = result_by - timedelta(days=count_days)
+    opening = closing - timedelta(days=voting_days - 1)
+    t = law_timeline(opening, closing, entitled)
+    return {
+        "old_mandate_last_day": last_day, "first_day_under_new_mandate": first_new_day,
+        "action_notice_latest_receipt": notice_latest, "action_notice_regime": notice_regime,
+        "action_notice_days": notice_days, "result_to_employer_by": result_by,
+        "latest_closing_day": closing, "latest_opening_day": opening,
+        "ballot_notice_by": t.ballot_notice_latest, "sample_paper_by": t.sample_paper_latest,
+        "new_mandate_last_day": t.mandate_last_day, "regime": t.regime,
+        "voting_days": voting_days, "count_days": count_days,
+        "warnings": [w.as_dict() for w in t.warnings],
+    }
+
+
+def _facts(opening: date, closing: date, units: list[dict[str, Any]], ips: bool, belief: bool) -> BallotFacts:
+    return BallotFacts(
+        opened=opening, closed=closing, important_public_services=ips, union_believes_not_ips=belief,
+        units=[UnitResult(name=u["name"], entitled=u["entitled"], votes_cast=u["votes_cast"],
+                          questions={k: QuestionResult(yes=q["yes"], no=q["no"], spoilt=q["spoilt"])
+                                     for k, q in u["questions"].items()}) for u in units])
+
+
+def assess_ballot(ballot: Ballot, tallies: list[dict[str, Any]]) -> dict[str, Any]:
+    units = [{"name": t["unit"].name, **{k: t[k] for k in ("entitled", "votes_cast", "questions")}} for t in tallies]
+    facts = _facts(ballot.opening_day, ballot.closing_day, units, ballot.ips_majority, ballot.union_belief_not_ips)
+    return law_rules.assess(facts).as_dict(detail=True)
+
+
+def assess_figures(opening: date, closing: date, name: str, entitled: int, voted: int,
+                   questions: dict[str, tuple[int, int, int]], ips_majority: bool = False) -> dict[str, Any]:
+    units = [{"name": name, "entitled": entitled, "votes_cast": voted,
+              "questions": {k: {"yes": y, "no": n, "spoilt": s} for k, (y, n, s) in questions.items()}}]
+    return law_rules.assess(_facts(opening, closing, units, ips_majority, False)).as_dict(detail=True)
+
+
+def why_not(assessment: dict[str, Any], kind: str) -> str:
+    unit = assessment["units"][0]
+    q = unit["questions"][kind]
+    reasons = []
+    if unit["turnout_threshold_met"] is False:
+        reasons.append(f"turnout {unit['turnout']:.1%} is below the threshold")
+    if not q["majority"]:
+        reasons.append("Yes is not a majority")
+    if q["ips_40_percent_met"] is False:
+        reasons.append("Yes is below 40% of those entitled (important public services)")
+    return "; ".join(reasons) or "see the rulebook's assessment"
+
+
+def mandate_last_day(closing: date, opening: date) -> tuple[date, bool, str]:
+    last, review, citation = law_rules.mandate_last_day(closing, opening)
+    return last, review, citation.section
+
+
+def omission_whatif(ballot: Ballot, unit_name: str, omitted: int, tallies: list[dict[str, Any]]) -> dict[str, Any]:
+    units = [{"name": t["unit"].name, **{k: t[k] for k in ("entitled", "votes_cast", "questions")}} for t in tallies]
+    facts = _facts(ballot.opening_day, ballot.closing_day, units, ballot.ips_majority, ballot.union_belief_not_ips)
+    return law_rules.accidental_omission_whatif(unit_name, omitted, facts).as_dict()
+
+
+def report_copy_months(opening: date) -> int:
+    return int(_param("report_copy_request_months", opening).value)
+
+
+def notice_regime_in_document(document: Any) -> str:
+    """The regime a notice's content was drafted for (written into the notice itself)."""
+    import re
+
+    found = re.search(r"\(regime (\w+)\)", document.html or "")
+    return found.group(1) if found else ""
