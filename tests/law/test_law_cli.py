@@ -1,0 +1,145 @@
+"""`mandate law` on the command line: readable reports, the issue-3 JSON, exit status 2 on bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mandate.cli.law import app
+
+ISSUE_INPUT = {
+    "opened": "2025-03-03", "closed": "2025-03-31",
+    "important_public_services": False, "union_believes_not_ips": False,
+    "units": [{"name": "ONS", "entitled": 1150, "votes_cast": 817,
+               "questions": {"strike": {"yes": 550, "no": 255, "spoilt": 12},
+                             "action_short_of_strike": {"yes": 740, "no": 70, "spoilt": 7}}}],
+}
+runner = CliRunner()
+
+
+def run(*args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, list(args), input=stdin, terminal_width=200)
+
+
+def test_assess_json_from_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "ons.json"
+    path.write_text(json.dumps(ISSUE_INPUT))
+    result = run("assess", str(path), "--json")
+    assert result.exit_code == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["regime"] == "TUA16"
+    assert answer["units"][0]["turnout"] == 0.7104
+    assert answer["units"][0]["questions"]["strike"] == {"majority": True, "ips_40_percent_met": None,
+                                                         "supported": True}
+    assert answer["mandate"] == {"last_day": "2025-09-30", "review": False}
+
+
+def test_assess_report_from_standard_input() -> None:
+    result = run("assess", "-", stdin=json.dumps(ISSUE_INPUT))
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert "TUA16" in out and "30 September 2025" in out and "71.04%" in out
+    assert "3 March 2025" in out and "31 March 2025" in out
+    assert "s.234(1)(a)" in out and "legislation.gov.uk" in out
+    assert "2025-09-30" not in out  # people read dates in words
+
+
+def test_assess_detail_adds_figures() -> None:
+    result = run("assess", "-", "--json", "--detail", stdin=json.dumps(ISSUE_INPUT))
+    unit = json.loads(result.stdout)["units"][0]
+    assert unit["entitled"] == 1150 and unit["questions"]["strike"]["yes"] == 550
+
+
+def test_inconsistent_figures_exit_2_naming_unit_question_and_figures() -> None:
+    bad = json.loads(json.dumps(ISSUE_INPUT))
+    bad["units"][0]["questions"]["strike"]["spoilt"] = 13
+    result = run("assess", "-", "--json", stdin=json.dumps(bad))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    err = result.stderr
+    assert "ONS" in err and "strike" in err and "spoilt 13" in err and "votes_cast 817" in err
+    assert "Traceback" not in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("stdin", "needle"),
+    [
+        ("{not json", "not valid JSON"),
+        (json.dumps({**ISSUE_INPUT, "opened": "2025-02-30"}), "opened"),
+        (json.dumps({k: v for k, v in ISSUE_INPUT.items() if k != "closed"}), "closed: missing"),
+        (json.dumps({**ISSUE_INPUT, "units": [{"name": "ONS", "entitled": 10, "votes_cast": 5}]}),
+         "units[0].questions: missing"),
+        (json.dumps({**ISSUE_INPUT, "units": [{**ISSUE_INPUT["units"][0], "entitled": "many"}]}),
+         "units[0].entitled"),
+        (json.dumps({**ISSUE_INPUT, "important_public_services": "no"}), "important_public_services"),
+        (json.dumps({**ISSUE_INPUT, "opened": "2016-01-04", "closed": "2016-01-30"}), "2016-01-04"),
+    ],
+)
+def test_bad_input_is_one_line_naming_the_field(stdin: str, needle: str) -> None:
+    result = run("assess", "-", stdin=stdin)
+    assert result.exit_code == 2
+    assert needle in result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_missing_file_exit_2(tmp_path: Path) -> None:
+    result = run("assess", str(tmp_path / "nope.json"))
+    assert result.exit_code == 2 and "cannot read" in result.stderr
+
+
+def test_timeline_json() -> None:
+    result = run("timeline", "--opening", "2026-02-20", "--closing", "2026-03-10", "--entitled", "1150",
+                 "--action", "2026-03-25", "--action", "2027-04-01", "--json")
+    assert result.exit_code == 0, result.stderr
+    t = json.loads(result.stdout)
+    assert t["ballot_notice"]["latest_receipt"] == "2026-02-13"
+    assert t["sample_voting_paper"]["latest_receipt"] == "2026-02-17"
+    assert t["scrutineer"]["required"] is True and t["scrutineer"]["report_deadline"] == "2026-04-06"
+    assert t["mandate"]["last_day"] == "2027-03-09"
+    assert [a["within_mandate"] for a in t["action_days"]] == [True, False]
+    assert t["action_notice"]["period_days"] == 10
+
+
+def test_timeline_report() -> None:
+    result = run("timeline", "--opening", "2026-02-20", "--closing", "2026-03-10", "--action", "2026-03-01")
+    assert result.exit_code == 0, result.stderr
+    assert "13 February 2026" in result.stdout and "9 March 2027" in result.stdout
+    assert "before the ballot closed" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--opening", "20-02-2026", "--closing", "2026-03-10"], "--opening"),
+        (["--opening", "2026-02-20", "--closing", "2026-03-10", "--action", "soon"], "--action[1]"),
+        (["--opening", "2026-03-20", "--closing", "2026-03-10"], "before opening"),
+    ],
+)
+def test_timeline_bad_input_exit_2(args: list[str], needle: str) -> None:
+    result = run("timeline", *args)
+    assert result.exit_code == 2 and needle in result.stderr and "Traceback" not in result.stderr
+
+
+def test_voting_paper_and_parameters_commands() -> None:
+    r = run("voting-paper", "--opening", "2026-03-02")
+    assert r.exit_code == 0 and "the dismissal will be unfair." in r.stdout
+    p = run("parameters", "--json")
+    rows = json.loads(p.stdout)
+    turnout = [row for row in rows if row["parameter"] == "turnout_threshold"]
+    assert any(row["declared_to"] == "ERA2" and row["uncertain"] == "era2-commencement" for row in turnout)
+    assert run("parameters").exit_code == 0
+
+
+def test_installed_command_exit_status_and_stderr() -> None:
+    bad = json.loads(json.dumps(ISSUE_INPUT))
+    bad["units"][0]["votes_cast"] = 1200
+    proc = subprocess.run([sys.executable, "-c", "from mandate.cli import main; main()", "law", "assess", "-"],
+                          input=json.dumps(bad), capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "ONS" in proc.stderr and "votes_cast 1200" in proc.stderr and "entitled 1150" in proc.stderr
+    assert proc.stdout == ""

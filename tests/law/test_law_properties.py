@@ -1,0 +1,155 @@
+"""Hypothesis properties of the rulebook (spec §3, §4, §18, §19)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mandate.law import (
+    BallotFacts,
+    QuestionResult,
+    UnitResult,
+    assess,
+    mandate_last_day,
+    result_information_items,
+    voting_paper_requirements,
+)
+
+openings = st.dates(min_value=date(2017, 3, 1), max_value=date(2031, 12, 31))
+
+
+@st.composite
+def figures(draw: st.DrawFn, max_entitled: int = 3000) -> tuple[int, int, int, int]:
+    entitled = draw(st.integers(1, max_entitled))
+    votes = draw(st.integers(0, entitled))
+    yes = draw(st.integers(0, votes))
+    no = draw(st.integers(0, votes - yes))
+    return entitled, yes, no, votes - yes - no
+
+
+def make(opened: date, entitled: int, yes: int, no: int, spoilt: int, ips: bool = False, belief: bool = False,
+         closed_after: int = 21) -> BallotFacts:
+    return BallotFacts(opened=opened, closed=opened + timedelta(days=closed_after), important_public_services=ips,
+                       union_believes_not_ips=belief,
+                       units=[UnitResult("U", entitled, yes + no + spoilt, {"strike": QuestionResult(yes, no, spoilt)})])
+
+
+def outcome(f: BallotFacts) -> bool:
+    return assess(f).units[0].questions["strike"].supported
+
+
+@settings(max_examples=150, deadline=None)
+@given(openings, figures(), st.integers(1, 500), st.booleans(), st.booleans())
+def test_more_yes_votes_never_turn_a_pass_into_a_fail(opened: date, fig: tuple[int, int, int, int], extra: int,
+                                                      ips: bool, convert: bool) -> None:
+    entitled, yes, no, spoilt = fig
+    before = outcome(make(opened, entitled, yes, no, spoilt, ips))
+    if convert:  # No voters change their minds
+        k = min(extra, no)
+        after = outcome(make(opened, entitled, yes + k, no - k, spoilt, ips))
+    else:  # abstainers vote Yes
+        k = min(extra, entitled - (yes + no + spoilt))
+        after = outcome(make(opened, entitled, yes + k, no, spoilt, ips))
+    assert not (before and not after)
+
+
+@settings(max_examples=150, deadline=None)
+@given(figures(), st.booleans(), st.booleans(), st.integers(0, 60))
+def test_17_and_18_february_2026_differ_exactly_as_section_18_says(fig: tuple[int, int, int, int], ips: bool,
+                                                                    belief: bool, length: int) -> None:
+    entitled, yes, no, spoilt = fig
+    old = assess(make(date(2026, 2, 17), entitled, yes, no, spoilt, ips, belief, length))
+    new = assess(make(date(2026, 2, 18), entitled, yes, no, spoilt, ips, belief, length))
+    assert (old.regime, new.regime) == ("TUA16", "ERA1")
+    uo, un = old.units[0], new.units[0]
+    qo, qn = uo.questions["strike"], un.questions["strike"]
+    # Unchanged: the 50% turnout threshold (with spoilt papers) and the majority.
+    assert uo.turnout_threshold_met == un.turnout_threshold_met == (2 * (yes + no + spoilt) >= entitled)
+    assert qo.majority == qn.majority == (yes > no)
+    # Removed: the 40% rule for important public services.
+    assert qn.ips_40_percent_met is None
+    assert qo.ips_40_percent_met == ((5 * yes >= 2 * entitled) if ips and not belief else None)
+    assert qn.supported == (uo.turnout_threshold_met and qo.majority)
+    assert qo.supported == (qn.supported and qo.ips_40_percent_met is not False)
+    # Mandate: 6 months against 12 months from the same date of the ballot.
+    closed = date(2026, 2, 17) + timedelta(days=length)
+    closed_new = date(2026, 2, 18) + timedelta(days=length)
+    assert old.mandate.months == 6 and new.mandate.months == 12
+    assert old.mandate.last_day == mandate_last_day(closed, date(2026, 2, 17))[0]
+    assert new.mandate.last_day == mandate_last_day(closed_new, date(2026, 2, 18))[0] > old.mandate.last_day
+    # Statement of the result loses (g); voting paper loses s.229(2B)-(2D) and the 12-week words.
+    assert [i.id for i in uo.result_information] == list("abcdefg")
+    assert [i.id for i in un.result_information] == list("abcdef")
+    assert "twelve weeks" in (voting_paper_requirements(date(2026, 2, 17)).statement or "")
+    assert "twelve weeks" not in (voting_paper_requirements(date(2026, 2, 18)).statement or "")
+    assert result_information_items(date(2026, 2, 17)).regime == "TUA16"
+
+
+@settings(max_examples=100, deadline=None)
+@given(openings.filter(lambda d: d < date(2026, 2, 18)) | openings, st.integers(1, 2000))
+def test_exactly_50_percent_turnout_passes(opened: date, half: int) -> None:
+    entitled = 2 * half
+    a = assess(make(opened, entitled, half, 0, 0))
+    assert a.units[0].turnout_threshold_met is True and a.units[0].questions["strike"].supported is True
+    b = assess(make(opened, entitled + 1, half, 0, 0))
+    assert b.units[0].turnout_threshold_met is False
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dates(min_value=date(2017, 3, 1), max_value=date(2026, 2, 17)), st.integers(1, 1000))
+def test_exactly_40_percent_support_passes_for_important_public_services(opened: date, fifth: int) -> None:
+    entitled = 5 * fifth
+    yes = 2 * fifth  # exactly 40%
+    no = fifth // 2   # keep turnout >= 50% and a majority
+    spoilt = max(0, (entitled + 1) // 2 - yes - no)
+    q = assess(make(opened, entitled, yes, no, spoilt, ips=True)).units[0].questions["strike"]
+    assert q.ips_40_percent_met is True
+    q = assess(make(opened, entitled, yes - 1, no, spoilt + 1, ips=True)).units[0].questions["strike"]
+    assert q.ips_40_percent_met is False and q.supported is False
+
+
+@settings(max_examples=150, deadline=None)
+@given(openings, figures(), st.integers(0, 300), st.integers(0, 300))
+def test_turnout_is_monotone(opened: date, fig: tuple[int, int, int, int], more_votes: int, more_entitled: int
+                             ) -> None:
+    entitled, yes, no, spoilt = fig
+    base = assess(make(opened, entitled, yes, no, spoilt)).units[0]
+    extra = min(more_votes, entitled - (yes + no + spoilt))
+    more = assess(make(opened, entitled, yes, no, spoilt + extra)).units[0]
+    bigger = assess(make(opened, entitled + more_entitled, yes, no, spoilt)).units[0]
+    assert more.turnout >= base.turnout >= bigger.turnout
+    if base.turnout_threshold_met:
+        assert more.turnout_threshold_met
+    if not base.turnout_threshold_met:
+        assert not bigger.turnout_threshold_met
+
+
+@settings(max_examples=100, deadline=None)
+@given(openings, figures())
+def test_assessment_matches_the_reference_algorithm(opened: date, fig: tuple[int, int, int, int]) -> None:
+    entitled, yes, no, spoilt = fig
+    u = assess(make(opened, entitled, yes, no, spoilt)).units[0]
+    assert u.turnout_threshold_met == (2 * (yes + no + spoilt) >= entitled)
+    assert u.questions["strike"].strict_majority == (2 * yes > yes + no + spoilt)
+    assert u.turnout == round((yes + no + spoilt) / entitled, 4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dates(min_value=date(2017, 3, 1), max_value=date(2030, 12, 31)), st.integers(0, 40))
+def test_mandate_is_between_months_and_never_before_the_ballot(closed: date, court: int) -> None:
+    opened = closed - timedelta(days=14) if closed - timedelta(days=14) >= date(2017, 3, 1) else closed
+    last, review, _ = mandate_last_day(closed, opened, court_excluded_days=court)
+    months = 6 if opened < date(2026, 2, 18) else 12
+    base, _, _ = mandate_last_day(closed, opened)
+    assert last == base + timedelta(days=court)
+    # The period covers at least (months*28 + a few) days and never more than months*31 days.
+    span = (base - closed).days + 1
+    assert months * 28 <= span <= months * 31 + 1
+    if not review:
+        # Unflagged: the day before the corresponding date (or the month's end for a period beginning on a 1st).
+        if closed.day == 1:
+            assert (base + timedelta(days=1)).day == 1
+        else:
+            assert base.day == closed.day - 1
