@@ -1,0 +1,126 @@
+"""Benchmark: simulate a 100,000-voter, two-question election, verify it with every core; and, in the same run,
+Belenios's own verifier (`belenios-tool election verify`, Debian package belenios-tool) on an election with one
+yes/no question. Prints ballots verified per second for both and the ratio, record bytes per ballot and the
+simulation time.
+
+    .venv/bin/python bench/record_verify.py --voters 100000 --belenios-ballots 1000
+
+Belenios makes one process per ballot with its tool, so its election is built at --belenios-ballots and its
+verification rate (ballots / verification time) is reported at that size and extrapolated, honestly labelled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from mandate.crypto.simulate import simulate
+from mandate.crypto.verifier import verify_record
+
+
+def bench_mandate(voters: int, workers: int, workdir: Path) -> dict[str, float]:
+    out = workdir / "election.jsonl"
+    t0 = time.perf_counter()
+    summary = simulate(voters=voters, units=4, questions=["strike", "action_short_of_strike"], trustees=5,
+                       threshold=3, revote_share=0.05, challenge_share=0.01, seed=2026, out=out, workers=workers)
+    sim = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    rep = verify_record(out, workers=workers)
+    ver = time.perf_counter() - t0
+    assert rep.ok, rep.failed()
+    assert summary["decrypted_matches_truth"]
+    n = rep.ballots
+    return {"voters": voters, "ballots": n, "simulate_s": sim, "verify_s": ver, "ballots_per_s": n / ver,
+            "bytes_per_ballot": out.stat().st_size / n, "record_mb": out.stat().st_size / 1e6}
+
+
+def _run(args: list[str], cwd: Path, stdin: str | None = None) -> str:
+    env = dict(os.environ, BELENIOS_USE_URANDOM="1")
+    return subprocess.run(["belenios-tool", *args], cwd=cwd, input=stdin, capture_output=True, text=True,
+                          check=True, env=env).stdout
+
+
+def bench_belenios(ballots: int, workdir: Path) -> dict[str, float] | None:
+    if shutil.which("belenios-tool") is None:
+        print("belenios-tool is not installed (apt-get install -y belenios-tool): Belenios skipped")
+        return None
+    d = workdir / "belenios"
+    d.mkdir()
+    uuid = _run(["setup", "generate-token"], d).strip()
+    (d / "voters.txt").write_text("".join(f"voter{i}@example.org,voter{i},1\n" for i in range(ballots)))
+    _run(["setup", "generate-credentials", "--uuid", uuid, "--group", "BELENIOS-2048", "--file", "voters.txt"], d)
+    for f in d.glob("*.pubcreds"):
+        f.rename(d / "public_creds.json")
+    for f in d.glob("*.privcreds"):
+        f.rename(d / "private_creds.txt")
+    for _ in range(3):
+        _run(["setup", "generate-trustee-key", "--group", "BELENIOS-2048"], d)
+    (d / "public_keys.jsons").write_text("".join(p.read_text() for p in sorted(d.glob("*.pubkey"))))
+    _run(["setup", "make-trustees"], d)
+    (d / "q.json").write_text(json.dumps({"description": "Strike ballot", "name": "Strike ballot",
+                                          "questions": [{"answers": ["Yes", "No"], "min": 1, "max": 1,
+                                                         "question": "Are you prepared to strike?"}],
+                                          "administrator": "bench", "credential_authority": "bench"}))
+    _run(["setup", "make-election", "--uuid", uuid, "--group", "BELENIOS-2048", "--template", "q.json"], d)
+    _run(["archive", "init"], d)
+    for f in ("election.json", "trustees.json", "public_creds.json"):
+        (d / f).unlink(missing_ok=True)
+    creds = [line.split()[1] for line in (d / "private_creds.txt").read_text().splitlines()]
+
+    def make(i: int) -> str:
+        vote = "[[1,0]]" if i % 3 else "[[0,1]]"
+        with tempfile.NamedTemporaryFile("w", dir=d, delete=False) as c, \
+                tempfile.NamedTemporaryFile("w", dir=d, delete=False) as b:
+            c.write(creds[i] + "\n")
+            b.write(vote + "\n")
+        try:
+            return _run(["election", "generate-ballot", "--privcred", c.name, "--ballot", b.name], d)
+        finally:
+            os.unlink(c.name)
+            os.unlink(b.name)
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        made = list(pool.map(make, range(ballots)))
+    for ballot in made:
+        _run(["archive", "add-event", "--type=Ballot"], d, stdin=ballot)
+    build = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    _run(["election", "verify"], d)
+    ver = time.perf_counter() - t0
+    return {"ballots": ballots, "build_s": build, "verify_s": ver, "ballots_per_s": ballots / ver}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--voters", type=int, default=100_000)
+    ap.add_argument("--belenios-ballots", type=int, default=1000)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--skip-belenios", action="store_true")
+    args = ap.parse_args()
+    print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        m = bench_mandate(args.voters, args.workers, Path(tmp))
+        print(f"mandate: {m['voters']:,} voters, {m['ballots']:,} ballots; simulate {m['simulate_s']:.1f} s; "
+              f"verify {m['verify_s']:.1f} s = {m['ballots_per_s']:,.0f} ballots/s (2 questions, signatures and "
+              f"proofs checked, {args.workers} workers); record {m['record_mb']:.1f} MB = "
+              f"{m['bytes_per_ballot']:,.0f} bytes per ballot")
+        b = None if args.skip_belenios else bench_belenios(args.belenios_ballots, Path(tmp))
+        if b:
+            print(f"Belenios 2.0 (belenios-tool, BELENIOS-2048, 1 yes/no question): {b['ballots']:,} ballots; "
+                  f"election verify {b['verify_s']:.1f} s = {b['ballots_per_s']:,.1f} ballots/s "
+                  f"(measured at {b['ballots']:,} ballots; building them took {b['build_s']:.0f} s)")
+            print(f"ratio mandate / Belenios: {m['ballots_per_s'] / b['ballots_per_s']:.1f}x")
+        print(json.dumps({"mandate": m, "belenios": b}))
+
+
+if __name__ == "__main__":
+    main()
