@@ -1,0 +1,93 @@
+"""Every workplace page checks its role: who may open it, who is refused, and anonymous users sign in first."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from mandate.platform.roles import EMPLOYER_ROLES, ROLES, UNION_ROLES
+from mandate.workplace import urls
+
+pytestmark = pytest.mark.django_db
+
+ALL_EMPLOYER = set(EMPLOYER_ROLES)
+# url name -> (kwargs, method, roles allowed)
+MATRIX = {
+    "dashboard": ({}, "get", ALL_EMPLOYER),
+    "my_figure": ({}, "get", ALL_EMPLOYER),
+    "my_figure_csv": ({}, "get", ALL_EMPLOYER),
+    "team": ({}, "get", {"line_manager"}),
+    "person": ({"staff_id": "S00001"}, "get", {"hr_admin", "line_manager"}),
+    "person_csv": ({"staff_id": "S00001"}, "get", {"hr_admin", "line_manager"}),
+    "organisation": ({}, "get", {"hr_admin", "estates_manager"}),
+    "site": ({"code": "newport"}, "get", {"hr_admin", "estates_manager"}),
+    "compare": ({}, "get", {"hr_admin", "estates_manager", "analyst"}),
+    "policies": ({}, "get", {"hr_admin"}),
+    "policy_new": ({}, "get", {"hr_admin"}),
+    "policy_edit": ({"pk": 0}, "get", {"hr_admin"}),
+    "imports": ({}, "get", {"hr_admin"}),
+    "adjustments": ({}, "get", {"hr_admin"}),
+    "adjustment_new": ({}, "get", {"hr_admin"}),
+    "adjustment_edit": ({"pk": 0}, "get", {"hr_admin"}),
+    "reminders": ({}, "get", {"hr_admin"}),
+    "dispute_mode": ({}, "post", {"hr_admin"}),
+}
+
+
+def test_the_matrix_covers_every_workplace_route() -> None:
+    assert {p.name for p in urls.urlpatterns} == set(MATRIX)
+    for pattern in urls.urlpatterns:
+        roles = pattern.callback.mandate_roles
+        assert roles == MATRIX[pattern.name][2], pattern.name
+        assert roles <= EMPLOYER_ROLES and not roles & UNION_ROLES
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_role_check(name, client, make_user, ledger) -> None:  # type: ignore[no-untyped-def]
+    from mandate.workplace.models import Adjustment, AttendancePolicy
+
+    kwargs, method, allowed = MATRIX[name]
+    if "pk" in kwargs:
+        model = AttendancePolicy if name == "policy_edit" else Adjustment
+        kwargs = {"pk": model.objects.first().pk}
+    url = reverse(f"workplace:{name}", kwargs=kwargs)
+    call = getattr(client, method)
+
+    response = call(url)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+    for role in sorted(ROLES):
+        scope = "ons" if role in EMPLOYER_ROLES else "pcs"
+        user = make_user(role, scope) if role != "line_manager" else _manager(ledger)
+        client.force_login(user)
+        status = call(url).status_code
+        if role in allowed:
+            # 404 only for "my figure" pages of accounts with no staff record; never a refusal
+            assert status in (200, 302, 404) and status != 403, (role, status)
+        else:
+            assert status == 403, (role, status)
+
+
+def _manager(ledger):  # type: ignore[no-untyped-def]
+    return ledger.staff.get(staff_id="S00000").user
+
+
+def test_a_line_manager_opens_only_their_own_reports(client, ledger, make_user) -> None:  # type: ignore[no-untyped-def]
+    from mandate.workplace.models import StaffMember
+
+    client.force_login(_manager(ledger))
+    assert client.get(reverse("workplace:person", args=["S00001"])).status_code == 200
+    stranger = StaffMember.objects.get(staff_id="S00002")
+    stranger.line_manager = None
+    stranger.save()
+    assert client.get(reverse("workplace:person", args=["S00002"])).status_code == 403
+    assert client.get(reverse("workplace:person_csv", args=["S00002"])).status_code == 403
+    # their own figure is theirs; a staff member cannot open anyone else's
+    client.force_login(ledger.staff.get(staff_id="S00001").user)
+    assert client.get(reverse("workplace:person", args=["S00002"])).status_code == 403
+
+
+def test_hr_of_another_organisation_cannot_reach_this_one(client, ledger, make_user) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(make_user("hr_admin", "other-department"))
+    assert client.get(reverse("workplace:organisation")).status_code == 403
+    assert client.get(reverse("workplace:person", args=["S00001"])).status_code == 403
