@@ -244,7 +244,8 @@ def parameters_command(
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False, default=str))
         return
     table = Table(title="Legislation parameters")
-    for col in ("Parameter", "Trigger", "From", "To", "Value", "Section", "Uncertain"):
+    table.add_column("Parameter", no_wrap=True)
+    for col in ("Trigger", "From", "To", "Value", "Section", "Uncertain"):
         table.add_column(col)
     for r in rows:
         value = "repealed" if r["repealed"] else r["value"]
