@@ -121,6 +121,7 @@ def connect(threads: int | None = None, memory_limit: str | None = None) -> duck
     if memory_limit:
         con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")
     return con
 
 
@@ -157,6 +158,102 @@ class _Run:
                                       "title": [x[2] for x in bh]}))
         con.execute("CREATE OR REPLACE TABLE bh AS SELECT * FROM _bh")
         self.ld = local_date_sql("ts", start.year - 1, end.year + 1)
+
+    # -- the de-duplicated signal table (fast path) ----------------------------------------------------------
+    @property
+    def ndays(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def di_sql(self, col: str) -> str:
+        """Day index (0 = `start`) of the Europe/London date of a TIMESTAMPTZ column (integer arithmetic)."""
+        u = f"epoch_us({col})"
+        cond = " OR ".join(f"({u} >= {a} AND {u} < {b})"
+                           for a, b in _bst_ranges(self.start.year - 1, self.end.year + 1))
+        return (f"CAST(({u} + {_US_HOUR} * ({cond})::BIGINT) // {_US_DAY} - {(self.start - _EPOCH).days} "
+                f"AS INTEGER)")
+
+    def sigd(self) -> str:
+        """Create (once) `sigd`: one row per person, site, local day and counted source; return its name."""
+        if not getattr(self, "_sigd", False):
+            lo_us = ((self.start - _EPOCH).days - 1) * _US_DAY
+            hi_us = ((self.end - _EPOCH).days + 2) * _US_DAY
+            self.con.execute("CREATE OR REPLACE TABLE site_ix AS SELECT site_code, nation, "
+                             "CAST(row_number() OVER (ORDER BY site_code) AS SMALLINT) AS site_idx FROM sites")
+            d = self.di_sql("x.ts")
+            self.con.execute(f"""CREATE OR REPLACE TABLE sigd AS
+                SELECT DISTINCT p.sid, s.site_idx, {d} AS di,
+                       CAST(CASE x.source WHEN 'badge' THEN 1 ELSE 2 END AS TINYINT) AS src
+                FROM presence x JOIN people p ON p.staff_id = x.staff_id JOIN site_ix s ON s.site_code = x.site_code
+                WHERE x.source IN ('badge', 'booking_checkin') AND epoch_us(x.ts) >= {lo_us}
+                  AND epoch_us(x.ts) < {hi_us} AND {d} BETWEEN 0 AND {self.ndays - 1}""")
+            self._sigd = True
+        return "sigd"
+
+    def fast_person_rows(self, v: PolicyVersion) -> None:
+        """Insert into `pp` the rows of version `v` using per-person day bitstrings (days unit only)."""
+        n = self.ndays
+        zero = "'" + "0" * n + "'::BIT"
+        srcs = ", ".join(str({"badge": 1, "booking_checkin": 2}[c]) for c in v.count) or "NULL"
+        pids = self.version_pids(v)
+        masks = []
+        for p in self.all_periods:
+            if p.index in pids:
+                a, b = (p.start - self.start).days, (p.end - self.start).days
+                masks.append("0" * a + "1" * (b - a + 1) + "0" * (n - b - 1))
+        self.con.register("_pm", pa.table({"pid": pids, "m": masks}))
+        self.con.execute("CREATE OR REPLACE TABLE pm AS SELECT pid, CAST(m AS BIT) AS b FROM _pm")
+        home = "JOIN people hp ON hp.sid = g.sid JOIN site_ix hs ON hs.site_code = hp.home_site " \
+               "AND hs.site_idx = g.site_idx" if v.count_sites == "home" else ""
+        sigd = self.sigd()
+
+        def agg(select: str) -> str:
+            return f"SELECT sid, bitstring_agg(di, 0, {n - 1}) AS b FROM ({select}) WHERE di BETWEEN 0 AND {n - 1} GROUP BY sid"
+
+        di_abs = f"CAST(a.date - {_d(self.start)} AS INTEGER)"
+        credit = agg(f"SELECT p.sid, {di_abs} AS di FROM absences a JOIN people p USING (staff_id) "
+                     f"WHERE a.kind IN {_lit_list(v.credit)}")
+        kinds = tuple(k for k in v.exclude if k != "bank_holiday")
+        excl_parts = [agg(f"SELECT p.sid, {di_abs} AS di FROM absences a JOIN people p USING (staff_id) "
+                          f"WHERE a.kind IN {_lit_list(kinds)}"),
+                      agg(f"SELECT p.sid, CAST(c.d - {_d(self.start)} AS INTEGER) AS di FROM adjustments a "
+                          f"JOIN people p USING (staff_id) JOIN cal c ON c.d BETWEEN a.from_date "
+                          f"AND coalesce(a.to_date, DATE '9999-12-31') WHERE a.exempt")]
+        if "bank_holiday" in v.exclude:
+            excl_parts.append(f"""SELECT p.sid, nb.b FROM people p JOIN sites s ON s.site_code = p.home_site
+                JOIN (SELECT nation, bitstring_agg(CAST(d - {_d(self.start)} AS INTEGER), 0, {n - 1}) AS b
+                      FROM bh GROUP BY nation) nb ON nb.nation = s.nation""")
+        excl = " UNION ALL ".join(excl_parts)
+        mask = self.mask_sql(v)
+        self.con.execute(f"""INSERT INTO pp
+            WITH att AS ({agg(f"SELECT g.sid, g.di FROM {sigd} g {home} WHERE g.src IN ({srcs})")}),
+            cre AS ({credit}),
+            exc AS (SELECT sid, bit_or(b) AS b FROM ({excl}) GROUP BY sid),
+            combos AS (
+                SELECT DISTINCT {mask} AS working_mask, coalesce(p.start_date, DATE '0001-01-01') AS s,
+                       coalesce(p.end_date, DATE '9999-12-31') AS e FROM people p
+            ),
+            wb AS (
+                SELECT c.working_mask, c.s, c.e,
+                       coalesce(bitstring_agg(CAST(cal.d - {_d(self.start)} AS INTEGER), 0, {n - 1})
+                                FILTER (WHERE ((c.working_mask >> cal.dow) & 1) = 1 AND cal.d BETWEEN c.s AND c.e),
+                                {zero}) AS b
+                FROM combos c, cal GROUP BY ALL
+            ),
+            pw AS (
+                SELECT p.*, wb.b AS w FROM people p JOIN wb ON wb.working_mask = {mask}
+                  AND wb.s = coalesce(p.start_date, DATE '0001-01-01') AND wb.e = coalesce(p.end_date, DATE '9999-12-31')
+            ),
+            x AS (
+                SELECT pm.pid, pw.staff_id, pw.team, pw.home_site, pw.working_mask, {self.hpd_sql(v, 'pw')} AS hpd,
+                       pw.w & pm.b AS wp, coalesce(att.b, {zero}) AS ab, coalesce(cre.b, {zero}) AS cb,
+                       coalesce(exc.b, {zero}) AS xb
+                FROM pw CROSS JOIN pm LEFT JOIN att ON att.sid = pw.sid LEFT JOIN cre ON cre.sid = pw.sid
+                LEFT JOIN exc ON exc.sid = pw.sid
+                WHERE bit_count(pw.w & pm.b) > 0
+            )
+            SELECT pid, staff_id, team, home_site, working_mask, hpd, bit_count(wp), bit_count(ab & wp),
+                   bit_count(cb & ~ab & wp), bit_count(xb & ~ab & ~cb & wp), 0.0
+            FROM x""")
 
     # -- building blocks ------------------------------------------------------------------------------------
     def version_pids(self, v: PolicyVersion) -> list[int]:
@@ -258,7 +355,7 @@ class _Run:
         return f"{alias}.hours_per_day" if v.pro_rata else str(float(v.standard_hours_per_day))
 
     # -- per person ----------------------------------------------------------------------------------------
-    def person_table(self) -> None:
+    def person_table(self, slow: bool = False) -> None:
         """Create table `pp`: one row per person and period (and pseudo-period) with their counts."""
         self.con.execute("""CREATE OR REPLACE TABLE pp (pid INTEGER, staff_id VARCHAR, team VARCHAR,
             home_site VARCHAR, working_mask INTEGER, hours_per_day DOUBLE, working_days BIGINT,
@@ -272,49 +369,59 @@ class _Run:
             pids = self.version_pids(v)
             lo, hi = self.bounds(v)
             mask = self.mask_sql(v)
-            self.con.execute(f"""INSERT INTO pp
-                {self.day_sql(v)},
-                combos AS (
-                    SELECT DISTINCT {mask} AS working_mask, greatest(coalesce(p.start_date, {_d(lo)}), {_d(lo)}) AS s,
-                           least(coalesce(p.end_date, {_d(hi)}), {_d(hi)}) AS e FROM people p
-                ),
-                cw AS (
-                    SELECT c.working_mask, c.s, c.e, pd.pid, count(*) AS w
-                    FROM combos c JOIN pdays pd ON pd.d BETWEEN c.s AND c.e
-                    WHERE pd.pid IN ({", ".join(map(str, pids))}) AND ((c.working_mask >> pd.dow) & 1) = 1
-                    GROUP BY ALL
-                ),
-                pw AS (
-                    SELECT p.staff_id, p.team, p.home_site, p.working_mask, p.hours_per_day, cw.pid, cw.w
-                    FROM people p JOIN cw ON cw.working_mask = {mask}
-                      AND cw.s = greatest(coalesce(p.start_date, {_d(lo)}), {_d(lo)})
-                      AND cw.e = least(coalesce(p.end_date, {_d(hi)}), {_d(hi)})
-                ),
-                wday AS (
-                    SELECT day.staff_id, pd.pid, day.prio, day.hours, day.purpose
-                    FROM day JOIN people p ON p.staff_id = day.staff_id
-                    JOIN pdays pd ON pd.d = day.d
-                    WHERE pd.pid IN ({", ".join(map(str, pids))}) AND (({mask} >> pd.dow) & 1) = 1
-                      AND day.d >= coalesce(p.start_date, DATE '0001-01-01')
-                      AND day.d <= coalesce(p.end_date, DATE '9999-12-31')
-                ),
-                agg AS (
-                    SELECT staff_id, pid, count(*) FILTER (WHERE prio = 1) AS a, count(*) FILTER (WHERE prio = 2) AS c,
-                           count(*) FILTER (WHERE prio = 3) AS x, sum(hours) FILTER (WHERE prio = 1) AS ah
-                    FROM wday GROUP BY staff_id, pid
-                )
-                SELECT pw.pid, pw.staff_id, pw.team, pw.home_site, pw.working_mask, {self.hpd_sql(v, 'pw')},
-                       pw.w, coalesce(agg.a, 0), coalesce(agg.c, 0), coalesce(agg.x, 0), coalesce(agg.ah, 0.0)
-                FROM pw LEFT JOIN agg ON agg.staff_id = pw.staff_id AND agg.pid = pw.pid""")
+            if v.unit == "days" and not v.purpose_required and not slow:
+                self.fast_person_rows(v)
+            else:
+                self.slow_person_rows(v, pids, lo, hi, mask)
             if v.purpose_led:
-                self.con.execute(f"""CREATE OR REPLACE TABLE purpose_days_{v.number} AS
-                    {self.day_sql(v)}
-                    SELECT pd.pid, coalesce(day.purpose, '(none recorded)') AS purpose, count(*) AS days
-                    FROM day JOIN people p ON p.staff_id = day.staff_id JOIN pdays pd ON pd.d = day.d
-                    WHERE day.prio = 1 AND pd.pid IN ({", ".join(map(str, pids))}) AND (({mask} >> pd.dow) & 1) = 1
-                      AND day.d >= coalesce(p.start_date, DATE '0001-01-01')
-                      AND day.d <= coalesce(p.end_date, DATE '9999-12-31')
-                    GROUP BY ALL""")
+                self.purpose_rows(v, pids, mask)
+
+    def slow_person_rows(self, v: PolicyVersion, pids: list[int], lo: dt.date, hi: dt.date, mask: str) -> None:
+        """Insert into `pp` the rows of version `v` from one row per person-day event (any unit)."""
+        self.con.execute(f"""INSERT INTO pp
+            {self.day_sql(v)},
+            combos AS (
+                SELECT DISTINCT {mask} AS working_mask, greatest(coalesce(p.start_date, {_d(lo)}), {_d(lo)}) AS s,
+                       least(coalesce(p.end_date, {_d(hi)}), {_d(hi)}) AS e FROM people p
+            ),
+            cw AS (
+                SELECT c.working_mask, c.s, c.e, pd.pid, count(*) AS w
+                FROM combos c JOIN pdays pd ON pd.d BETWEEN c.s AND c.e
+                WHERE pd.pid IN ({", ".join(map(str, pids))}) AND ((c.working_mask >> pd.dow) & 1) = 1
+                GROUP BY ALL
+            ),
+            pw AS (
+                SELECT p.staff_id, p.team, p.home_site, p.working_mask, p.hours_per_day, cw.pid, cw.w
+                FROM people p JOIN cw ON cw.working_mask = {mask}
+                  AND cw.s = greatest(coalesce(p.start_date, {_d(lo)}), {_d(lo)})
+                  AND cw.e = least(coalesce(p.end_date, {_d(hi)}), {_d(hi)})
+            ),
+            wday AS (
+                SELECT day.staff_id, pd.pid, day.prio, day.hours, day.purpose
+                FROM day JOIN people p ON p.staff_id = day.staff_id
+                JOIN pdays pd ON pd.d = day.d
+                WHERE pd.pid IN ({", ".join(map(str, pids))}) AND (({mask} >> pd.dow) & 1) = 1
+                  AND day.d >= coalesce(p.start_date, DATE '0001-01-01')
+                  AND day.d <= coalesce(p.end_date, DATE '9999-12-31')
+            ),
+            agg AS (
+                SELECT staff_id, pid, count(*) FILTER (WHERE prio = 1) AS a, count(*) FILTER (WHERE prio = 2) AS c,
+                       count(*) FILTER (WHERE prio = 3) AS x, sum(hours) FILTER (WHERE prio = 1) AS ah
+                FROM wday GROUP BY staff_id, pid
+            )
+            SELECT pw.pid, pw.staff_id, pw.team, pw.home_site, pw.working_mask, {self.hpd_sql(v, 'pw')},
+                   pw.w, coalesce(agg.a, 0), coalesce(agg.c, 0), coalesce(agg.x, 0), coalesce(agg.ah, 0.0)
+            FROM pw LEFT JOIN agg ON agg.staff_id = pw.staff_id AND agg.pid = pw.pid""")
+
+    def purpose_rows(self, v: PolicyVersion, pids: list[int], mask: str) -> None:
+        self.con.execute(f"""CREATE OR REPLACE TABLE purpose_days_{v.number} AS
+            {self.day_sql(v)}
+            SELECT pd.pid, coalesce(day.purpose, '(none recorded)') AS purpose, count(*) AS days
+            FROM day JOIN people p ON p.staff_id = day.staff_id JOIN pdays pd ON pd.d = day.d
+            WHERE day.prio = 1 AND pd.pid IN ({", ".join(map(str, pids))}) AND (({mask} >> pd.dow) & 1) = 1
+              AND day.d >= coalesce(p.start_date, DATE '0001-01-01')
+              AND day.d <= coalesce(p.end_date, DATE '9999-12-31')
+            GROUP BY ALL""")
 
 
 def _site_targets(run: _Run) -> pa.Table:
@@ -375,11 +482,14 @@ def compute(data: Dataset, policy: Policy, start: dt.date, end: dt.date, *, thre
         con.execute("""CREATE OR REPLACE TABLE people_out AS
             WITH base AS (
                 SELECT pp.*, pr.pstart, pr.pend, v.v_unit, v.v_target_of, st.target_percent AS site_target,
-                       (SELECT min(a.adjusted_percent) FROM adjustments a WHERE a.staff_id = pp.staff_id
-                          AND a.adjusted_percent IS NOT NULL AND a.from_date <= pr.pend
-                          AND coalesce(a.to_date, DATE '9999-12-31') >= pr.pstart) AS adj
+                       ad.adj
                 FROM pp JOIN periods pr USING (pid) JOIN _versions v USING (vnum)
                 JOIN _site_targets st ON st.pid = pp.pid AND st.site_code = pp.home_site
+                LEFT JOIN (
+                    SELECT a.staff_id, pr2.pid, min(a.adjusted_percent) AS adj FROM adjustments a
+                    JOIN periods pr2 ON a.from_date <= pr2.pend AND coalesce(a.to_date, DATE '9999-12-31') >= pr2.pstart
+                    WHERE a.adjusted_percent IS NOT NULL GROUP BY ALL
+                ) ad ON ad.staff_id = pp.staff_id AND ad.pid = pp.pid
             ), figs AS (
                 SELECT *, working_days - excluded_days AS required_days,
                        CASE WHEN adj IS NOT NULL THEN least(adj, site_target) ELSE site_target END AS target_percent,
@@ -482,31 +592,29 @@ def _site_weekly(run: _Run) -> pa.Table:
     holidays of the site's nation), as a percentage of the site's headcount (people based there whose contract
     covers part of the week)."""
     con, start, end = run.con, run.start, run.end
-    dates, srcs, opens = [], [], []
-    for d in (start + dt.timedelta(days=i) for i in range((end - start).days + 1)):
+    dis, srcs, opens = [], [], []
+    for i in range((end - start).days + 1):
+        d = start + dt.timedelta(days=i)
         v = run.policy.version_on(d)
         for s in v.count:
-            dates.append(d)
-            srcs.append(s)
+            dis.append(i)
+            srcs.append({"badge": 1, "booking_checkin": 2}[s])
         if (weekday_mask(v.standard_week) >> d.weekday()) & 1:
             opens.append(d)
-    con.register("_day_src", pa.table({"d": pa.array(dates, pa.date32()), "source": pa.array(srcs, pa.string())}))
+    con.register("_day_src", pa.table({"di": pa.array(dis, pa.int32()), "src": pa.array(srcs, pa.int8())}))
     con.register("_open", pa.table({"d": pa.array(opens, pa.date32())}))
-    lo_us = ((start - _EPOCH).days - 1) * _US_DAY
-    hi_us = ((end - _EPOCH).days + 2) * _US_DAY
+    sigd = run.sigd()
     return con.sql(f"""
         WITH open_days AS (
             SELECT s.site_code, o.d, o.d - CAST(isodow(o.d) - 1 AS INTEGER) AS week_start FROM sites s, _open o
             WHERE NOT EXISTS (SELECT 1 FROM bh WHERE bh.nation = s.nation AND bh.d = o.d)
         ), sig AS (
-            SELECT DISTINCT x.site_code, {run.ld.replace('ts', 'x.ts')} AS d, x.staff_id
-            FROM presence x WHERE epoch_us(x.ts) >= {lo_us} AND epoch_us(x.ts) < {hi_us}
-              AND x.source IN (SELECT DISTINCT source FROM _day_src)
-              AND EXISTS (SELECT 1 FROM _day_src ds WHERE ds.source = x.source
-                          AND ds.d = {run.ld.replace('ts', 'x.ts')})
+            SELECT s.site_code, {_d(start)} + g.di AS d, count(DISTINCT g.sid) AS n
+            FROM {sigd} g JOIN site_ix s ON s.site_idx = g.site_idx
+            JOIN _day_src ds ON ds.di = g.di AND ds.src = g.src GROUP BY ALL
         ), daily AS (
-            SELECT od.site_code, od.week_start, od.d, count(sig.staff_id) AS individuals
-            FROM open_days od LEFT JOIN sig ON sig.site_code = od.site_code AND sig.d = od.d GROUP BY ALL
+            SELECT od.site_code, od.week_start, od.d, coalesce(sig.n, 0) AS individuals
+            FROM open_days od LEFT JOIN sig ON sig.site_code = od.site_code AND sig.d = od.d
         ), wk AS (
             SELECT site_code, week_start, count(*) AS open_days, sum(individuals) AS person_days,
                    sum(individuals) / count(*) AS average_daily_individuals,

@@ -244,7 +244,8 @@ def register(con: duckdb.DuckDBPyConnection, data: Dataset) -> None:
     con.execute(f"""CREATE OR REPLACE TABLE people AS SELECT
         trim(CAST(staff_id AS VARCHAR)) AS staff_id, trim(CAST(home_site AS VARCHAR)) AS home_site,
         trim(CAST(team AS VARCHAR)) AS team, CAST({mask} AS INTEGER) AS working_mask,
-        {hpd} AS hours_per_day, {sd} AS start_date, {ed} AS end_date FROM raw_people""")
+        {hpd} AS hours_per_day, {sd} AS start_date, {ed} AS end_date, CAST(__rn AS INTEGER) AS sid
+        FROM raw_people""")
 
     # presence
     t = _raw_view(con, data.presence, "presence")
