@@ -91,6 +91,29 @@ def issue_sample(ballot: Ballot, employer: Employer, *, sent_on: date, actor: An
     return doc
 
 
+def issue_voting_papers(ballot: Ballot, *, actor: Any = None) -> Document:
+    """Every elector's paper, numbered consecutively, in one print-ready PDF (plain block layout, which
+    WeasyPrint lays out fastest)."""
+    _require_frozen(ballot)
+    ctx = {**_paper_context(ballot), "union": ballot.union, "ballot": ballot, "title": "Voting papers"}
+    papers = [{"number": e.paper_number, "name": e.name, "address": e.home_address, "unit": e.unit.name}
+              for e in ballot.electors.select_related("unit").order_by("paper_number")]
+    numbers = [p["number"] for p in papers]
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise svc.BallotError("Paper numbers are not one consecutive series: re-freeze the electorate.")
+    html = render_to_string("union/docs/voting_papers.html", {**ctx, "papers": papers})
+    from mandate.platform.documents import html_to_pdf
+
+    pdf = html_to_pdf(html)
+    doc = Document.objects.create(
+        kind="voting-papers", title=f"Voting papers, numbers 1 to {len(papers)}", issued_by_side="union",
+        issued_by_scope=ballot.union.code, html=html, pdf=pdf, sha256=hashlib.sha256(html.encode()).hexdigest(),
+        related_type="Ballot", related_id=str(ballot.pk))
+    record(actor, "document.issued", "Ballot", ballot.pk, kind="voting-papers", document=doc.pk,
+           papers=len(papers), first=1, last=len(papers))
+    return doc
+
+
 def _result_units(ballot: Ballot, employer: Employer | None) -> list[dict[str, Any]]:
     rows = svc.result_rows(ballot)
     overseas = {r.unit.name: r.overseas for r in rows}

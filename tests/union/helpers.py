@@ -1,0 +1,45 @@
+"""Test data builders for the union wing: registers and bureau returns as CSV text, seeded."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from datetime import date, timedelta
+
+HEADER = ["membership_number", "name", "personal_email", "mobile", "home_address", "employer", "workplace",
+          "job_category", "overseas", "join_date"]
+
+
+def register_csv(counts: dict[str, int], employer: str = "ons", seed: int = 1, start: int = 100) -> str:
+    rng = random.Random(seed)
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(HEADER)
+    n = start
+    for workplace, count in counts.items():
+        for _ in range(count):
+            n += 1
+            w.writerow([f"P{n:06d}", f"Member {n}", f"member{n}@example.org", f"07700 9{n:05d}",
+                        f"{n} Station Road, Newport NP10 {n % 9}XX", employer, workplace,
+                        rng.choice(["Statistician", "Research officer", "Administrative officer"]),
+                        "no", (date(2015, 1, 1) + timedelta(days=rng.randrange(3000))).isoformat()])
+    return out.getvalue()
+
+
+def returns_csv(papers: dict[int, float], opening: date, closing: date, seed: int = 7,
+                yes_share: float = 0.8) -> tuple[str, int]:
+    """papers: paper number -> chance it comes back. Returns (CSV text, number of lines)."""
+    rng = random.Random(seed)
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["paper_number", "received_on", "strike", "action_short_of_strike"])
+    lines = 0
+    days = (closing - opening).days
+    for number, chance in papers.items():
+        if rng.random() < chance:
+            day = opening + timedelta(days=min(days, int(rng.triangular(1, days, days * 0.45))))
+            w.writerow([number, day.isoformat(), "yes" if rng.random() < yes_share else "no",
+                        "yes" if rng.random() < yes_share + 0.1 else "no"])
+            lines += 1
+    return out.getvalue(), lines
