@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import pytest
+from tests.union.helpers import register_csv, returns_csv
 from typer.testing import CliRunner
 
 from mandate.cli import app
-from tests.union.helpers import register_csv, returns_csv
 
 runner = CliRunner()
 

@@ -5,4 +5,21 @@ from mandate.union import views
 app_name = "union"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("disputes/", views.disputes, name="disputes"),
+    path("disputes/<int:pk>/", views.dispute, name="dispute"),
+    path("register/", views.register, name="register"),
+    path("register/export.csv", views.register_export, name="register_export"),
+    path("ballots/", views.ballots, name="ballots"),
+    path("ballots/new/", views.ballot_new, name="ballot_new"),
+    path("ballots/<int:pk>/", views.ballot, name="ballot"),
+    path("ballots/<int:pk>/step/<slug:action>/", views.ballot_action, name="ballot_action"),
+    path("ballots/<int:pk>/documents/<int:doc>/dates/", views.document_dates, name="document_dates"),
+    path("ballots/<int:pk>/documents/<int:doc>.<slug:fmt>", views.document_file, name="document_file"),
+    path("ballots/<int:pk>/turnout/", views.turnout, name="turnout"),
+    path("ballots/<int:pk>/returns/", views.returns, name="returns"),
+    path("ballots/<int:pk>/count/", views.count, name="count"),
+    path("ballots/<int:pk>/results/", views.results, name="results"),
+    path("ballots/<int:pk>/report/", views.scrutineer_report, name="scrutineer_report"),
+    path("mandates/", views.mandates, name="mandates"),
+    path("mandates/<int:pk>/renewal/", views.renewal, name="renewal"),
 ]

@@ -1,17 +1,55 @@
-from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Union wing pages. Every view is wrapped in role_required with union-side roles only.
 
+Who sees what: officials set up ballots and see turnout (papers returned, never marks); the scrutineer records
+and counts papers and writes the report, and cannot change a counted result; branch representatives see
+turnout and mandates; members see results.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from mandate.platform.audit import record
+from mandate.platform.models import Document
 from mandate.platform.roles import UNION_ROLES, has_role, role_required
+from mandate.union import ballots as svc
+from mandate.union import documents as docs
+from mandate.union import projection, rules
 from mandate.union.access import union_for
-from mandate.union.models import Member, Workplace
+from mandate.union.models import (
+    Ballot,
+    BallotQuestion,
+    Dispute,
+    DisputeEvent,
+    Employer,
+    Mandate,
+    Member,
+    Workplace,
+)
+from mandate.union.register import RegisterImportError, export_register, import_register
+
+OFFICIAL = ("union_official",)
+SCRUTINEER = ("scrutineer",)
+STAFF = ("union_official", "branch_rep", "scrutineer")
+
+
+def _date(**kw: object) -> forms.DateField:
+    return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **kw)  # type: ignore[arg-type]
 
 
 @role_required(*UNION_ROLES)
 def dashboard(request: HttpRequest) -> HttpResponse:
     union = union_for(request)
     context: dict[str, object] = {"union": union}
-    if has_role(request.user, "union_official", "branch_rep", "scrutineer"):
+    if has_role(request.user, *STAFF):
         current = Q(members__union=union, members__left_on__isnull=True)
         context["workplaces"] = (
             Workplace.objects.filter(employer__union=union)
@@ -20,4 +58,436 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             .order_by("employer__name", "name")
         )
         context["total_members"] = Member.objects.filter(union=union, left_on__isnull=True).count()
+    context["ballots"] = Ballot.objects.filter(union=union)[:10]
     return render(request, "union/dashboard.html", context)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Disputes
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class DisputeForm(forms.Form):
+    code = forms.SlugField()
+    title = forms.CharField(max_length=200)
+    matters = forms.CharField(widget=forms.Textarea, help_text="The matters in issue.")
+    categories_affected = forms.CharField(widget=forms.Textarea, required=False, help_text="One a line.")
+    employers = forms.ModelMultipleChoiceField(queryset=Employer.objects.none())
+    workplaces = forms.ModelMultipleChoiceField(queryset=Workplace.objects.none(), required=False)
+    opened_on = _date()
+
+
+class EventForm(forms.ModelForm):
+    on = _date()
+
+    class Meta:
+        model = DisputeEvent
+        fields = ["on", "kind", "title", "detail"]
+
+
+@role_required("union_official", "branch_rep")
+def disputes(request: HttpRequest) -> HttpResponse:
+    union = union_for(request)
+    form = DisputeForm(request.POST or None)
+    form.fields["employers"].queryset = Employer.objects.filter(union=union)
+    form.fields["workplaces"].queryset = Workplace.objects.filter(employer__union=union)
+    if request.method == "POST":
+        if not has_role(request.user, *OFFICIAL):
+            return HttpResponse("Only an official can open a dispute.", status=403)
+        if form.is_valid():
+            d = form.cleaned_data
+            dispute = Dispute.objects.create(union=union, code=d["code"], title=d["title"], matters=d["matters"],
+                                             categories_affected=d["categories_affected"], opened_on=d["opened_on"])
+            dispute.employers.set(d["employers"])
+            dispute.workplaces.set(d["workplaces"])
+            record(request.user, "dispute.created", "Dispute", dispute.pk, code=dispute.code)
+            return redirect("union:dispute", pk=dispute.pk)
+    return render(request, "union/disputes.html", {"union": union, "form": form,
+                                                   "disputes": Dispute.objects.filter(union=union)})
+
+
+@role_required("union_official", "branch_rep")
+def dispute(request: HttpRequest, pk: int) -> HttpResponse:
+    union = union_for(request)
+    d = get_object_or_404(Dispute, pk=pk, union=union)
+    form = EventForm(request.POST or None)
+    if request.method == "POST" and has_role(request.user, *OFFICIAL) and form.is_valid():
+        event = form.save(commit=False)
+        event.dispute = d
+        event.save()
+        record(request.user, "dispute.event_added", "Dispute", d.pk, on=event.on, kind=event.kind)
+        return redirect("union:dispute", pk=d.pk)
+    return render(request, "union/dispute.html", {"dispute": d, "form": form, "ballots": d.ballots.all(),
+                                                  "mandates": d.mandates.select_related("employer")})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Register
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class RegisterForm(forms.Form):
+    file = forms.FileField(help_text="CSV in the register format (see docs/union.md).")
+    mark_missing_left = forms.BooleanField(required=False, label="Mark members missing from the file as left")
+
+
+@role_required(*OFFICIAL)
+def register(request: HttpRequest) -> HttpResponse:
+    union = union_for(request)
+    form = RegisterForm(request.POST or None, request.FILES or None)
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        text = request.FILES["file"].read().decode("utf-8-sig", errors="replace")
+        try:
+            report = import_register(union, text, request.user,
+                                     mark_missing_left=form.cleaned_data["mark_missing_left"])
+            messages.success(request, f"Imported {report.rows} members: {report.created} new, {report.updated} "
+                                      f"updated, {report.unchanged} unchanged, {report.marked_left} marked as left.")
+            return redirect("union:register")
+        except RegisterImportError as error:
+            errors = error.errors
+    total = Member.objects.filter(union=union, left_on__isnull=True).count()
+    return render(request, "union/register.html", {"form": form, "errors": errors, "total": total})
+
+
+@role_required(*OFFICIAL)
+def register_export(request: HttpRequest) -> HttpResponse:
+    union = union_for(request)
+    out = io.StringIO()
+    export_register(union, out, request.user)
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{union.code}-register-{date.today().isoformat()}.csv"'
+    return response
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Ballots
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class BallotForm(forms.Form):
+    dispute = forms.ModelChoiceField(queryset=Dispute.objects.none())
+    code = forms.SlugField()
+    title = forms.CharField(max_length=200)
+    employers = forms.ModelMultipleChoiceField(queryset=Employer.objects.none())
+    workplaces = forms.ModelMultipleChoiceField(queryset=Workplace.objects.none(), required=False,
+                                                help_text="Leave empty for every workplace of those employers.")
+    strike = forms.BooleanField(required=False, initial=True, label="Ask about strike action")
+    asos = forms.BooleanField(required=False, initial=True, label="Ask about action short of a strike")
+    action_types = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
+                                   label="Types of action short of a strike, one a line")
+    units_mode = forms.ChoiceField(choices=Ballot.UNITS_CHOICES, label="Ballot units")
+    aggregation_basis = forms.ChoiceField(choices=Ballot.BASIS_CHOICES, required=False, label="s.228A basis")
+    aggregation_reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    voting_method = forms.ChoiceField(choices=Ballot.METHOD_CHOICES, initial="postal",
+                                      help_text="Postal for now; electronic and hybrid come with the voting engine.")
+    scrutineer_name = forms.CharField(max_length=200, required=False)
+    scrutineer_username = forms.CharField(max_length=150, required=False)
+    return_address = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    caller = forms.CharField(max_length=300, initial=Ballot._meta.get_field("caller").default)
+    opening_day = _date()
+    closing_day = _date()
+
+
+@role_required(*STAFF)
+def ballots(request: HttpRequest) -> HttpResponse:
+    union = union_for(request)
+    return render(request, "union/ballots.html", {"ballots": Ballot.objects.filter(union=union)})
+
+
+@role_required(*OFFICIAL)
+def ballot_new(request: HttpRequest) -> HttpResponse:
+    union = union_for(request)
+    form = BallotForm(request.POST or None)
+    form.fields["dispute"].queryset = Dispute.objects.filter(union=union)
+    form.fields["employers"].queryset = Employer.objects.filter(union=union)
+    form.fields["workplaces"].queryset = Workplace.objects.filter(employer__union=union)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        questions = {}
+        if d["strike"]:
+            questions["strike"] = {}
+        if d["asos"]:
+            questions["action_short_of_strike"] = {"action_types": d["action_types"]}
+        try:
+            ballot = svc.create_ballot(
+                union, d["dispute"], code=d["code"], title=d["title"], opening_day=d["opening_day"],
+                closing_day=d["closing_day"], employers=list(d["employers"]), workplaces=list(d["workplaces"]),
+                questions=questions, units_mode=d["units_mode"], aggregation_basis=d["aggregation_basis"],
+                aggregation_reason=d["aggregation_reason"], scrutineer_name=d["scrutineer_name"],
+                scrutineer_username=d["scrutineer_username"], return_address=d["return_address"],
+                caller=d["caller"], voting_method=d["voting_method"], actor=request.user)
+            return redirect("union:ballot", pk=ballot.pk)
+        except svc.BallotError as error:
+            form.add_error(None, str(error))
+    return render(request, "union/ballot_new.html", {"form": form})
+
+
+def _ballot(request: HttpRequest, pk: int) -> Ballot:
+    return get_object_or_404(Ballot, pk=pk, union=union_for(request))
+
+
+@role_required(*STAFF)
+def ballot(request: HttpRequest, pk: int) -> HttpResponse:
+    b = _ballot(request, pk)
+    timeline = rules.timeline_for(b)
+    context = {
+        "ballot": b, "timeline": timeline, "questions": b.questions.all(),
+        "units": b.units.annotate(n=Count("electors")), "electors": b.electors.count(),
+        "documents": docs.ballot_documents(b), "kinds": docs.KINDS,
+        "notices": svc.notice_status(b) if b.status != "draft" else [],
+        "problems": svc.open_problems(b) if b.status == "frozen" else [],
+        "omissions": b.omissions.select_related("unit"), "is_official": has_role(request.user, *OFFICIAL),
+        "is_scrutineer": has_role(request.user, *SCRUTINEER), "paper": rules.paper_requirements(b.opening_day),
+        "today": date.today(), "candidates": svc.candidate_members(b).count() if b.status == "draft" else None,
+    }
+    if b.status == "counted":
+        tallies = list(svc.tally(b).values())
+        whatifs = []
+        for unit_name, n in b.omissions.values_list("unit__name").annotate(n=Count("pk")):
+            whatifs.append(rules.omission_whatif(b, unit_name, n, tallies))
+        context["whatifs"] = whatifs
+    return render(request, "union/ballot.html", context)
+
+
+class DatesForm(forms.Form):
+    opening_day = _date()
+    closing_day = _date()
+
+
+@role_required(*OFFICIAL)
+@require_POST
+def ballot_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """The official's set-up steps: dates, freeze, notices, papers, open, omissions, results."""
+    b = _ballot(request, pk)
+    try:
+        if action == "dates":
+            form = DatesForm(request.POST)
+            if not form.is_valid():
+                raise svc.BallotError("Give both days as dates.")
+            svc.update_dates(b, form.cleaned_data["opening_day"], form.cleaned_data["closing_day"], request.user)
+        elif action == "freeze":
+            n = svc.freeze_electorate(b, request.user)
+            messages.success(request, f"Electorate frozen: {n} members, papers numbered 1 to {n}.")
+        elif action == "notices":
+            sent = date.fromisoformat(request.POST["sent_on"])
+            expected = date.fromisoformat(request.POST.get("expected_receipt") or request.POST["sent_on"])
+            for employer in svc.employers_in_electorate(b):
+                docs.issue_notice(b, employer, sent_on=sent, expected_receipt=expected, actor=request.user)
+                docs.issue_sample(b, employer, sent_on=sent, actor=request.user)
+            messages.success(request, "Notices of ballot and sample voting papers issued to every employer.")
+        elif action == "papers":
+            doc = docs.issue_voting_papers(b, actor=request.user)
+            messages.success(request, f"{doc.title}: one print-ready PDF.")
+        elif action == "open":
+            svc.open_ballot(b, request.user)
+            messages.success(request, "The ballot is open.")
+        elif action == "omission":
+            unit = get_object_or_404(b.units, pk=int(request.POST["unit"]))
+            svc.record_omission(b, unit, kind=request.POST["kind"], description=request.POST["description"],
+                                discovered_on=date.fromisoformat(request.POST["discovered_on"]),
+                                membership_number=request.POST.get("membership_number", ""), actor=request.user)
+        elif action == "results":
+            sent = date.fromisoformat(request.POST["sent_on"])
+            docs.issue_result_to_members(b, sent_on=sent, actor=request.user)
+            for employer in svc.employers_in_electorate(b):
+                docs.issue_result_to_employer(b, employer, sent_on=sent, actor=request.user)
+            messages.success(request, "Result issued to members (s.231) and to every employer (s.231A).")
+        else:
+            raise Http404("no such step")
+    except (svc.BallotError, ValueError, KeyError) as error:
+        messages.error(request, str(error))
+    return redirect("union:ballot", pk=b.pk)
+
+
+@role_required(*OFFICIAL)
+@require_POST
+def document_dates(request: HttpRequest, pk: int, doc: int) -> HttpResponse:
+    b = _ballot(request, pk)
+    document = get_object_or_404(Document, pk=doc, related_type="Ballot", related_id=str(b.pk))
+    try:
+        sent = date.fromisoformat(request.POST["sent_on"]) if request.POST.get("sent_on") else None
+        received = date.fromisoformat(request.POST["received_on"]) if request.POST.get("received_on") else None
+        document = docs.record_dates(document, b, sent_on=sent, received_on=received, actor=request.user)
+        if document.warning:  # type: ignore[attr-defined]
+            messages.warning(request, document.warning)  # type: ignore[attr-defined]
+    except (svc.BallotError, ValueError) as error:
+        messages.error(request, str(error))
+    return redirect("union:ballot", pk=b.pk)
+
+
+@role_required(*STAFF)
+def document_file(request: HttpRequest, pk: int, doc: int, fmt: str) -> HttpResponse:
+    b = _ballot(request, pk)
+    document = get_object_or_404(Document, pk=doc, related_type="Ballot", related_id=str(b.pk))
+    if document.kind == "voting-papers" and not has_role(request.user, "union_official", "scrutineer"):
+        raise Http404("not available")
+    record(request.user, "document.viewed", "Document", document.pk, kind=document.kind, format=fmt)
+    if fmt == "pdf":
+        response = HttpResponse(bytes(document.pdf or b""), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{document.kind}-{document.pk}.pdf"'
+        return response
+    return HttpResponse(document.html, content_type="text/html; charset=utf-8")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Turnout, returns, count
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@role_required(*STAFF)
+def turnout(request: HttpRequest, pk: int) -> HttpResponse:
+    b = _ballot(request, pk)
+    rows = svc.turnout(b)
+    total_e = sum(r["entitled"] for r in rows)
+    total_r = sum(r["returned"] for r in rows)
+    return render(request, "union/turnout.html", {"ballot": b, "rows": rows, "method": projection.METHOD,
+                                                  "threshold": rules.turnout_threshold(b), "total_entitled": total_e,
+                                                  "total_returned": total_r})
+
+
+class ReturnForm(forms.Form):
+    paper_number = forms.IntegerField(min_value=1)
+    received_on = _date()
+    strike = forms.ChoiceField(choices=[(m, m) for m in ("yes", "no", "both", "blank")], required=False)
+    action_short_of_strike = forms.ChoiceField(choices=[(m, m) for m in ("yes", "no", "both", "blank")],
+                                               required=False, label="Action short of a strike")
+
+
+@role_required(*SCRUTINEER)
+def returns(request: HttpRequest, pk: int) -> HttpResponse:
+    b = _ballot(request, pk)
+    kinds = list(b.questions.values_list("kind", flat=True))
+    form = ReturnForm(request.POST or None, initial={"received_on": min(date.today(), b.closing_day)})
+    for kind in ("strike", "action_short_of_strike"):
+        if kind not in kinds:
+            del form.fields[kind]
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            if "file" in request.FILES:
+                summary = svc.import_returns(b, request.FILES["file"].read().decode("utf-8-sig"), request.user,
+                                             name=request.FILES["file"].name)
+                messages.success(request, f"Recorded {summary['lines']} papers: {summary['counted']} to count, "
+                                          f"{summary['duplicates']} duplicates, {summary['late']} late, "
+                                          f"{summary['marked_both_ways']} marked both ways on a question.")
+                return redirect("union:returns", pk=b.pk)
+            if form.is_valid():
+                d = form.cleaned_data
+                outcome = svc.record_return(b, d["paper_number"], {k: d.get(k, "") for k in kinds},
+                                            d["received_on"], request.user)
+                messages.success(request, f"Paper {outcome.paper_number} ({outcome.unit}): {outcome.status}. "
+                                          + " ".join(outcome.notes))
+                return redirect("union:returns", pk=b.pk)
+        except svc.ReturnsImportError as error:
+            errors = error.errors
+        except svc.BallotError as error:
+            errors = [str(error)]
+    papers = b.returns.select_related("unit").order_by("-recorded_at", "-pk")[:50]
+    flagged = b.returns.exclude(status="counted").select_related("unit")
+    both = [p for p in b.returns.filter(status="counted") if "both" in p.marks.values()]
+    return render(request, "union/returns.html", {"ballot": b, "form": form, "errors": errors, "papers": papers,
+                                                  "flagged": flagged, "both": both, "kinds": kinds,
+                                                  "counted": b.returns.filter(status="counted").count()})
+
+
+@role_required(*SCRUTINEER)
+@require_POST
+def count(request: HttpRequest, pk: int) -> HttpResponse:
+    b = _ballot(request, pk)
+    try:
+        svc.count(b, request.user)
+        messages.success(request, "Counted: every unit and question went through the rulebook.")
+    except svc.BallotError as error:
+        messages.error(request, str(error))
+        return redirect("union:returns", pk=b.pk)
+    return redirect("union:results", pk=b.pk)
+
+
+@role_required(*UNION_ROLES)
+def results(request: HttpRequest, pk: int) -> HttpResponse:
+    b = _ballot(request, pk)
+    if b.status != "counted":
+        return render(request, "union/results.html", {"ballot": b, "rows": []})
+    return render(request, "union/results.html", {
+        "ballot": b, "rows": svc.result_rows(b), "assessment": b.assessment,
+        "mandates": b.mandates.select_related("employer"), "documents": docs.ballot_documents(b),
+        "is_official": has_role(request.user, *OFFICIAL), "is_scrutineer": has_role(request.user, *SCRUTINEER),
+        "today": date.today()})
+
+
+@role_required(*SCRUTINEER)
+@require_POST
+def scrutineer_report(request: HttpRequest, pk: int) -> HttpResponse:
+    b = _ballot(request, pk)
+    keys = ("no_contravention", "security", "independence")
+    satisfied = {k: request.POST.get(k) == "on" for k in keys}
+    reasons = {k: request.POST.get(f"{k}_reasons", "") for k in keys}
+    try:
+        docs.issue_scrutineer_report(b, sent_on=date.fromisoformat(request.POST.get("sent_on") or date.today().isoformat()),
+                                     satisfied=satisfied, reasons=reasons, actor=request.user)
+        messages.success(request, "The scrutineer's report (s.231B) is issued.")
+    except (svc.BallotError, ValueError) as error:
+        messages.error(request, str(error))
+    return redirect("union:results", pk=b.pk)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Mandates
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class MandateForm(forms.Form):
+    employer = forms.ModelChoiceField(queryset=Employer.objects.none())
+    dispute = forms.ModelChoiceField(queryset=Dispute.objects.none(), required=False)
+    unit_name = forms.CharField(max_length=200, label="Ballot unit (workplace or aggregate)")
+    kind = forms.ChoiceField(choices=BallotQuestion.KIND_CHOICES, label="Question")
+    opening_day = _date()
+    date_of_ballot = _date(label="Date of the ballot (closing day)")
+    entitled = forms.IntegerField(min_value=1)
+    voted = forms.IntegerField(min_value=0, label="Votes cast (spoilt papers included)")
+    yes = forms.IntegerField(min_value=0)
+    no = forms.IntegerField(min_value=0)
+    spoiled = forms.IntegerField(min_value=0, initial=0, label="Spoilt")
+    reference = forms.CharField(max_length=300, required=False, help_text="Where the figures come from.")
+
+
+@role_required("union_official", "branch_rep")
+def mandates(request: HttpRequest) -> HttpResponse:
+    union = union_for(request)
+    today = date.today()
+    form = MandateForm(request.POST or None)
+    form.fields["employer"].queryset = Employer.objects.filter(union=union)
+    form.fields["dispute"].queryset = Dispute.objects.filter(union=union)
+    if request.method == "POST":
+        if not has_role(request.user, *OFFICIAL):
+            return HttpResponse("Only an official can enter a mandate.", status=403)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                svc.enter_mandate(union, employer=d["employer"], unit_name=d["unit_name"], kind=d["kind"],
+                                  opening_day=d["opening_day"], date_of_ballot=d["date_of_ballot"],
+                                  entitled=d["entitled"], voted=d["voted"], yes=d["yes"], no=d["no"],
+                                  spoiled=d["spoiled"], reference=d["reference"], dispute=d["dispute"],
+                                  actor=request.user)
+                messages.success(request, "Mandate entered.")
+                return redirect("union:mandates")
+            except (svc.BallotError, ValueError) as error:
+                form.add_error(None, str(error))
+    live = [(m, (m.last_day - today).days) for m in
+            Mandate.objects.filter(union=union, last_day__gte=today).select_related("employer")]
+    ended = Mandate.objects.filter(union=union, last_day__lt=today).select_related("employer")[:20]
+    return render(request, "union/mandates.html", {"live": live, "ended": ended, "form": form,
+                                                   "is_official": has_role(request.user, *OFFICIAL)})
+
+
+@role_required("union_official", "branch_rep")
+def renewal(request: HttpRequest, pk: int) -> HttpResponse:
+    union = union_for(request)
+    m = get_object_or_404(Mandate, pk=pk, union=union)
+    try:
+        voting_days = max(7, min(60, int(request.GET.get("voting_days", 14))))
+    except ValueError:
+        voting_days = 14
+    plan = rules.renewal_plan(m.last_day, voting_days=voting_days, entitled=m.entitled)
+    return render(request, "union/renewal.html", {"mandate": m, "plan": plan, "today": date.today()})
