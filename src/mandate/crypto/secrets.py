@@ -21,6 +21,8 @@ class Secret:
     """A secret scalar (or bytes) that cannot be serialised or logged."""
 
     __slots__ = ("_kind", "_value")
+    _kind: str
+    _value: int | bytes
 
     def __init__(self, kind: str, value: int | bytes) -> None:
         object.__setattr__(self, "_kind", kind)

@@ -112,8 +112,8 @@ def simulate(
         voter_units = [(f"voter-{v + 1:07d}", rng.choice(unit_ids)) for v in range(voters)]
         creds = ca.issue(voter_units)
         public = ca.public_list()
-        for part in range(0, len(public), CREDENTIALS_PER_EVENT):
-            entries = public[part: part + CREDENTIALS_PER_EVENT]
+        for offset in range(0, len(public), CREDENTIALS_PER_EVENT):
+            entries = public[offset: offset + CREDENTIALS_PER_EVENT]
             sig = sign_credential_list(ca.secret, ca.public, fp, entries)
             w.append("credentials", {"entries": [{"credential": e.credential.hex(), "unit": e.unit}
                                                  for e in entries], "signature": sig.to_json()})

@@ -68,8 +68,8 @@ def discrete_log(point: bytes, bound: int) -> int:
     giant = group.base_mul(m)
     gamma = point
     for i in range(m + 1):
-        j = table.get(gamma)
-        if j is not None and i * m + j <= bound:
-            return i * m + j
+        hit = table.get(gamma)
+        if hit is not None and i * m + hit <= bound:
+            return i * m + hit
         gamma = group.sub(gamma, giant)
     raise ValueError("no discrete logarithm in range")

@@ -279,7 +279,9 @@ def _election(rep: Report, st: _State, p: dict[str, Any], h: bytes) -> None:
     if problems:
         st.setup_ok = False
         return
-    st.questions, st.units, st.n, st.k = tuple(qs), tuple(us), n, k
+    st.questions = tuple(str(q) for q in qs)
+    st.units = tuple(str(u) for u in us)
+    st.n, st.k = int(n or 0), int(k or 0)
 
 
 def _reveal(rep: Report, st: _State, p: dict[str, Any], seq: int) -> None:
