@@ -127,7 +127,7 @@ def dispute(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class RegisterForm(forms.Form):
-    file = forms.FileField(help_text="CSV in the register format (see docs/union.md).")
+    file = forms.FileField(label="Register file", help_text="CSV in the register format (see docs/union.md).")
     mark_missing_left = forms.BooleanField(required=False, label="Mark members missing from the file as left")
 
 
@@ -297,7 +297,7 @@ def ballot_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             raise Http404("no such step")
     except (svc.BallotError, ValueError, KeyError) as error:
         messages.error(request, str(error))
-    return redirect("union:ballot", pk=b.pk)
+    return redirect("union:results" if action == "results" else "union:ballot", pk=b.pk)
 
 
 @role_required(*OFFICIAL)

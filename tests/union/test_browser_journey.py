@@ -1,0 +1,138 @@
+"""Done means: as a union official and then as the scrutineer, in headless Chromium, run the demo dispute's
+ballot of the ONS members from set-up to mandate."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from dateutil.relativedelta import relativedelta
+from tests.union.helpers import register_csv, returns_csv
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
+              pytest.mark.usefixtures("audit_log_flushable")]
+
+
+def iso(d: date) -> str:
+    return d.isoformat()
+
+
+def test_official_then_scrutineer_run_the_ballot_to_mandate(page, login, live_server, make_user, tmp_path):  # type: ignore[no-untyped-def]
+    from mandate.demo import union_dispute
+    from mandate.platform.models import AuditEntry, Document
+    from mandate.union.models import Ballot, Employer, Union, Workplace
+
+    pcs = Union.objects.create(code="pcs", name="Public and Commercial Services Union")
+    ons = Employer.objects.create(union=pcs, code="ons", name="Office for National Statistics")
+    for code, name in [("newport", "Newport"), ("titchfield", "Titchfield"), ("darlington", "Darlington")]:
+        Workplace.objects.create(employer=ons, code=code, name=name)
+    make_user("union_official", "pcs", username="official")
+    make_user("scrutineer", "pcs", username="scrutineer")
+    url = live_server.url
+
+    # --- the official: register ------------------------------------------------------------------
+    login("official")
+    page.goto(url + "/union/register/")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(register_csv({"newport": 3}) + "P999999,X,not-an-email,,1 Road,ons,leeds,Statistician,no,2020-13-01\n")
+    page.get_by_label("Register file").set_input_files(str(bad))
+    page.get_by_role("button", name="Import").click()
+    errors = page.get_by_test_id("register-errors")
+    assert "line 5: personal_email" in errors.inner_text()
+    assert "unknown workplace 'leeds'" in errors.inner_text() and "join_date" in errors.inner_text()
+    assert page.get_by_test_id("register-total").inner_text() == "0"
+    good = tmp_path / "register.csv"
+    good.write_text(register_csv({"newport": 60, "titchfield": 40, "darlington": 20}))
+    page.get_by_label("Register file").set_input_files(str(good))
+    page.get_by_role("button", name="Import").click()
+    assert page.get_by_test_id("register-total").inner_text() == "120"
+
+    # --- the demo dispute and its ballot, ready to run --------------------------------------------
+    union_dispute.build(seed=1, unions={"pcs": pcs})
+    ballot = Ballot.objects.get(code="ons-2026-12")
+    page.goto(url + "/union/disputes/")
+    page.get_by_role("link", name="ONS office attendance").click()
+    assert "Settlement through Acas conciliation" in page.get_by_test_id("dispute-timeline").inner_text()
+
+    today = date.today()
+    opening, closing = today - timedelta(days=20), today - timedelta(days=3)
+    page.goto(url + f"/union/ballots/{ballot.pk}/")
+    page.get_by_label("Opening day", exact=True).fill(iso(opening))
+    page.get_by_label("Closing day", exact=True).fill(iso(closing))
+    page.get_by_role("button", name="Change the dates").click()
+    assert opening.strftime("%-d %B %Y") in page.get_by_test_id("timeline").inner_text()
+    page.get_by_role("button", name="Freeze the electorate").click()
+    assert page.get_by_test_id("electorate").inner_text() == "120"
+    assert "No notice of ballot" in page.get_by_test_id("open-problems").inner_text()
+
+    page.get_by_label("Sent on").fill(iso(opening - timedelta(days=12)))
+    page.get_by_label("Expected receipt").fill(iso(opening - timedelta(days=10)))
+    page.get_by_role("button", name="Issue notices").click()
+    for i in range(2):  # the notice and the sample paper
+        page.get_by_label("Received on").nth(i).fill(iso(opening - timedelta(days=10)))
+        page.get_by_role("button", name="Record receipt").nth(i).click()
+    assert page.get_by_test_id("notices").inner_text().count("on time") == 2
+    page.get_by_role("button", name="Produce the voting papers").click(timeout=180_000)
+    page.get_by_role("button", name="Open the ballot").click()
+    assert page.get_by_test_id("ballot-status").inner_text() == "Open"
+
+    for kind in ("s226a-notice", "sample-paper", "voting-papers"):
+        doc = Document.objects.get(kind=kind, related_id=str(ballot.pk))
+        pdf = page.request.get(url + f"/union/ballots/{ballot.pk}/documents/{doc.pk}.pdf")
+        assert pdf.ok and pdf.body()[:4] == b"%PDF"
+    # the official may not see papers' marks
+    assert page.request.get(url + f"/union/ballots/{ballot.pk}/returns/").status == 403
+
+    # --- the scrutineer: postal returns, about 70%, and the count ----------------------------------
+    page.context.clear_cookies()
+    login("scrutineer")
+    page.goto(url + f"/union/ballots/{ballot.pk}/returns/")
+    chances = {e.paper_number: {"newport": 0.85, "titchfield": 0.7, "darlington": 0.3}[e.workplace.code]
+               for e in ballot.electors.select_related("workplace")}
+    text, lines = returns_csv(chances, opening, closing, seed=3)
+    bad_returns = tmp_path / "bad-returns.csv"
+    bad_returns.write_text(text + f"500,{iso(closing)},yes,no\n")
+    page.get_by_label("Returns file").set_input_files(str(bad_returns))
+    page.get_by_role("button", name="Import the file").click()
+    assert f"line {lines + 2}: paper number 500 was never issued" in page.get_by_test_id("returns-errors").inner_text()
+    returns_file = tmp_path / "returns.csv"
+    returns_file.write_text(text)
+    page.get_by_label("Returns file").set_input_files(str(returns_file))
+    page.get_by_role("button", name="Import the file").click()
+    assert page.get_by_test_id("counted-papers").inner_text() == str(lines)
+    # one paper by hand: a repeat of a returned number is set aside as a duplicate
+    first_returned = int(text.splitlines()[1].split(",")[0])
+    page.get_by_label("Paper number").fill(str(first_returned))
+    page.get_by_label("Received on").fill(iso(closing))
+    page.get_by_label("Strike", exact=True).select_option("yes")
+    page.get_by_role("button", name="Record the paper").click()
+    assert str(first_returned) in page.get_by_test_id("flagged").inner_text()
+
+    page.get_by_role("button", name="Close the ballot and count").click()
+    results = page.get_by_test_id("results").inner_text()
+    assert "Darlington" in results and "below threshold" in results
+    page.get_by_role("button", name="Issue the scrutineer's report").click()
+    assert "Scrutineer's report" in page.get_by_test_id("result-documents").inner_text()
+    # the scrutineer cannot change a counted result
+    page.goto(url + f"/union/ballots/{ballot.pk}/returns/")
+    assert page.get_by_role("button", name="Import the file").count() == 0
+
+    # --- the official: results to members and employer, mandates ----------------------------------
+    page.context.clear_cookies()
+    login("official")
+    page.goto(url + f"/union/ballots/{ballot.pk}/results/")
+    page.get_by_role("button", name="Issue the result to members").click()
+    docs = page.get_by_test_id("result-documents").inner_text()
+    assert "Result of the ballot, for members" in docs and "for Office for National Statistics" in docs
+    report = Document.objects.get(kind="s231b-report", related_id=str(ballot.pk))
+    assert bytes(report.pdf)[:4] == b"%PDF"
+
+    page.goto(url + "/union/mandates/")
+    table = page.get_by_test_id("mandates").inner_text()
+    last_day = closing + relativedelta(months=12) - timedelta(days=1)  # ERA1: 12 months beginning with the date of the ballot
+    assert table.count(last_day.strftime("%-d %B %Y")) == 4  # Newport and Titchfield, strike and ASOS
+    assert "Darlington" not in table
+    assert str((last_day - today).days) in table
+    page.get_by_role("link", name="Plan a renewal").first.click()
+    assert "Latest closing day" in page.get_by_test_id("renewal").inner_text()
+    assert AuditEntry.objects.filter(action="ballot.counted", actor="scrutineer").exists()
