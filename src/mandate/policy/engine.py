@@ -165,35 +165,26 @@ class _Run:
         return (self.end - self.start).days + 1
 
     def di_sql(self, col: str) -> str:
-        """Day index (0 = `start`) of the Europe/London date of a TIMESTAMPTZ column (integer arithmetic)."""
+        """Day index (0 = `start`) of the Europe/London date of a TIMESTAMPTZ column (integer arithmetic: only a
+        time from 23:00 UTC can fall on the next local day, and only in British Summer Time)."""
         u = f"epoch_us({col})"
-        cond = " OR ".join(f"({u} >= {a} AND {u} < {b})"
-                           for a, b in _bst_ranges(self.start.year - 1, self.end.year + 1))
-        return (f"CAST(({u} + {_US_HOUR} * ({cond})::BIGINT) // {_US_DAY} - {(self.start - _EPOCH).days} "
-                f"AS INTEGER)")
+        cond = " OR ".join(f"({u} >= {x} AND {u} < {y})"
+                           for x, y in _bst_ranges(self.start.year - 1, self.end.year + 1))
+        return (f"CAST({u} // {_US_DAY} + (CASE WHEN {u} % {_US_DAY} >= {23 * _US_HOUR} AND ({cond}) THEN 1 "
+                f"ELSE 0 END) - {(self.start - _EPOCH).days} AS INTEGER)")
 
-    def sigd(self) -> str:
-        """Create (once) `sigd`: one row per person, site, local day and counted source; return its name."""
-        if not getattr(self, "_sigd", False):
-            lo_us = ((self.start - _EPOCH).days - 1) * _US_DAY
-            hi_us = ((self.end - _EPOCH).days + 2) * _US_DAY
-            self.con.execute("CREATE OR REPLACE TABLE site_ix AS SELECT site_code, nation, "
-                             "CAST(row_number() OVER (ORDER BY site_code) AS SMALLINT) AS site_idx FROM sites")
-            d = self.di_sql("x.ts")
-            self.con.execute(f"""CREATE OR REPLACE TABLE sigd AS
-                SELECT DISTINCT p.sid, s.site_idx, {d} AS di,
-                       CAST(CASE x.source WHEN 'badge' THEN 1 ELSE 2 END AS TINYINT) AS src
-                FROM presence x JOIN people p ON p.staff_id = x.staff_id JOIN site_ix s ON s.site_code = x.site_code
-                WHERE x.source IN ('badge', 'booking_checkin') AND epoch_us(x.ts) >= {lo_us}
-                  AND epoch_us(x.ts) < {hi_us} AND {d} BETWEEN 0 AND {self.ndays - 1}""")
-            self._sigd = True
-        return "sigd"
+    def us_bounds(self) -> tuple[int, int]:
+        """Epoch microseconds of local midnight at the start of `start` and of the day after `end`."""
+        def midnight(day: dt.date) -> int:
+            u = (day - _EPOCH).days * _US_DAY
+            bst = any(x <= u - _US_HOUR < y for x, y in _bst_ranges(day.year, day.year))
+            return u - _US_HOUR if bst else u
+        return midnight(self.start), midnight(self.end + dt.timedelta(days=1))
 
     def fast_person_rows(self, v: PolicyVersion) -> None:
         """Insert into `pp` the rows of version `v` using per-person day bitstrings (days unit only)."""
         n = self.ndays
         zero = "'" + "0" * n + "'::BIT"
-        srcs = ", ".join(str({"badge": 1, "booking_checkin": 2}[c]) for c in v.count) or "NULL"
         pids = self.version_pids(v)
         masks = []
         for p in self.all_periods:
@@ -202,12 +193,16 @@ class _Run:
                 masks.append("0" * a + "1" * (b - a + 1) + "0" * (n - b - 1))
         self.con.register("_pm", pa.table({"pid": pids, "m": masks}))
         self.con.execute("CREATE OR REPLACE TABLE pm AS SELECT pid, CAST(m AS BIT) AS b FROM _pm")
-        home = "JOIN people hp ON hp.sid = g.sid JOIN site_ix hs ON hs.site_code = hp.home_site " \
-               "AND hs.site_idx = g.site_idx" if v.count_sites == "home" else ""
-        sigd = self.sigd()
+        home = "AND p.home_site = x.site_code" if v.count_sites == "home" else ""
+        lo_us, hi_us = self.us_bounds()
+        di = self.di_sql("x.ts")
+        signals = (f"SELECT p.sid, {di} AS di FROM presence x JOIN people p ON p.staff_id = x.staff_id {home} "
+                   f"WHERE x.source IN {_lit_list(v.count)} AND epoch_us(x.ts) >= {lo_us} "
+                   f"AND epoch_us(x.ts) < {hi_us}")
 
-        def agg(select: str) -> str:
-            return f"SELECT sid, bitstring_agg(di, 0, {n - 1}) AS b FROM ({select}) WHERE di BETWEEN 0 AND {n - 1} GROUP BY sid"
+        def agg(select: str, in_range: bool = False) -> str:
+            where = "" if in_range else f"WHERE di BETWEEN 0 AND {n - 1}"
+            return f"SELECT sid, bitstring_agg(di, 0, {n - 1}) AS b FROM ({select}) {where} GROUP BY sid"
 
         di_abs = f"CAST(a.date - {_d(self.start)} AS INTEGER)"
         credit = agg(f"SELECT p.sid, {di_abs} AS di FROM absences a JOIN people p USING (staff_id) "
@@ -225,7 +220,7 @@ class _Run:
         excl = " UNION ALL ".join(excl_parts)
         mask = self.mask_sql(v)
         self.con.execute(f"""INSERT INTO pp
-            WITH att AS ({agg(f"SELECT g.sid, g.di FROM {sigd} g {home} WHERE g.src IN ({srcs})")}),
+            WITH att AS ({agg(signals, in_range=True)}),
             cre AS ({credit}),
             exc AS (SELECT sid, bit_or(b) AS b FROM ({excl}) GROUP BY sid),
             combos AS (
@@ -592,26 +587,36 @@ def _site_weekly(run: _Run) -> pa.Table:
     holidays of the site's nation), as a percentage of the site's headcount (people based there whose contract
     covers part of the week)."""
     con, start, end = run.con, run.start, run.end
-    dis, srcs, opens = [], [], []
+    opens = []
+    counts = {v.count for v in run.policy.versions}
+    day_src: list[tuple[int, str]] = []
     for i in range((end - start).days + 1):
         d = start + dt.timedelta(days=i)
         v = run.policy.version_on(d)
-        for s in v.count:
-            dis.append(i)
-            srcs.append({"badge": 1, "booking_checkin": 2}[s])
+        day_src += [(i, c) for c in v.count]
         if (weekday_mask(v.standard_week) >> d.weekday()) & 1:
             opens.append(d)
-    con.register("_day_src", pa.table({"di": pa.array(dis, pa.int32()), "src": pa.array(srcs, pa.int8())}))
     con.register("_open", pa.table({"d": pa.array(opens, pa.date32())}))
-    sigd = run.sigd()
+    lo_us, hi_us = run.us_bounds()
+    di = run.di_sql("x.ts")
+    if len(counts) == 1:
+        src_filter = f"x.source IN {_lit_list(next(iter(counts)))}"
+    else:
+        con.register("_day_src", pa.table({"di": [x[0] for x in day_src], "source": [x[1] for x in day_src]}))
+        src_filter = f"({di}, x.source) IN (SELECT (di, source) FROM _day_src)"
+    lo_sid, hi_sid = con.execute("SELECT min(sid), max(sid) FROM people").fetchall()[0]
+    if lo_sid is None:
+        lo_sid = hi_sid = 0
     return con.sql(f"""
         WITH open_days AS (
             SELECT s.site_code, o.d, o.d - CAST(isodow(o.d) - 1 AS INTEGER) AS week_start FROM sites s, _open o
             WHERE NOT EXISTS (SELECT 1 FROM bh WHERE bh.nation = s.nation AND bh.d = o.d)
         ), sig AS (
-            SELECT s.site_code, {_d(start)} + g.di AS d, count(DISTINCT g.sid) AS n
-            FROM {sigd} g JOIN site_ix s ON s.site_idx = g.site_idx
-            JOIN _day_src ds ON ds.di = g.di AND ds.src = g.src GROUP BY ALL
+            SELECT site_code, {_d(start)} + di AS d, bit_count(b) AS n FROM (
+                SELECT x.site_code, {di} AS di, bitstring_agg(p.sid, {lo_sid}, {hi_sid}) AS b
+                FROM presence x JOIN people p ON p.staff_id = x.staff_id
+                WHERE {src_filter} AND epoch_us(x.ts) >= {lo_us} AND epoch_us(x.ts) < {hi_us}
+                GROUP BY ALL)
         ), daily AS (
             SELECT od.site_code, od.week_start, od.d, coalesce(sig.n, 0) AS individuals
             FROM open_days od LEFT JOIN sig ON sig.site_code = od.site_code AND sig.d = od.d
