@@ -116,7 +116,7 @@ def test_overlapping_absence_files_write_each_absence_once(cards):  # type: igno
 
 
 def test_parquet_of_realistic_size(cards):  # type: ignore[no-untyped-def]
-    n = 30_000
+    n = 12_000
     table = pa.table({
         "staff_id": ["S00000", "S00001", "S00002"] * (n // 3),
         "site_code": ["newport", "newport", "edinburgh"] * (n // 3),

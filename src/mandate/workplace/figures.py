@@ -53,7 +53,7 @@ def compute_for(organisation: Organisation, policy: AttendancePolicy, start: dt.
     try:
         parsed = policy.parsed()
         result = compute(dataset_for(organisation, start, end, staff_ids), parsed, start, end,
-                                threads=1, site_weekly=site_weekly)
+                         site_weekly=site_weekly)
     except (PolicyError, InputError, ValueError) as exc:
         raise FigureError(str(exc)) from exc
     return Figures(policy, start, end, result, result.people.to_pylist())
@@ -76,7 +76,7 @@ def compare_for(organisation: Organisation, policy_a: AttendancePolicy, policy_b
     """Two policies over the same ledger (the engine's `compare`)."""
     try:
         both = compare(dataset_for(organisation, start, end), policy_a.parsed(), policy_b.parsed(), start, end,
-                       threads=1, site_weekly=False)
+                       site_weekly=False)
     except (PolicyError, InputError, ValueError) as exc:
         raise FigureError(str(exc)) from exc
     return (Figures(policy_a, start, end, both.a, both.a.people.to_pylist()),

@@ -32,7 +32,7 @@ def num(value: Any) -> str:
 def met(value: Any) -> str:
     """The engine's target_met as words, with its class (never colour alone)."""
     if value is None:
-        return mark_safe('<span class="muted">No target for this level</span>')
+        return mark_safe('<span class="muted">Not assessed individually</span>')
     if value:
         return mark_safe('<span class="pass">Met</span>')
     return mark_safe('<span class="fail">Not met</span>')
