@@ -204,11 +204,11 @@ def make_people(rng: np.random.Generator, staff: int, teams: list[TeamSpec]) -> 
     p_disabled = 0.09 + 0.035 * age  # rises with age, about 15% overall
     u = rng.random(n)
     disabled = u < p_disabled
-    disability = ["yes" if disabled[i] else "prefer not to say" if u[i] > 0.96 else "no" for i in range(n)]
+    disability = ["yes" if disabled[i] else "not declared" if u[i] > 0.96 else "no" for i in range(n)]
     p_caring = np.array([0.10, 0.20, 0.32, 0.33, 0.27, 0.18])[age] * np.where(female, 1.15, 0.82)
     u = rng.random(n)
     carer = u < p_caring
-    caring = ["yes" if carer[i] else "prefer not to say" if u[i] > 0.975 else "no" for i in range(n)]
+    caring = ["yes" if carer[i] else "not declared" if u[i] > 0.975 else "no" for i in range(n)]
 
     home_based = rng.random(n) < 0.022 + 0.03 * disabled + 0.01 * carer
     median = np.array([data.SITES[s].commute_median for s in site])
@@ -501,10 +501,10 @@ def make_presence(rng: np.random.Generator, people: People, works: np.ndarray, a
     uses_second = has_second[staff] & (day_of >= cards.current_from_day[second[staff]])
     card_index = np.where(uses_second, second[staff], first_card[staff])
 
-    # Visitors' and contractors' cards: about 0.4% of badge swipes, on weekdays at random sites.
+    # Visitors' and contractors' cards: about 0.4% of badge swipes, on working days at random sites.
     unknown = max(5, int(0.004 * int((source == 0).sum())))
-    weekdays = np.flatnonzero(weekday < 5)
-    u_day = rng.choice(weekdays, unknown)
+    open_days = np.flatnonzero(works.any(axis=0))
+    u_day = rng.choice(open_days, unknown)
     u_site = rng.choice(len(data.SITES), unknown, p=_site_weights())
     u_sod = rng.integers(7 * 3600, 17 * 3600, unknown)
     u_card = rng.integers(0, len(cards.unknown_numbers), unknown)
