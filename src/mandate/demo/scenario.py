@@ -382,10 +382,13 @@ def _demo_people(people: gen.People) -> tuple[int, int]:
     for i, m in enumerate(people.manager.tolist()):
         if m >= 0 and people.end[i] is None and not people.home_based[i]:
             reports.setdefault(m, []).append(i)
-    candidates = [m for m, r in reports.items() if people.end[m] is None and len(r) >= 3]
+    # A team lead: at least three current reports in their own team.
+    candidates = [m for m, r in reports.items() if people.end[m] is None
+                  and sum(people.team[i] == people.team[m] for i in r) >= 3]
     hq = [m for m in candidates if people.site[m] == gen.SITE_INDEX["newport"]]
     manager = min(hq or candidates or list(reports), key=lambda m: (-len(reports[m]), m))
-    return manager, min(reports[manager])
+    same_team = [i for i in reports[manager] if people.team[i] == people.team[manager]]
+    return manager, min(same_team or reports[manager])
 
 
 def _create_accounts() -> dict[str, Any]:
