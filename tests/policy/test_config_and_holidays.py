@@ -72,3 +72,13 @@ target_percent = 40
     ok = loads_policy(text.replace("[[versions]]\ntarget_percent = 20", "[[versions]]\neffective_from = 2024-01-01\ntarget_percent = 20"))
     assert ok.version_on(dt.date(2024, 3, 31)).target_percent == 20
     assert ok.version_on(dt.date(2024, 4, 1)).target_percent == 40
+
+
+def test_every_example_in_docs_parses():
+    import re
+    from pathlib import Path
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "policy.md").read_text("utf-8")
+    blocks = re.findall(r"```toml\n(.*?)```", doc, re.S)
+    assert len(blocks) == 5
+    shapes = {loads_policy(b).versions[-1].target_of for b in blocks}
+    assert shapes == {"person", "team", "site", "organisation"}
