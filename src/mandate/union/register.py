@@ -152,36 +152,54 @@ def import_register(union: Union, source: IO[str] | str, actor: Any = None, *, m
         raise RegisterImportError(errors)
     today = today or date.today()
     with transaction.atomic():
-        existing = {m.membership_number: m for m in Member.objects.filter(union=union).only("pk", "membership_number", *_FIELDS)}
-        to_create: list[Member] = []
+        existing = {row[0]: row[1:] for row in
+                    Member.objects.filter(union=union).values_list("membership_number", "pk", *_FIELDS).iterator(chunk_size=20000)}
+        to_create: list[dict[str, Any]] = []
         to_update: list[Member] = []
         unchanged = 0
         for row in parsed:
-            member = existing.pop(row["membership_number"], None)
-            if member is None:
-                to_create.append(Member(union=union, **row))
-                continue
-            changed = False
-            for name in _FIELDS:
-                if getattr(member, name) != row[name]:
-                    setattr(member, name, row[name])
-                    changed = True
-            if changed:
-                to_update.append(member)
+            current = existing.pop(row["membership_number"], None)
+            if current is None:
+                to_create.append(row)
+            elif tuple(current[1:]) != tuple(row[name] for name in _FIELDS):
+                to_update.append(Member(pk=current[0], union=union, **row))
             else:
                 unchanged += 1
-        Member.objects.bulk_create(to_create, batch_size=batch_size)
+        _insert_many(union, to_create, batch_size)
         if to_update:
             Member.objects.bulk_update(to_update, _FIELDS, batch_size=1000)
         marked_left = 0
         if mark_missing_left:
-            gone = [m.pk for m in existing.values() if m.left_on is None]
+            left_at = 1 + _FIELDS.index("left_on")
+            gone = [values[0] for values in existing.values() if values[left_at] is None]
             for start in range(0, len(gone), 900):
                 marked_left += Member.objects.filter(pk__in=gone[start:start + 900]).update(left_on=today)
         report = ImportReport(len(parsed), len(to_create), len(to_update), unchanged, marked_left)
         record(actor, "register.imported", "Union", union.code, rows=report.rows, created=report.created,
                updated=report.updated, unchanged=report.unchanged, marked_left=report.marked_left)
     return report
+
+
+def _insert_many(union: Union, rows: list[dict[str, Any]], batch_size: int) -> None:
+    """Insert new members with one prepared INSERT run by the driver's executemany (sqlite3, psycopg 3),
+    straight from the validated rows: several times faster than bulk_create, which builds a model instance
+    per row and, on SQLite, splits the work into batches of about 70 rows (the 999-parameter cap)."""
+    from django.db import connection
+
+    columns = ["union_id", "branch_id", "membership_number", "name", "personal_email", "mobile", "home_address",
+               "employer_id", "workplace_id", "job_category", "overseas", "joined_on", "left_on"]
+    known = {f.column for f in Member._meta.concrete_fields if not f.primary_key}
+    assert known == set(columns), f"Member's columns changed: {sorted(known ^ set(columns))}"
+    table = connection.ops.quote_name(Member._meta.db_table)
+    sql = (f"INSERT INTO {table} ({', '.join(connection.ops.quote_name(c) for c in columns)}) "  # noqa: S608
+           f"VALUES ({', '.join(['%s'] * len(columns))})")
+    adapt = connection.ops.adapt_datefield_value
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch_size):
+            cursor.executemany(sql, [
+                (union.pk, None, r["membership_number"], r["name"], r["personal_email"], r["mobile"],
+                 r["home_address"], r["employer_id"], r["workplace_id"], r["job_category"], r["overseas"],
+                 adapt(r["joined_on"]), None) for r in rows[start:start + batch_size]])
 
 
 def export_register(union: Union, out: IO[str], actor: Any = None, *, include_left: bool = False) -> int:

@@ -1,0 +1,112 @@
+"""Benchmark: import a 150,000-member register from CSV (validate the whole file, then bulk create), re-import
+it with 1% of members changed (bulk update), and, in the same run, the plain Django way as the peer: one
+`update_or_create` per row, on a sample of the rows, its rate extrapolated and labelled as such.
+
+    .venv/bin/python bench/register_import.py --members 150000 --peer-rows 5000
+
+Runs against a fresh SQLite database in a temporary folder (or DATABASE_URL if set). Prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import platform
+import random
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+WORKPLACES = ["newport", "titchfield", "fareham", "london", "darlington", "manchester"]
+
+
+def make_csv(n: int, seed: int = 2026, rename_every: int = 0) -> str:
+    rng = random.Random(seed)
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["membership_number", "name", "personal_email", "mobile", "home_address", "employer", "workplace",
+                "job_category", "overseas", "join_date"])
+    for i in range(1, n + 1):
+        name = f"Member {i}" + (" (moved)" if rename_every and i % rename_every == 0 else "")
+        w.writerow([f"M{i:07d}", name, f"m{i}@example.org", f"07700 {i % 1000000:06d}",
+                    f"{i} Long Road, Town, AB{i % 90 + 10} {i % 9}CD", "ons", rng.choice(WORKPLACES),
+                    rng.choice(["AO", "EO", "HEO", "SEO", "G7"]), "no",
+                    (date(2000, 1, 1) + timedelta(days=rng.randrange(9000))).isoformat()])
+    return out.getvalue()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--members", type=int, default=150_000)
+    parser.add_argument("--peer-rows", type=int, default=5_000)
+    args = parser.parse_args()
+
+    tmp = tempfile.mkdtemp(prefix="mandate-bench-")
+    os.environ.setdefault("MANDATE_DATA_DIR", tmp)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mandate.platform.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    call_command("migrate", verbosity=0)
+    from mandate.union.models import Employer, Member, Union, Workplace
+    from mandate.union.register import import_register
+
+    union = Union.objects.create(code="pcs", name="PCS")
+    ons = Employer.objects.create(union=union, code="ons", name="ONS")
+    workplaces = {c: Workplace.objects.create(employer=ons, code=c, name=c.title()) for c in WORKPLACES}
+
+    text = make_csv(args.members)
+    t0 = time.perf_counter()
+    first = import_register(union, text, "bench")
+    first_s = time.perf_counter() - t0
+    assert first.created == args.members, first
+
+    changed = make_csv(args.members, rename_every=100)
+    t0 = time.perf_counter()
+    second = import_register(union, changed, "bench")
+    second_s = time.perf_counter() - t0
+    assert second.updated == args.members // 100, second
+
+    # The peer: the plain Django way, one update_or_create per row, in one transaction, on a sample.
+    peer_union = Union.objects.create(code="peer", name="Peer")
+    peer_ons = Employer.objects.create(union=peer_union, code="ons", name="ONS")
+    peer_wp = {c: Workplace.objects.create(employer=peer_ons, code=c, name=c.title()) for c in WORKPLACES}
+    rows = list(csv.DictReader(io.StringIO(make_csv(args.peer_rows))))
+    t0 = time.perf_counter()
+    with transaction.atomic():
+        for r in rows:
+            Member.objects.update_or_create(
+                union=peer_union, membership_number=r["membership_number"],
+                defaults={"name": r["name"], "personal_email": r["personal_email"], "mobile": r["mobile"],
+                          "home_address": r["home_address"], "employer": peer_ons, "workplace": peer_wp[r["workplace"]],
+                          "job_category": r["job_category"], "overseas": False,
+                          "joined_on": date.fromisoformat(r["join_date"])})
+    peer_s = time.perf_counter() - t0
+    del workplaces
+    mandate_rate = args.members / first_s
+    peer_rate = args.peer_rows / peer_s
+    print(json.dumps({
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}",
+        "database": connection.vendor,
+        "members": args.members,
+        "first_import_s": round(first_s, 2), "first_import_rows_per_s": round(mandate_rate),
+        "reimport_1pct_changed_s": round(second_s, 2), "reimport_updated": second.updated,
+        "peer": "Django update_or_create per row (one transaction)",
+        "peer_rows_measured": args.peer_rows, "peer_rows_per_s": round(peer_rate),
+        "peer_extrapolated_s_for_members": round(args.members / peer_rate, 1),
+        "speed_ratio": round(mandate_rate / peer_rate, 1),
+        "csv_mb": round(len(text.encode()) / 1e6, 1),
+    }, indent=2))
+    Path(tmp).exists()
+
+
+if __name__ == "__main__":
+    main()
