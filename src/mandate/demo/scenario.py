@@ -64,6 +64,7 @@ STAGES = (
     ("unions", "Union registers"),
     ("accounts", "Demo accounts"),
     ("hooks", "The dispute; policies and desks"),
+    ("commit", "Checking references and saving"),
 )
 
 
@@ -96,9 +97,11 @@ def load_demo(seed: int = 2024, staff: int = gen.REFERENCE_STAFF, if_empty: bool
 
     from django.db import transaction
 
-    with _progress(out) as progress:
+    with _progress(out) as stages:
         with transaction.atomic():
-            summary = _build(seed, staff, progress)
+            summary = _build(seed, staff, stages)
+            stages.start("commit", 1)  # the database checks every reference as the transaction commits
+        stages.done("commit")
     _print_summary(out, summary)
     return 0
 
