@@ -26,6 +26,35 @@ def _fast_passwords(settings):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _audit_log_flushable(request):  # type: ignore[no-untyped-def]
+    """Transactional (and browser) tests are cleaned by flushing every table. On SQLite the audit log's
+    append-only triggers refuse the DELETE a flush uses (PostgreSQL's TRUNCATE does not fire them), so after
+    such a test the entries are cleared with the triggers briefly lifted, and the triggers are put back."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames))
+    if not transactional:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    yield
+    import importlib
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    triggers = importlib.import_module("mandate.platform.migrations.0002_audit_append_only_triggers").SQLITE
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER IF EXISTS audit_no_update")
+        cursor.execute("DROP TRIGGER IF EXISTS audit_no_delete")
+        cursor.execute("DELETE FROM platform_auditentry")
+        cursor.execute("DELETE FROM platform_audithead")
+        for statement in triggers:
+            cursor.execute(statement)
+
+
 @pytest.fixture
 def make_user(db) -> Callable[..., object]:  # type: ignore[no-untyped-def]
     """make_user("hr_admin", scope="ons") -> a user holding that role, password TEST_PASSWORD."""

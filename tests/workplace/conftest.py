@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -78,22 +77,3 @@ def ledger(employer_org, make_user):  # type: ignore[no-untyped-def]
                               approved_by="Head of HR", review_date=dt.date(2026, 12, 10))
     return org
 
-
-@pytest.fixture
-def audit_log_flushable(transactional_db):  # type: ignore[no-untyped-def]
-    """Pages write audit entries; on SQLite the append-only triggers refuse the DELETE with which a
-    transactional test's database is flushed (PostgreSQL's TRUNCATE does not fire them). Clear the entries
-    with the triggers briefly lifted, then put the triggers back, so that later tests still run against them."""
-    yield
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        return
-    triggers = importlib.import_module("mandate.platform.migrations.0002_audit_append_only_triggers").SQLITE
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER IF EXISTS audit_no_update")
-        cursor.execute("DROP TRIGGER IF EXISTS audit_no_delete")
-        cursor.execute("DELETE FROM platform_auditentry")
-        cursor.execute("DELETE FROM platform_audithead")
-        for statement in triggers:
-            cursor.execute(statement)

@@ -8,8 +8,7 @@ import io
 
 import pytest
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
-              pytest.mark.usefixtures("audit_log_flushable")]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_staff_member_sees_own_figure_and_downloads_csv(login, live_server, ledger) -> None:  # type: ignore[no-untyped-def]
