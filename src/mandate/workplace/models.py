@@ -99,8 +99,8 @@ class EqualityRecord(models.Model):
     sex = models.CharField(max_length=16, blank=True)
     age_band = models.CharField(max_length=16, blank=True)
     ethnicity = models.CharField(max_length=64, blank=True)
-    disability = models.CharField(max_length=16, blank=True, help_text="yes / no / prefer not to say")
-    caring_responsibilities = models.CharField(max_length=16, blank=True)
+    disability = models.CharField(max_length=32, blank=True, help_text="yes / no / prefer not to say")
+    caring_responsibilities = models.CharField(max_length=32, blank=True)
     commute_minutes = models.PositiveIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
