@@ -9,8 +9,7 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from tests.union.helpers import register_csv, returns_csv
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
-              pytest.mark.usefixtures("audit_log_flushable")]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def iso(d: date) -> str:
