@@ -116,9 +116,7 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
-DATE_FORMAT = "j F Y"  # 23 November 2026
-SHORT_DATE_FORMAT = "j M Y"
-DATETIME_FORMAT = "j F Y, H:i"
+FORMAT_MODULE_PATH = ["mandate.platform.formats"]  # dates shown as 23 November 2026
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"

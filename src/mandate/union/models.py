@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from mandate.law.dates import human_date
+
 
 class Union(models.Model):
     code = models.SlugField(max_length=64, unique=True)
@@ -349,4 +351,4 @@ class Mandate(models.Model):
         ordering = ["last_day", "unit_name"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} mandate, {self.unit_name}, until {self.last_day}"
+        return f"{self.get_kind_display()} mandate, {self.unit_name}, until {human_date(self.last_day)}"
