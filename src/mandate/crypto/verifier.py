@@ -29,6 +29,7 @@ from mandate.crypto.ballot import (
 )
 from mandate.crypto.credentials import PublicCredential, verify_credential_list
 from mandate.crypto.elgamal import Ciphertext
+from mandate.crypto.fastpath import BallotLineChecker, TallyAccumulator
 from mandate.crypto.hashing import PROTOCOL
 from mandate.crypto.keygen import commitment_hash, election_public_key, verification_key, verify_pok
 from mandate.crypto.proofs import ChallengeResponse
@@ -170,36 +171,57 @@ def _check_ballot_payload(payload: Any, ctx: ElectionContext, cred_units: dict[b
 
 
 def _worker_chunk(start: int, lines: Sequence[bytes]) -> dict[str, Any]:
+    """Parse and check a run of lines (record positions start, start + 1, ...): every ballot in full.
+
+    A ballot event goes first through the fast path (:mod:`mandate.crypto.fastpath`), which accepts only a
+    ballot that passes every check; anything else, valid or not, takes the ordinary path below, which names
+    the failed checks."""
     ctx: ElectionContext | None = _WORKER.get("ctx")
     cred_units: dict[bytes, str] = _WORKER.get("cred_units", {})
+    fast: BallotLineChecker | None = _WORKER.get("fast")
+    if ctx is not None and fast is None:
+        fast = _WORKER["fast"] = BallotLineChecker(ctx.fingerprint, ctx.public_key, ctx.questions, cred_units)
     qindex = {q: i for i, q in enumerate(ctx.questions)} if ctx else {}
     entries: list[tuple[Any, ...]] = []
-    sums: dict[tuple[str, int], Ciphertext] = {}
+    acc = TallyAccumulator()
+    append = entries.append
     for k, line in enumerate(lines):
+        if fast is not None:
+            r = fast.check(line)
+            if r is not None:
+                seq, parent, claimed, computed, cred, unit, tc, cts = r
+                for qi, (alpha, beta) in enumerate(cts):
+                    acc.add((unit, qi), alpha, beta)
+                append((start + k, (seq, "ballot", parent, claimed, computed), ("ballot", cred, tc, cts, 0, ""),
+                        None))
+                continue
         ev, computed, err = parse_event_line(line)
         if ev is None:
-            entries.append((start + k, None, None, err))
+            append((start + k, None, None, err))
             continue
         head = (ev["seq"], ev["type"], ev["parent"], ev["hash"], computed)
         if ev["type"] != "ballot":
-            entries.append((start + k, head, ("event", ev), None))
+            append((start + k, head, ("event", ev), None))
             continue
         if ctx is None:
-            entries.append((start + k, head, ("ballot", None, "", (), 9, "no valid election setup to check against"), None))
+            append((start + k, head, ("ballot", None, "", (), 9, "no valid election setup to check against"), None))
             continue
         b, code, msg = _check_ballot_payload(ev["payload"], ctx, cred_units)
         if code == 0:
             unit = cred_units[b.credential]
-            cts = tuple(a.ciphertext for a in b.answers)
+            pairs = tuple((a.ciphertext.alpha, a.ciphertext.beta) for a in b.answers)
             for a in b.answers:
-                key = (unit, qindex[a.question])
-                prev = sums.get(key)
-                sums[key] = a.ciphertext if prev is None else prev + a.ciphertext
-            entries.append((start + k, head, ("ballot", b.credential, ev["payload"]["tracking_code"], cts, 0, ""), None))
+                acc.add((unit, qindex[a.question]), a.ciphertext.alpha, a.ciphertext.beta)
+            append((start + k, head, ("ballot", b.credential, ev["payload"]["tracking_code"], pairs, 0, ""), None))
         else:
             tc = ev["payload"].get("tracking_code") if isinstance(ev["payload"], dict) else None
-            entries.append((start + k, head, ("ballot", b.credential if b else None, tc, (), code, msg), None))
-    return {"entries": entries, "sums": sums}
+            append((start + k, head, ("ballot", b.credential if b else None, tc, (), code, msg), None))
+    return {"entries": entries, "sums": acc.result()}
+
+
+def _worker_range(start: int, a: int, b: int) -> dict[str, Any]:
+    """In a forked worker: the lines are the parent's (inherited at fork), so only indices cross processes."""
+    return _worker_chunk(start + a, _WORKER["lines"][a:b])
 
 
 # ---------------------------------------------------------------- the verifier
@@ -414,16 +436,18 @@ def _verify_lines(
     if st.fingerprint is not None and st.public_key is not None and st.questions and st.setup_ok:
         ctx = ElectionContext(st.fingerprint, st.public_key, st.questions)
     # 2. everything after the setup: parsed and ballots checked in parallel
-    _WORKER.clear()
-    _WORKER.update(ctx=ctx, cred_units=st.cred_units)
     rest = lines[i:]
+    _WORKER.clear()
+    _WORKER.update(ctx=ctx, cred_units=st.cred_units, lines=rest)
+    if ctx is not None:
+        _WORKER["fast"] = BallotLineChecker(ctx.fingerprint, ctx.public_key, ctx.questions, st.cred_units)
     chunk_results: list[dict[str, Any]] = []
-    spans = _chunks(len(rest), 500)
+    spans = _chunks(len(rest), 1000)
     nworkers = workers or os.cpu_count() or 1
     done = 0
     if nworkers > 1 and len(rest) > 1000:
         with ProcessPoolExecutor(max_workers=nworkers, mp_context=get_context("fork")) as pool:
-            futures = [pool.submit(_worker_chunk, i + a, rest[a:b]) for a, b in spans]
+            futures = [pool.submit(_worker_range, i, a, b) for a, b in spans]
             for fut, (a, b) in zip(futures, spans, strict=True):
                 chunk_results.append(fut.result())
                 done += b - a
@@ -437,10 +461,11 @@ def _verify_lines(
                 progress(done, len(rest))
     _WORKER.clear()
     # 3. merge, in order
-    ballots: list[tuple[int, bytes, str, tuple[Ciphertext, ...]]] = []
+    ballots: list[tuple[int, bytes, str, tuple[tuple[bytes, bytes], ...]]] = []
     sums: dict[tuple[str, int], Ciphertext] = {}
     for res in chunk_results:
-        for key, ct in res["sums"].items():
+        for key, (alpha, beta) in res["sums"].items():
+            ct = Ciphertext(alpha, beta)
             sums[key] = ct if key not in sums else sums[key] + ct
         for idx, head, body, err in res["entries"]:
             if head is None:
@@ -509,7 +534,7 @@ def _after_voting(
     ctx: ElectionContext | None,
     types: list[str | None],
     events: dict[int, dict[str, Any]],
-    ballots: list[tuple[int, bytes, str, tuple[Ciphertext, ...]]],
+    ballots: list[tuple[int, bytes, str, tuple[tuple[bytes, bytes], ...]]],
     sums: dict[tuple[str, int], Ciphertext],
     complete_required: bool,
 ) -> None:
@@ -550,8 +575,8 @@ def _after_voting(
         if pos in counted:
             unit_counts[unit] = unit_counts.get(unit, 0) + 1
             continue
-        for qi, ct in enumerate(cts):
-            tallies[(unit, qi)] = tallies[(unit, qi)] - ct
+        for qi, (alpha, beta) in enumerate(cts):
+            tallies[(unit, qi)] = tallies[(unit, qi)] - Ciphertext(alpha, beta)
     eov = by_type.get("end_of_voting", [])
     if not eov:
         for n in (16, 17, 18, 19, 20):
