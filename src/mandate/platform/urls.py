@@ -8,17 +8,19 @@ from mandate.platform.roles import login_only
 admin.site.site_header = "mandate administration"
 admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser  # type: ignore[method-assign]
 
+STEP = "registration/account_step.html"  # one template for every account step
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password/change/", login_only(auth_views.PasswordChangeView.as_view()), name="password_change"),
-    path("accounts/password/change/done/", login_only(auth_views.PasswordChangeDoneView.as_view()), name="password_change_done"),
-    path("accounts/password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
-    path("accounts/password/reset/done/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
-    path("accounts/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),
+    path("accounts/password/change/", login_only(auth_views.PasswordChangeView.as_view(template_name=STEP)), name="password_change"),
+    path("accounts/password/change/done/", login_only(auth_views.PasswordChangeDoneView.as_view(template_name=STEP)), name="password_change_done"),
+    path("accounts/password/reset/", auth_views.PasswordResetView.as_view(template_name=STEP), name="password_reset"),
+    path("accounts/password/reset/done/", auth_views.PasswordResetDoneView.as_view(template_name=STEP), name="password_reset_done"),
+    path("accounts/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(template_name=STEP),
          name="password_reset_confirm"),
-    path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(template_name=STEP), name="password_reset_complete"),
     path("admin/", admin.site.urls),
     path("workplace/", include("mandate.workplace.urls")),
     path("union/", include("mandate.union.urls")),
