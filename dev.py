@@ -97,7 +97,9 @@ def start() -> None:
 
 def test(extra: list[str]) -> None:
     install()
-    os.execv(str(PY), [str(PY), "-m", "pytest", *extra])
+    # One pytest worker per core (pytest-xdist) unless the caller chose otherwise.
+    workers = [] if any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in extra) else ["-n", "auto"]
+    os.execv(str(PY), [str(PY), "-m", "pytest", *workers, *extra])
 
 
 def main() -> None:
