@@ -31,6 +31,7 @@ import ctypes
 import hashlib
 import json
 import struct
+from collections.abc import Callable
 from typing import Any
 
 from mandate.crypto.group import GENERATOR, ORDER
@@ -65,7 +66,8 @@ _U64_LIMIT = 1 << 64
 
 _from_bytes = int.from_bytes
 _fromhex = bytes.fromhex
-_loads = json.loads
+# the C scanner that json.loads uses, without its whitespace handling (typeshed does not list the attribute)
+_scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 class BallotLineChecker:
@@ -81,7 +83,6 @@ class BallotLineChecker:
         self.questions = questions
         self.nq = len(questions)
         self.question_frames = [_frame1(text(q)) for q in questions]
-        self.question_json = [json.dumps(q, ensure_ascii=True).encode("ascii") for q in questions]
         self.credentials = {c.hex(): (c, u) for c, u in credentials.items()}
         group_name = text(GROUP_NAME)
         # frame(tag, items) is the tag's frame then each item's: a prefix of items hashes as a prefix
@@ -91,6 +92,16 @@ class BallotLineChecker:
         self.h_tracking = hashlib.sha512(frame(TAG_TRACKING_CODE, ()))
         self.h_event = hashlib.sha512(frame(TAG_EVENT, ()))
         self.count_frame = _L8 + self.nq.to_bytes(8, "big")
+        # the canonical payload of a ballot event with %s for each hex string, in sorted-key order
+        answer = ('{"alpha":"%s","beta":"%s","proof":{"c0":"%s","c1":"%s","v0":"%s","v1":"%s"},"question":'
+                  + "%s}")
+        self.canonical_template = (
+            '{"ballot":{"answers":['
+            + ",".join(answer % (("%s",) * 6 + (json.dumps(q, ensure_ascii=True).replace("%", "%%"),))
+                       for q in questions)
+            + '],"credential":"%s","election":"' + self.fingerprint_hex + '","signature":{"c":"%s","v":"%s"}},'
+            + '"tracking_code":"%s"}'
+        )
         self._t1 = ctypes.create_string_buffer(32)
         self._t2 = ctypes.create_string_buffer(32)
         self._t3 = ctypes.create_string_buffer(32)
@@ -100,19 +111,46 @@ class BallotLineChecker:
         code, ((alpha, beta), ...) per question). Otherwise None: let the ordinary path decide."""
         try:
             return self._check(line)
-        except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError):
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError, StopIteration):
             return None
 
+    def check_payload(self, payload: Any) -> tuple[bytes, str, str, tuple[tuple[bytes, bytes], ...]] | None:
+        """For a fully valid ballot payload ``{"ballot": ..., "tracking_code": ...}``: (credential, unit,
+        tracking code, ((alpha, beta), ...) per question). Otherwise None: let the ordinary path decide."""
+        try:
+            r = self._payload(payload)
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError):
+            return None
+        return None if r is None else r[:4]
+
     def _check(self, line: bytes) -> tuple[Any, ...] | None:
-        ev = _loads(line)
-        if type(ev) is not dict or ev.keys() != _EVENT_KEYS or ev["type"] != "ballot":
+        text_line = line.decode("ascii")
+        ev, end = _scan(text_line, 0)
+        if end != len(text_line) or type(ev) is not dict or ev.keys() != _EVENT_KEYS or ev["type"] != "ballot":
             return None
         seq = ev["seq"]
-        payload = ev["payload"]
         parent_hex = ev["parent"]
-        if type(seq) is not int or not 0 <= seq < _U64_LIMIT or type(payload) is not dict:
+        claimed = ev["hash"]
+        if type(seq) is not int or not 0 <= seq < _U64_LIMIT or type(parent_hex) is not str or len(parent_hex) != 64:
             return None
-        if payload.keys() != _PAYLOAD_KEYS:
+        parent = _fromhex(parent_hex)
+        if len(parent) != 32 or parent.hex() != parent_hex:
+            return None
+        r = self._payload(ev["payload"])
+        if r is None:
+            return None
+        cred, unit, tc, cts, values = r
+        # the event hash over the canonical payload (sorted keys, no whitespace), written from the checked strings
+        canonical = (self.canonical_template % values).encode("ascii")
+        h = self.h_event.copy()
+        h.update(b"".join((_L8, seq.to_bytes(8, "big"), _TYPE_FRAME, _L32, parent, _frame1(canonical))))
+        computed = h.digest()[:32]
+        if type(claimed) is not str or computed.hex() != claimed:
+            return None  # a wrong or malformed event hash: the ordinary path names it
+        return (seq, parent_hex, claimed, computed, cred, unit, tc, cts)
+
+    def _payload(self, payload: Any) -> tuple[bytes, str, str, tuple[tuple[bytes, bytes], ...], tuple[str, ...]] | None:
+        if type(payload) is not dict or payload.keys() != _PAYLOAD_KEYS:
             return None
         b = payload["ballot"]
         if type(b) is not dict or b.keys() != _BALLOT_KEYS or b["election"] != self.fingerprint_hex:
@@ -125,8 +163,8 @@ class BallotLineChecker:
             return None
         if type(sig) is not dict or sig.keys() != _SIG_KEYS or type(tc) is not str:
             return None
-        # every hexadecimal string of the event at once: each 64 digits, lower case, nothing else
-        hexes = [parent_hex, sig["c"], sig["v"]]
+        # every hexadecimal string of the ballot at once: each 64 digits, lower case, nothing else
+        hexes: list[str] = []
         questions = self.questions
         for i, a in enumerate(answers):
             if type(a) is not dict or a.keys() != _ANSWER_KEYS or a["question"] != questions[i]:
@@ -135,18 +173,19 @@ class BallotLineChecker:
             if type(p) is not dict or p.keys() != _PROOF_KEYS:
                 return None
             hexes += (a["alpha"], a["beta"], p["c0"], p["c1"], p["v0"], p["v1"])
-        for h in hexes:
-            if type(h) is not str or len(h) != 64:
+        hexes += (sig["c"], sig["v"])
+        for x in hexes:
+            if type(x) is not str or len(x) != 64:
                 return None
         joined = "".join(hexes)
         raw = _fromhex(joined)
         if len(raw) != 32 * len(hexes) or raw.hex() != joined:
             return None
         parts = [raw[k:k + 32] for k in range(0, len(raw), 32)]
-        parent, sc, sv = parts[0], parts[1], parts[2]
+        sc, sv = parts[-2], parts[-1]
         # scalars: canonical (below the order) and non-zero (zero takes the ordinary path's identity shortcuts)
-        for k in range(1, len(parts)):
-            if k < 3 or (k - 3) % 6 >= 2:
+        for k in range(len(parts)):
+            if k % 6 >= 2 or k >= 6 * self.nq:
                 n = _from_bytes(parts[k], "little")
                 if n == 0 or n >= ORDER:
                     return None
@@ -157,7 +196,7 @@ class BallotLineChecker:
         content = [_L32, cred, self.count_frame]
         cts = []
         for i in range(self.nq):
-            alpha, beta, c0, c1, v0, v1 = parts[3 + 6 * i: 9 + 6 * i]
+            alpha, beta, c0, c1, v0, v1 = parts[6 * i: 6 * i + 6]
             if alpha[31] & 0x80 or beta[31] & 0x80:  # RFC 9496: bit 255 is zero (libsodium ignores it)
                 return None
             content += (self.question_frames[i], _L32, alpha, _L32, beta, _L32, c0, _L32, c1, _L32, v0, _L32, v1)
@@ -196,25 +235,9 @@ class BallotLineChecker:
         h.update(b"".join((_L64, digest, _L32, sc, _L32, sv)))
         if h.digest()[:32].hex() != tc:
             return None
-        # the event hash over the canonical payload (sorted keys, no whitespace), written from the checked strings
-        body = [b'{"ballot":{"answers":[']
-        for i, a in enumerate(answers):
-            p = a["proof"]
-            body += (b',{"alpha":"' if i else b'{"alpha":"', a["alpha"].encode(), b'","beta":"', a["beta"].encode(),
-                     b'","proof":{"c0":"', p["c0"].encode(), b'","c1":"', p["c1"].encode(), b'","v0":"',
-                     p["v0"].encode(), b'","v1":"', p["v1"].encode(), b'"},"question":', self.question_json[i],
-                     b"}")
-        body += (b'],"credential":"', b["credential"].encode(), b'","election":"', self.fingerprint_hex.encode(),
-                 b'","signature":{"c":"', sig["c"].encode(), b'","v":"', sig["v"].encode(), b'"}},"tracking_code":"',
-                 tc.encode(), b'"}')
-        canonical = b"".join(body)
-        h = self.h_event.copy()
-        h.update(b"".join((_L8, seq.to_bytes(8, "big"), _TYPE_FRAME, _L32, parent, _frame1(canonical))))
-        computed = h.digest()[:32]
-        claimed = ev["hash"]
-        if type(claimed) is not str or computed.hex() != claimed:
-            return None  # a wrong or malformed event hash: the ordinary path names it
-        return (seq, parent_hex, claimed, computed, cred, unit, tc, tuple(cts))
+        values = hexes[:-2]
+        values += (b["credential"], sig["c"], sig["v"], tc)
+        return cred, unit, tc, tuple(cts), tuple(values)
 
 
 def _frame1(item: bytes) -> bytes:

@@ -54,12 +54,14 @@ def scalar(k: int) -> bytes:
 def frame(tag: str, items: tuple[bytes, ...] | list[bytes]) -> bytes:
     """The exact bytes that are hashed: framed tag, then each framed item."""
     t = tag.encode("utf-8")
-    parts = [_U32.pack(len(t)), t]
+    pack = _U32.pack
+    parts = [pack(len(t)), t]
+    append = parts.append
     for item in items:
-        if not isinstance(item, bytes | bytearray):
+        if type(item) is not bytes and not isinstance(item, bytes | bytearray):
             raise TypeError("hash items must be bytes")
-        parts.append(_U32.pack(len(item)))
-        parts.append(bytes(item))
+        append(pack(len(item)))
+        append(item)
     return b"".join(parts)
 
 

@@ -149,8 +149,12 @@ _WORKER: dict[str, Any] = {}
 _FAIL_CODE = {"election": 10, "questions": 9, "signature": 12, "proof": 13}
 
 
-def _check_ballot_payload(payload: Any, ctx: ElectionContext, cred_units: dict[bytes, str]) -> tuple[Any, Any, str]:
-    """(parsed ballot or None, failed check number(s) or 0, message)."""
+def _check_ballot_payload(payload: Any, ctx: ElectionContext, cred_units: dict[bytes, str],
+                          fast: BallotLineChecker | None = None) -> tuple[Any, Any, str]:
+    """(parsed ballot or None, failed check number(s) or 0, message). With ``fast``, a ballot that passes
+    its fast path is only parsed; any other goes through every check here, which names what failed."""
+    if fast is not None and fast.check_payload(payload) is not None:
+        return parse_ballot(payload["ballot"]), 0, ""
     if set(payload) != {"ballot", "tracking_code"}:
         return None, 9, "a ballot event's payload has exactly: ballot, tracking_code"
     try:
@@ -243,6 +247,7 @@ class _State:
         self.vkeys: dict[int, bytes] = {}
         self.cred_units: dict[bytes, str] = {}
         self.setup_ok = True
+        self.fast: BallotLineChecker | None = None
 
 
 _PHASE = {"election": 0, "dkg_commit": 1, "dkg_reveal": 2, "election_key": 3, "credentials": 4, "ballot": 5,
@@ -440,7 +445,7 @@ def _verify_lines(
     _WORKER.clear()
     _WORKER.update(ctx=ctx, cred_units=st.cred_units, lines=rest)
     if ctx is not None:
-        _WORKER["fast"] = BallotLineChecker(ctx.fingerprint, ctx.public_key, ctx.questions, st.cred_units)
+        st.fast = _WORKER["fast"] = BallotLineChecker(ctx.fingerprint, ctx.public_key, ctx.questions, st.cred_units)
     chunk_results: list[dict[str, Any]] = []
     spans = _chunks(len(rest), 1000)
     nworkers = workers or os.cpu_count() or 1
@@ -602,8 +607,11 @@ def _challenge(rep: Report, st: _State, ctx: ElectionContext | None, ev: dict[st
     if not isinstance(p, dict) or set(p) != {"ballot", "tracking_code", "reveal"}:
         rep.fail(15, f"event {seq}: a challenge has exactly: ballot, tracking_code, reveal")
         return
+    fast = BallotLineChecker(ctx.fingerprint, ctx.public_key, ctx.questions, st.cred_units) \
+        if st.fast is None else st.fast
+    st.fast = fast
     b, code, msg = _check_ballot_payload({"ballot": p["ballot"], "tracking_code": p["tracking_code"]}, ctx,
-                                         st.cred_units)
+                                         st.cred_units, fast)
     if code:
         codes = code if isinstance(code, tuple) else (code,)
         names = ", ".join(f"{c} {_NAMES[c]}" for c in codes)
