@@ -205,6 +205,8 @@ def _worker_chunk(start: int, lines: Sequence[bytes]) -> dict[str, Any]:
             continue
         head = (ev["seq"], ev["type"], ev["parent"], ev["hash"], computed)
         if ev["type"] != "ballot":
+            if ev["type"] == "challenge" and ctx is not None:
+                ev = dict(ev, _checked=_challenge_checks(ev["payload"], ctx, cred_units, fast))
             append((start + k, head, ("event", ev), None))
             continue
         if ctx is None:
@@ -221,6 +223,21 @@ def _worker_chunk(start: int, lines: Sequence[bytes]) -> dict[str, Any]:
             tc = ev["payload"].get("tracking_code") if isinstance(ev["payload"], dict) else None
             append((start + k, head, ("ballot", b.credential if b else None, tc, (), code, msg), None))
     return {"entries": entries, "sums": acc.result()}
+
+
+def _challenge_checks(p: Any, ctx: ElectionContext, cred_units: dict[bytes, str],
+                      fast: BallotLineChecker | None) -> tuple[Any, str, bool | None] | None:
+    """The costly part of a challenge's checks, done in a worker: (failed check number(s) or 0, message, whether
+    the reveal opens the ballot). None where the payload's shape is wrong or anything unexpected happens: the
+    main process then runs the same checks itself and reports as usual."""
+    try:
+        if not isinstance(p, dict) or set(p) != {"ballot", "tracking_code", "reveal"}:
+            return None
+        b, code, msg = _check_ballot_payload({"ballot": p["ballot"], "tracking_code": p["tracking_code"]}, ctx,
+                                             cred_units, fast)
+        return (code, msg, None) if code else (0, "", check_reveal(ctx, b, p["reveal"]))
+    except Exception:  # noqa: BLE001 - left to the main process, which reports it as before
+        return None
 
 
 def _worker_range(start: int, a: int, b: int) -> dict[str, Any]:
@@ -607,11 +624,17 @@ def _challenge(rep: Report, st: _State, ctx: ElectionContext | None, ev: dict[st
     if not isinstance(p, dict) or set(p) != {"ballot", "tracking_code", "reveal"}:
         rep.fail(15, f"event {seq}: a challenge has exactly: ballot, tracking_code, reveal")
         return
-    fast = BallotLineChecker(ctx.fingerprint, ctx.public_key, ctx.questions, st.cred_units) \
-        if st.fast is None else st.fast
-    st.fast = fast
-    b, code, msg = _check_ballot_payload({"ballot": p["ballot"], "tracking_code": p["tracking_code"]}, ctx,
-                                         st.cred_units, fast)
+    checked = ev.get("_checked")  # computed by a worker with the same functions as below
+    if checked is None:
+        if st.fast is None:
+            st.fast = BallotLineChecker(ctx.fingerprint, ctx.public_key, ctx.questions, st.cred_units)
+        checked = _challenge_checks(p, ctx, st.cred_units, st.fast)
+    if checked is None:
+        b, code, msg = _check_ballot_payload({"ballot": p["ballot"], "tracking_code": p["tracking_code"]}, ctx,
+                                             st.cred_units)
+        reveal_ok = None if code else check_reveal(ctx, b, p["reveal"])
+    else:
+        code, msg, reveal_ok = checked
     if code:
         codes = code if isinstance(code, tuple) else (code,)
         names = ", ".join(f"{c} {_NAMES[c]}" for c in codes)
@@ -619,7 +642,7 @@ def _challenge(rep: Report, st: _State, ctx: ElectionContext | None, ev: dict[st
         return
     if p["tracking_code"] in cast:
         rep.fail(15, f"event {seq}: a challenged ballot was also cast (event {seen[p['tracking_code']]})")
-    if not check_reveal(ctx, b, p["reveal"]):
+    if not reveal_ok:
         rep.fail(15, f"event {seq}: the reveal does not open the challenged ballot")
 
 
