@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from mandate.policy import calendar as cal
 from mandate.policy.config import Policy, PolicyVersion, weekday_mask
-from mandate.policy.inputs import Dataset, register
+from mandate.policy.inputs import Dataset, DayIndex, register
 
 _US_DAY = 86_400_000_000
 _US_HOUR = 3_600_000_000
@@ -132,7 +133,8 @@ class _Run:
                  start: dt.date, end: dt.date):
         cal.check_covered(start, end)
         self.con, self.policy, self.start, self.end = con, policy, start, end
-        register(con, data)
+        lo_us, hi_us = self.us_bounds()
+        register(con, data, DayIndex(self.ndays, self.di_sql, lo_us, hi_us, _d(start)))
         self.periods = cal.periods(policy, start, end)
         self.range_pids: dict[int, int] = {}  # version number -> pid of its whole-segment pseudo-period
         extra: list[cal.Period] = []
@@ -186,30 +188,17 @@ class _Run:
         n = self.ndays
         zero = "'" + "0" * n + "'::BIT"
         pids = self.version_pids(v)
-        masks = []
-        for p in self.all_periods:
-            if p.index in pids:
-                a, b = (p.start - self.start).days, (p.end - self.start).days
-                masks.append("0" * a + "1" * (b - a + 1) + "0" * (n - b - 1))
-        self.con.register("_pm", pa.table({"pid": pids, "m": masks}))
-        self.con.execute("CREATE OR REPLACE TABLE pm AS SELECT pid, CAST(m AS BIT) AS b FROM _pm")
-        home = "AND p.home_site = x.site_code" if v.count_sites == "home" else ""
-        lo_us, hi_us = self.us_bounds()
-        di = self.di_sql("x.ts")
-        signals = (f"SELECT p.sid, {di} AS di FROM presence x JOIN people p ON p.staff_id = x.staff_id {home} "
-                   f"WHERE x.source IN {_lit_list(v.count)} AND epoch_us(x.ts) >= {lo_us} "
-                   f"AND epoch_us(x.ts) < {hi_us}")
+        home = "JOIN people p ON p.sid = x.sid AND p.home_site = x.site_code" if v.count_sites == "home" else ""
+        att = (f"SELECT x.sid, bit_or(x.b) AS b FROM presence_days x {home} "
+               f"WHERE x.source IN {_lit_list(v.count)} AND x.b IS NOT NULL GROUP BY ALL")
 
-        def agg(select: str, in_range: bool = False) -> str:
-            where = "" if in_range else f"WHERE di BETWEEN 0 AND {n - 1}"
-            return f"SELECT sid, bitstring_agg(di, 0, {n - 1}) AS b FROM ({select}) {where} GROUP BY sid"
+        def agg(select: str) -> str:
+            return f"SELECT sid, bitstring_agg(di, 0, {n - 1}) AS b FROM ({select}) WHERE di BETWEEN 0 AND {n - 1} GROUP BY sid"
 
-        di_abs = f"CAST(a.date - {_d(self.start)} AS INTEGER)"
-        credit = agg(f"SELECT p.sid, {di_abs} AS di FROM absences a JOIN people p USING (staff_id) "
-                     f"WHERE a.kind IN {_lit_list(v.credit)}")
+        credit = (f"SELECT sid, bit_or(b) AS b FROM absence_days WHERE kind IN {_lit_list(v.credit)} "
+                  "AND b IS NOT NULL GROUP BY sid")
         kinds = tuple(k for k in v.exclude if k != "bank_holiday")
-        excl_parts = [agg(f"SELECT p.sid, {di_abs} AS di FROM absences a JOIN people p USING (staff_id) "
-                          f"WHERE a.kind IN {_lit_list(kinds)}"),
+        excl_parts = [f"SELECT sid, b FROM absence_days WHERE kind IN {_lit_list(kinds)} AND b IS NOT NULL",
                       agg(f"SELECT p.sid, CAST(c.d - {_d(self.start)} AS INTEGER) AS di FROM adjustments a "
                           f"JOIN people p USING (staff_id) JOIN cal c ON c.d BETWEEN a.from_date "
                           f"AND coalesce(a.to_date, DATE '9999-12-31') WHERE a.exempt")]
@@ -219,8 +208,8 @@ class _Run:
                       FROM bh GROUP BY nation) nb ON nb.nation = s.nation""")
         excl = " UNION ALL ".join(excl_parts)
         mask = self.mask_sql(v)
-        self.con.execute(f"""INSERT INTO pp
-            WITH att AS ({agg(signals, in_range=True)}),
+        people = self.con.sql(f"""
+            WITH att AS ({att}),
             cre AS ({credit}),
             exc AS (SELECT sid, bit_or(b) AS b FROM ({excl}) GROUP BY sid),
             combos AS (
@@ -239,16 +228,29 @@ class _Run:
                   AND wb.s = coalesce(p.start_date, DATE '0001-01-01') AND wb.e = coalesce(p.end_date, DATE '9999-12-31')
             ),
             x AS (
-                SELECT pm.pid, pw.staff_id, pw.team, pw.home_site, pw.working_mask, {self.hpd_sql(v, 'pw')} AS hpd,
-                       pw.w & pm.b AS wp, coalesce(att.b, {zero}) AS ab, coalesce(cre.b, {zero}) AS cb,
-                       coalesce(exc.b, {zero}) AS xb
-                FROM pw CROSS JOIN pm LEFT JOIN att ON att.sid = pw.sid LEFT JOIN cre ON cre.sid = pw.sid
+                SELECT pw.staff_id, pw.team, pw.home_site, pw.working_mask, {self.hpd_sql(v, 'pw')} AS hpd, pw.w,
+                       coalesce(att.b, {zero}) AS ab, coalesce(cre.b, {zero}) AS cb, coalesce(exc.b, {zero}) AS xb
+                FROM pw LEFT JOIN att ON att.sid = pw.sid LEFT JOIN cre ON cre.sid = pw.sid
                 LEFT JOIN exc ON exc.sid = pw.sid
-                WHERE bit_count(pw.w & pm.b) > 0
             )
-            SELECT pid, staff_id, team, home_site, working_mask, hpd, bit_count(wp), bit_count(ab & wp),
-                   bit_count(cb & ~ab & wp), bit_count(xb & ~ab & ~cb & wp), 0.0
-            FROM x""")
+            SELECT staff_id, team, home_site, working_mask, hpd, CAST(w AS BLOB) AS w, CAST(ab & w AS BLOB) AS a,
+                   CAST(cb & ~ab & w AS BLOB) AS c, CAST(xb & ~ab & ~cb & w AS BLOB) AS x
+            FROM x ORDER BY staff_id""").to_arrow_table()
+        spans = [((p.start - self.start).days, (p.end - self.start).days)
+                 for p in self.all_periods if p.index in pids]
+        counts = {k: _span_counts(people.column(k), n, spans) for k in ("w", "a", "c", "x")}
+        person, period = np.nonzero(counts["w"] > 0)  # person-major: rows come out by staff_id, then period
+        take = pa.array(person)
+        self.con.register("_pp_fast", pa.table({
+            "pid": pa.array(np.asarray(pids, dtype=np.int32)[period]),
+            **{k: people.column(k).take(take) for k in ("staff_id", "team", "home_site", "working_mask", "hpd")},
+            **{name: pa.array(counts[k][person, period].astype(np.int64))
+               for k, name in (("w", "working_days"), ("a", "attended_days"), ("c", "credited_days"),
+                               ("x", "excluded_days"))},
+        }))
+        self.con.execute("""INSERT INTO pp SELECT pid, staff_id, team, home_site, working_mask, hpd, working_days,
+            attended_days, credited_days, excluded_days, 0.0 FROM _pp_fast""")
+        self.con.unregister("_pp_fast")
 
     # -- building blocks ------------------------------------------------------------------------------------
     def version_pids(self, v: PolicyVersion) -> list[int]:
@@ -581,6 +583,45 @@ def _overall(run: _Run, org_rows: list[dict[str, Any]]) -> dict[str, Any]:
             "people": int(people[0]) if people else 0, **tot}
 
 
+_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+
+
+def _span_counts(col: pa.ChunkedArray, n: int, spans: list[tuple[int, int]]) -> np.ndarray:
+    """Set bits of each bit string (DuckDB BIT of `n` bits, cast to BLOB) within each span of day indices
+    [a, b] (inclusive): an int array of shape (rows, spans).
+
+    Whole bytes are counted from a running total of per-byte popcounts; the partial bytes at each end of a span
+    are masked. A BLOB of a BIT holds the bits first to last, padded at the front to whole bytes."""
+    width = (n + 7) // 8
+    pad = width * 8 - n
+    arr = col.combine_chunks()
+    rows = len(arr)
+    out = np.zeros((rows, len(spans)), dtype=np.int32)
+    if rows == 0:
+        return out
+    off_type = np.int64 if pa.types.is_large_binary(arr.type) else np.int32
+    offsets = np.frombuffer(arr.buffers()[1], dtype=off_type)[arr.offset: arr.offset + rows + 1]
+    if not (np.diff(offsets) == width).all():
+        raise AssertionError("bit strings of unequal length")
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0]: offsets[0] + rows * width]
+    by = data.reshape(rows, width).copy()
+    by[:, 0] &= 0xFF >> pad  # never count the padding
+    pop = _POPCOUNT[by]
+    run = np.zeros((rows, width + 1), dtype=np.int32)
+    np.cumsum(pop, axis=1, dtype=np.int32, out=run[:, 1:])
+    for k, (a, b) in enumerate(spans):
+        ga, gb = a + pad, b + pad
+        ja, jb = ga // 8, gb // 8
+        head = (0xFF >> (ga % 8)) & 0xFF
+        tail = (0xFF << (7 - gb % 8)) & 0xFF
+        if ja == jb:
+            out[:, k] = _POPCOUNT[by[:, ja] & (head & tail)]
+        else:
+            out[:, k] = (_POPCOUNT[by[:, ja] & head].astype(np.int32) + _POPCOUNT[by[:, jb] & tail]
+                         + run[:, jb] - run[:, ja + 1])
+    return out
+
+
 def _site_weekly(run: _Run) -> pa.Table:
     """Per site and calendar week: average daily number of individuals present at the site (counted signals of
     the version in force that day), over the site's open days (the policy's standard week, less the bank
@@ -588,7 +629,6 @@ def _site_weekly(run: _Run) -> pa.Table:
     covers part of the week)."""
     con, start, end = run.con, run.start, run.end
     opens = []
-    counts = {v.count for v in run.policy.versions}
     day_src: list[tuple[int, str]] = []
     for i in range((end - start).days + 1):
         d = start + dt.timedelta(days=i)
@@ -597,26 +637,14 @@ def _site_weekly(run: _Run) -> pa.Table:
         if (weekday_mask(v.standard_week) >> d.weekday()) & 1:
             opens.append(d)
     con.register("_open", pa.table({"d": pa.array(opens, pa.date32())}))
-    lo_us, hi_us = run.us_bounds()
-    di = run.di_sql("x.ts")
-    if len(counts) == 1:
-        src_filter = f"x.source IN {_lit_list(next(iter(counts)))}"
-    else:
-        con.register("_day_src", pa.table({"di": [x[0] for x in day_src], "source": [x[1] for x in day_src]}))
-        src_filter = f"({di}, x.source) IN (SELECT (di, source) FROM _day_src)"
-    lo_sid, hi_sid = con.execute("SELECT min(sid), max(sid) FROM people").fetchall()[0]
-    if lo_sid is None:
-        lo_sid = hi_sid = 0
+    counts = _site_day_counts(run, day_src)
+    con.register("_site_day", counts)
     return con.sql(f"""
         WITH open_days AS (
             SELECT s.site_code, o.d, o.d - CAST(isodow(o.d) - 1 AS INTEGER) AS week_start FROM sites s, _open o
             WHERE NOT EXISTS (SELECT 1 FROM bh WHERE bh.nation = s.nation AND bh.d = o.d)
         ), sig AS (
-            SELECT site_code, {_d(start)} + di AS d, bit_count(b) AS n FROM (
-                SELECT x.site_code, {di} AS di, bitstring_agg(p.sid, {lo_sid}, {hi_sid}) AS b
-                FROM presence x JOIN people p ON p.staff_id = x.staff_id
-                WHERE {src_filter} AND epoch_us(x.ts) >= {lo_us} AND epoch_us(x.ts) < {hi_us}
-                GROUP BY ALL)
+            SELECT site_code, {_d(start)} + di AS d, n FROM _site_day
         ), daily AS (
             SELECT od.site_code, od.week_start, od.d, coalesce(sig.n, 0) AS individuals
             FROM open_days od LEFT JOIN sig ON sig.site_code = od.site_code AND sig.d = od.d
@@ -636,6 +664,47 @@ def _site_weekly(run: _Run) -> pa.Table:
                CASE WHEN hc.headcount > 0 THEN 100.0 * wk.average_daily_individuals / hc.headcount END
                    AS percent_of_headcount
         FROM wk JOIN hc USING (site_code, week_start) ORDER BY site_code, week_start""").to_arrow_table()
+
+
+def _site_day_counts(run: _Run, day_src: list[tuple[int, str]]) -> pa.Table:
+    """Per site and day of the range, the number of distinct people with a signal there that the version in
+    force that day counts: `(site_code, di, n)`.
+
+    `presence_days` holds one bit string of days per person, site and source. DuckDB ORs them into one bit
+    string per person and site (masking each source to the days on which it counts); the per-day column sums
+    of those bit strings are then taken with NumPy, one `bincount` per byte of the bit strings."""
+    con, n = run.con, run.ndays
+    masks: dict[str, list[str]] = {}
+    for i, src in day_src:
+        masks.setdefault(src, ["0"] * n)[i] = "1"
+    sites = [r[0] for r in con.execute("SELECT site_code FROM sites ORDER BY site_code").fetchall()]
+    empty = pa.table({"site_code": pa.array([], pa.string()), "di": pa.array([], pa.int32()),
+                      "n": pa.array([], pa.int64())})
+    if not masks or not sites:
+        return empty
+    con.register("_src_mask", pa.table({"source": list(masks), "m": ["".join(m) for m in masks.values()]}))
+    con.register("_site_idx", pa.table({"site_code": sites, "k": pa.array(range(len(sites)), pa.int32())}))
+    t = con.sql("""SELECT any_value(si.k) AS k, CAST(bit_or(x.b & CAST(m.m AS BIT)) AS BLOB) AS b
+        FROM presence_days x JOIN _src_mask m USING (source) JOIN _site_idx si USING (site_code)
+        WHERE x.b IS NOT NULL GROUP BY x.sid, x.site_code""").to_arrow_table()
+    if t.num_rows == 0:
+        return empty
+    width = (n + 7) // 8
+    col = t.column("b").combine_chunks()
+    off_type = np.int64 if pa.types.is_large_binary(col.type) else np.int32
+    offsets = np.frombuffer(col.buffers()[1], dtype=off_type)[col.offset: col.offset + len(col) + 1]
+    if not (np.diff(offsets) == width).all():
+        raise AssertionError("bit strings of unequal length")
+    data = np.frombuffer(col.buffers()[2], dtype=np.uint8)[offsets[0]: offsets[0] + len(col) * width]
+    by_byte = np.ascontiguousarray(data.reshape(len(col), width).T)  # width x rows
+    key = t.column("k").to_numpy().astype(np.int64) * 256
+    hist = np.stack([np.bincount(key + by_byte[j], minlength=len(sites) * 256) for j in range(width)])
+    bits = (np.arange(256)[:, None] >> np.arange(7, -1, -1)[None, :]) & 1  # value -> its 8 bits, first bit first
+    per_day = np.einsum("jsv,vb->sjb", hist.reshape(width, len(sites), 256), bits).reshape(len(sites), width * 8)
+    per_day = per_day[:, width * 8 - n:]  # a bit string of n bits is padded at the front to whole bytes
+    return pa.table({"site_code": np.repeat(np.array(sites, dtype=object), n),
+                     "di": pa.array(np.tile(np.arange(n, dtype=np.int32), len(sites))),
+                     "n": pa.array(per_day.reshape(-1).astype(np.int64))})
 
 
 def _purposes(run: _Run) -> pa.Table:

@@ -9,6 +9,7 @@ DuckDB, vectorised, and stops at the first bad row (smallest line), naming the f
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,22 @@ OPTIONAL_COLUMNS = {"presence": ("purpose",), "adjustments": ("review_date",)}
 _DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 _TS_RE = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)$"
 _counter = itertools.count()
+
+
+@dataclass(frozen=True)
+class DayIndex:
+    """How a computation numbers the days of its range, so that the inputs can be digested in one scan.
+
+    `ndays` days from day 0 (the range's first day); `of_ts(sql)` is the SQL day index of a TIMESTAMPTZ
+    expression (its Europe/London date), `lo_us`..`hi_us` the epoch microseconds the range covers (half-open),
+    and `first` the range's first day as a SQL DATE literal.
+    """
+
+    ndays: int
+    of_ts: Callable[[str], str]
+    lo_us: int
+    hi_us: int
+    first: str
 
 
 @dataclass(frozen=True)
@@ -173,7 +190,11 @@ class _Checks:
         if not self.checks:
             return
         cols = ", ".join(f"min(r.__rn) FILTER (WHERE {bad})" for _f, bad, _m in self.checks)
-        row = self.con.execute(f"SELECT {cols} FROM raw_{self.role} r {extra_from}").fetchall()[0]
+        self.raise_first(self.con.execute(f"SELECT {cols} FROM raw_{self.role} r {extra_from}").fetchall()[0])
+
+    def raise_first(self, row: tuple | list) -> None:
+        """Given the first failing line of each check (None: no failure), raise for the earliest line (and, on
+        one line, the first check)."""
         hits = [(rn, i) for i, rn in enumerate(row) if rn is not None]
         if not hits:
             return
@@ -200,9 +221,67 @@ def _duplicates(con: duckdb.DuckDBPyConnection, src: Source, role: str, col: str
                          field=col, unit=src.unit)
 
 
-def register(con: duckdb.DuckDBPyConnection, data: Dataset) -> None:
+def _group_key(col: str) -> str:
+    return f"trim(CAST(g.{_q(col)} AS VARCHAR))"
+
+
+def _digest(con: duckdb.DuckDBPyConnection, ch: _Checks, role: str, table: str, keys: tuple[str, ...],
+            day_sql: str, in_range: str, ndays: int, group_checks: dict[str, str], joins: str) -> None:
+    """Validate one input and digest it in one scan of the file, into `table`.
+
+    The rows are grouped by the raw values of `keys` (the person first): each group keeps the bit string of the
+    days it covers (`day_sql`, a day index, where `in_range`), its first line, and the first line failing each
+    row check (a malformed date or timestamp, say). Checks on the grouped values (an unknown person, site,
+    source or kind) are then made on the groups, joined to the people (and sites): a group's first line is
+    the first line with its values, so the first offending line is exact. After validation, `table`
+    holds one row per group: `sid` (the person), the trimmed keys, and `b`, the bit string of the days (NULL
+    when none falls in the range); several groups may share a person and keys (they differ in spaces only).
+    """
+    row_checks = [(i, bad) for i, (f, bad, _m) in enumerate(ch.checks) if f not in group_checks]
+    cols = "".join(f", min(r.__rn) FILTER (WHERE {bad}) AS c{i}" for i, bad in row_checks)
+    raw = ", ".join(f"r.{_q(k)}" for k in keys)
+    trimmed = "".join(f", {_group_key(k)} AS {_q(k)}" for k in keys[1:])
+    con.execute(f"""CREATE OR REPLACE TABLE {table} AS
+        SELECT p.sid {trimmed}, g.b, g.rn
+               {"".join(f", {group_checks[f]} AS g{i}" for i, (f, _b, _m) in enumerate(ch.checks) if f in group_checks)}
+               {"".join(f", g.c{i}" for i, _bad in row_checks)}
+        FROM (SELECT {raw}, min(r.__rn) AS rn,
+                     bitstring_agg({day_sql}, 0, {ndays - 1}) FILTER (WHERE {in_range}) AS b {cols}
+              FROM raw_{role} r GROUP BY ALL) g
+        LEFT JOIN people p ON p.staff_id = {_group_key(keys[0])} {joins}""")
+    aggs = [f"min(rn) FILTER (WHERE g{i})" if f in group_checks else f"min(c{i})"
+            for i, (f, _bad, _m) in enumerate(ch.checks)]
+    ch.raise_first(con.execute(f"SELECT {', '.join(aggs)} FROM {table}").fetchall()[0])
+
+
+def _presence_digest(con: duckdb.DuckDBPyConnection, ch: _Checks, ts: str, days: DayIndex) -> None:
+    """Validate and digest the presence signals in one scan (see `_digest`): table `presence_days (sid,
+    site_code, source, b)`, per person, site and source the bit string of the days with a signal (duplicate
+    swipes collapse here)."""
+    group_checks = {"staff_id": "p.staff_id IS NULL", "site_code": "s.site_code IS NULL",
+                    "source": f"g.source IS NULL OR {_group_key('source')} NOT IN {_in_list(SOURCES)}"}
+    u = f"epoch_us({ts})"
+    _digest(con, ch, "presence", "presence_days", ("staff_id", "site_code", "source"), days.of_ts(ts),
+            f"{u} >= {days.lo_us} AND {u} < {days.hi_us}", days.ndays, group_checks,
+            f"LEFT JOIN sites s ON s.site_code = {_group_key('site_code')}")
+
+
+def _absence_digest(con: duckdb.DuckDBPyConnection, ch: _Checks, date: str, days: DayIndex) -> None:
+    """Validate and digest the absences in one scan (see `_digest`): table `absence_days (sid, kind, b)`, per
+    person and kind of absence the bit string of the days of the range."""
+    group_checks = {"staff_id": "p.staff_id IS NULL",
+                    "kind": f"g.kind IS NULL OR {_group_key('kind')} NOT IN {_in_list(ABSENCE_KINDS)}"}
+    di = f"CAST({date} - {days.first} AS INTEGER)"
+    _digest(con, ch, "absences", "absence_days", ("staff_id", "kind"), di, f"{di} BETWEEN 0 AND {days.ndays - 1}", days.ndays,
+            group_checks, "")
+
+
+def register(con: duckdb.DuckDBPyConnection, data: Dataset, days: DayIndex | None = None) -> None:
     """Validate every input and create the typed views `sites`, `people`, `presence`, `absences` and
-    `adjustments` on `con`. Raises InputError at the first bad row."""
+    `adjustments` on `con`. Raises InputError at the first bad row.
+
+    With `days`, presence and absences are each validated and digested in one scan (tables `presence_days`
+    and `absence_days`, see `_presence_digest`); the row views are created as well."""
     weekdays = [w.lower() for w in WEEKDAYS]
     wd_sql = "[" + ", ".join(f"'{w}'" for w in weekdays) + "]"
 
@@ -271,8 +350,11 @@ def register(con: duckdb.DuckDBPyConnection, data: Dataset) -> None:
         ch.add("purpose", f"purpose IS NOT NULL AND {ch.text('purpose')} <> '' AND "
                           f"{ch.text('purpose')} NOT IN {_in_list(PURPOSES)}",
                f"is not a known purpose (use {', '.join(PURPOSES)})")
-    ch.run("LEFT JOIN people p ON p.staff_id = trim(CAST(r.staff_id AS VARCHAR)) "
-           "LEFT JOIN sites s ON s.site_code = trim(CAST(r.site_code AS VARCHAR))")
+    if days is None:
+        ch.run("LEFT JOIN people p ON p.staff_id = trim(CAST(r.staff_id AS VARCHAR)) "
+               "LEFT JOIN sites s ON s.site_code = trim(CAST(r.site_code AS VARCHAR))")
+    else:
+        _presence_digest(con, ch, ts, days)
     purpose = f"NULLIF({ch.text('purpose')}, '')" if has_purpose else "NULL::VARCHAR"
     fast = data.presence.kind != "csv" and t["staff_id"] == "VARCHAR"
     sid = '"staff_id"' if fast else 'trim(CAST("staff_id" AS VARCHAR))'
@@ -288,7 +370,10 @@ def register(con: duckdb.DuckDBPyConnection, data: Dataset) -> None:
     d = ch.date("date", nullable=False)
     ch.add("kind", f"kind IS NULL OR {ch.text('kind')} NOT IN {_in_list(ABSENCE_KINDS)}",
            f"is not a known kind of absence (use {', '.join(ABSENCE_KINDS)})")
-    ch.run("LEFT JOIN people p ON p.staff_id = trim(CAST(r.staff_id AS VARCHAR))")
+    if days is None:
+        ch.run("LEFT JOIN people p ON p.staff_id = trim(CAST(r.staff_id AS VARCHAR))")
+    else:
+        _absence_digest(con, ch, d, days)
     con.execute(f"""CREATE OR REPLACE VIEW absences AS SELECT trim(CAST(staff_id AS VARCHAR)) AS staff_id,
         {d} AS date, trim(CAST(kind AS VARCHAR)) AS kind FROM raw_absences""")
 
