@@ -24,6 +24,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from mandate.policy import calendar as cal
 from mandate.policy.config import Policy, PolicyVersion, weekday_mask
@@ -475,8 +476,8 @@ def compute(data: Dataset, policy: Policy, start: dt.date, end: dt.date, *, thre
             "v_target_of": [v.target_of for v in policy.versions],
         })
         con.register("_versions", vt)
-        # person rows with targets
-        con.execute("""CREATE OR REPLACE TABLE people_out AS
+        # person rows with targets: one sorted pass to Arrow; the aggregates below read that Arrow table (no second copy in DuckDB)
+        people_all = con.sql("""
             WITH base AS (
                 SELECT pp.*, pr.pstart, pr.pend, v.v_unit, v.v_target_of, st.target_percent AS site_target,
                        ad.adj
@@ -509,7 +510,8 @@ def compute(data: Dataset, policy: Policy, start: dt.date, end: dt.date, *, thre
                              (attended_hours + credited_hours) * 100.0 >= target_percent * required_hours - 1e-9
                         ELSE (attended_days + credited_days) * 100.0 >= target_percent * required_days - 1e-9
                    END AS target_met, v_unit AS unit
-            FROM figs""")
+            FROM figs ORDER BY staff_id, period_start, period_end""").to_arrow_table()
+        con.register("people_out", people_all)
 
         def agg(key: str, target_sql: str, target_join: str = "") -> str:
             return f"""
@@ -540,8 +542,11 @@ def compute(data: Dataset, policy: Policy, start: dt.date, end: dt.date, *, thre
         org_periods = pa.Table.from_pylist([r for r in org_rows if r["pid"] not in run.extra_pids],
                                            schema=org_all.schema).drop_columns(["pid"])
         overall = _overall(run, org_rows)
-        people = con.sql(f"SELECT * EXCLUDE (pid) FROM people_out WHERE pid IN ({real}) "
-                             f"ORDER BY staff_id, period_start, period_end").to_arrow_table()
+        people = people_all
+        if run.extra_pids:
+            extra = pa.array(sorted(run.extra_pids), people.schema.field("pid").type)
+            people = people.filter(pc.invert(pc.is_in(people.column("pid"), value_set=extra)))
+        people = people.drop_columns(["pid"])
         weekly = _site_weekly(run) if site_weekly else pa.table({})
         purposes = _purposes(run)
         notes: list[str] = []
