@@ -33,22 +33,44 @@ def _cpu() -> float:
     return me.ru_utime + me.ru_stime + ch.ru_utime + ch.ru_stime
 
 
+def smul_us() -> float:
+    """Calibration: CPU microseconds of one libsodium variable-base scalar multiplication, now (best of 5 x 2,000).
+    On a shared machine this moves with the load; a ballot's CPU time is best read against it."""
+    import ctypes
+
+    from mandate.crypto import group
+
+    p, k, out = group.base_mul(12345), group.encode_scalar(group.ORDER - 7), ctypes.create_string_buffer(32)
+    best = 1e9
+    for _ in range(5):
+        t = time.process_time()
+        for _ in range(2000):
+            group._smul(out, k, p)
+        best = min(best, (time.process_time() - t) / 2000)
+    return best * 1e6
+
+
 def bench_mandate(voters: int, workers: int, workdir: Path) -> dict[str, float]:
     out = workdir / "election.jsonl"
     t0 = time.perf_counter()
     summary = simulate(voters=voters, units=4, questions=["strike", "action_short_of_strike"], trustees=5,
                        threshold=3, revote_share=0.05, challenge_share=0.01, seed=2026, out=out, workers=workers)
     sim = time.perf_counter() - t0
+    cal0 = smul_us()
+    load0 = os.getloadavg()[0]
     cpu0 = _cpu()
     t0 = time.perf_counter()
     rep = verify_record(out, workers=workers)
     ver = time.perf_counter() - t0
     cpu = _cpu() - cpu0
+    load1 = os.getloadavg()[0]
+    cal = (cal0 + smul_us()) / 2
     assert rep.ok, rep.failed()
     assert summary["decrypted_matches_truth"]
     n = rep.ballots
     return {"voters": voters, "ballots": n, "simulate_s": sim, "verify_s": ver, "ballots_per_s": n / ver,
-            "verify_cpu_s": cpu, "ballots_per_cpu_s": n / cpu,
+            "verify_cpu_s": cpu, "ballots_per_cpu_s": n / cpu, "cpu_ms_per_ballot": cpu / n * 1e3,
+            "smul_us": cal, "smul_per_ballot": cpu / n * 1e6 / cal, "load_before": load0, "load_after": load1,
             "bytes_per_ballot": out.stat().st_size / n, "record_mb": out.stat().st_size / 1e6}
 
 
@@ -129,6 +151,9 @@ def main() -> None:
         print(f"mandate CPU: {m['verify_cpu_s']:.1f} CPU-s for verification = {m['ballots_per_cpu_s']:,.0f} "
               f"ballots per CPU-second (x2 cores = {2 * m['ballots_per_cpu_s']:,.0f} ballots/s on an idle 2-core "
               f"machine; wall-clock rates depend on other load)")
+        print(f"mandate calibration: {m['cpu_ms_per_ballot']:.3f} ms CPU per ballot = {m['smul_per_ballot']:.1f} times "
+              f"one libsodium variable-base scalar multiplication ({m['smul_us']:.1f} us during the run); load "
+              f"average {m['load_before']:.1f} before, {m['load_after']:.1f} after verification")
         b = None if args.skip_belenios else bench_belenios(args.belenios_ballots, Path(tmp))
         if b:
             print(f"Belenios 2.0 (belenios-tool, BELENIOS-2048, 1 yes/no question): {b['ballots']:,} ballots; "

@@ -464,7 +464,7 @@ def _verify_lines(
     if ctx is not None:
         st.fast = _WORKER["fast"] = BallotLineChecker(ctx.fingerprint, ctx.public_key, ctx.questions, st.cred_units)
     chunk_results: list[dict[str, Any]] = []
-    spans = _chunks(len(rest), 1000)
+    spans = _chunks(len(rest), 500)
     nworkers = workers or os.cpu_count() or 1
     done = 0
     if nworkers > 1 and len(rest) > 1000:
