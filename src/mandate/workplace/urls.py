@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mandate.workplace import hr_views, views
+from mandate.workplace import evidence_views, hr_views, views
 
 app_name = "workplace"
 urlpatterns = [
@@ -22,4 +22,6 @@ urlpatterns = [
     path("adjustments/<int:pk>/", hr_views.adjustment_edit, name="adjustment_edit"),
     path("notifications/", hr_views.reminders, name="reminders"),
     path("dispute-mode/", hr_views.dispute_mode, name="dispute_mode"),
+    path("evidence/", evidence_views.evidence, name="evidence"),
+    path("evidence/pack.pdf", evidence_views.evidence_pdf, name="evidence_pdf"),
 ]

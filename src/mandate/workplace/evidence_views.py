@@ -1,0 +1,137 @@
+"""The equality evidence page and its PDF (spec §5), for the analyst and the HR administrator.
+
+Aggregate only: the page shows groups under disclosure control, never a person (see `evidence.py`). Every
+view that reads the equality-monitoring data writes one audit entry ("equality_evidence.read") with the
+period, the policies and the cut asked for; no personal data goes into it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from mandate.platform.audit import record
+from mandate.platform.documents import html_to_pdf
+from mandate.platform.roles import role_required
+from mandate.workplace.access import organisation_for
+from mandate.workplace.evidence import CHARACTERISTICS, EvidencePack, build_pack
+from mandate.workplace.figures import FigureError
+from mandate.workplace.forms import PeriodForm
+from mandate.workplace.models import AttendancePolicy, Organisation
+
+HR, ANALYST = "hr_admin", "analyst"
+CUT_CHOICES = [("", "None")] + list(CHARACTERISTICS.items())
+
+PDF_CSS = """
+@page { size: A4 landscape; margin: 14mm 14mm 16mm; }
+body { font-size: 9.5pt; }
+h1 { font-size: 17pt; margin: 0 0 4pt; } h2 { font-size: 13pt; margin-top: 14pt; }
+h3 { font-size: 11pt; margin: 10pt 0 3pt; }
+table { font-size: 8.5pt; margin: 3pt 0 4pt; } caption { text-align: left; font-weight: bold; padding-bottom: 2pt; }
+.panel { page-break-inside: avoid; } .outcome { page-break-before: always; }
+.hint, figcaption { color: #333; font-size: 8.5pt; } dl.facts dt { font-weight: bold; float: left; width: 30mm; }
+dl.facts dd { margin: 0 0 2pt 32mm; } figure { margin: 2pt 0 6pt; }
+"""
+
+
+class EvidenceForm(PeriodForm):
+    """The period and policy of PeriodForm, a second policy to compare with (or none), the office-days
+    threshold, and an optional cut by two characteristics."""
+
+    other = forms.ModelChoiceField(label="Compare with", queryset=AttendancePolicy.objects.none(),
+                                   required=False, empty_label="No second policy")
+    days_a_week = forms.DecimalField(label="Office days a week (threshold)", min_value=Decimal("0.5"),
+                                     max_value=Decimal("7"), decimal_places=1)
+    cut_a = forms.ChoiceField(label="Cut by", choices=CUT_CHOICES, required=False)
+    cut_b = forms.ChoiceField(label="and by", choices=CUT_CHOICES, required=False)
+
+    def __init__(self, data, organisation, today):  # type: ignore[no-untyped-def]
+        super().__init__(data, organisation, today)
+        data = data or {}
+        policies = AttendancePolicy.objects.filter(organisation=organisation)
+        self.fields["other"].queryset = policies
+        extra: dict[str, Any] = {"days_a_week": data.get("days_a_week") or "2",
+                                 "cut_a": data.get("cut_a", ""), "cut_b": data.get("cut_b", "")}
+        if "other" in data:
+            extra["other"] = data.get("other", "")
+        else:  # first visit: compare the default policy with the next one, if there is one
+            first = policies.exclude(pk=self.data.get("policy")).first()
+            extra["other"] = first.pk if first is not None else ""
+        self.data = {**self.data, **extra}
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        policy, other = data.get("policy"), data.get("other")
+        if policy is not None and other is not None and policy.pk == other.pk:
+            self.add_error("other", "Choose a different policy to compare with, or none.")
+        a, b = data.get("cut_a"), data.get("cut_b")
+        if bool(a) != bool(b):
+            self.add_error("cut_b", "A cut needs two characteristics: choose both, or neither.")
+        elif a and a == b:
+            self.add_error("cut_b", "Choose two different characteristics.")
+        return data
+
+
+def _form(request: HttpRequest, organisation: Organisation) -> EvidenceForm:
+    return EvidenceForm(request.GET, organisation, timezone.localdate())
+
+
+def _pack(request: HttpRequest, organisation: Organisation, form: EvidenceForm, fmt: str) -> EvidencePack:
+    """Log the read of the equality data (once per view), then build the pack."""
+    data = form.cleaned_data
+    policies = [p for p in (data["policy"], data.get("other")) if p is not None]
+    cut = (data["cut_a"], data["cut_b"]) if data.get("cut_a") else None
+    record(request.user, "equality_evidence.read", "Organisation", organisation.code,
+           date_from=data["date_from"], date_to=data["date_to"], policies=[p.name for p in policies],
+           cut=list(cut) if cut else None, format=fmt)
+    return build_pack(organisation, policies, data["date_from"], data["date_to"],
+                      produced_on=timezone.localdate(), days_a_week=float(data["days_a_week"]), cut=cut)
+
+
+@role_required(HR, ANALYST)
+def evidence(request: HttpRequest) -> HttpResponse:
+    organisation = organisation_for(request)
+    form = _form(request, organisation)
+    context: dict[str, Any] = {"organisation": organisation, "form": form}
+    if form.is_valid():
+        try:
+            context["pack"] = _pack(request, organisation, form, "html")
+        except FigureError as exc:
+            context["error"] = str(exc)
+        context["query"] = request.GET.urlencode() or _query(form)
+    elif not AttendancePolicy.objects.filter(organisation=organisation).exists():
+        context["error"] = "No attendance policy has been set up yet."
+    return render(request, "workplace/evidence.html", context)
+
+
+def _query(form: EvidenceForm) -> str:
+    from urllib.parse import urlencode
+
+    d = form.cleaned_data
+    return urlencode({"date_from": d["date_from"].isoformat(), "date_to": d["date_to"].isoformat(),
+                      "policy": d["policy"].pk, "other": d["other"].pk if d.get("other") else "",
+                      "days_a_week": d["days_a_week"], "cut_a": d.get("cut_a") or "",
+                      "cut_b": d.get("cut_b") or ""})
+
+
+@role_required(HR, ANALYST)
+def evidence_pdf(request: HttpRequest) -> HttpResponse:
+    organisation = organisation_for(request)
+    form = _form(request, organisation)
+    if not form.is_valid():
+        return HttpResponse("Choose a valid period and policies.", status=400, content_type="text/plain")
+    try:
+        pack = _pack(request, organisation, form, "pdf")
+    except FigureError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain")
+    html = render_to_string("workplace/evidence_pdf.html", {"pack": pack, "in_pdf": True})
+    response = HttpResponse(html_to_pdf(html, PDF_CSS), content_type="application/pdf")
+    name = f"equality-evidence-{organisation.code}-{pack.start.isoformat()}-to-{pack.end.isoformat()}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
