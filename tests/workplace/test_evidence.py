@@ -154,6 +154,10 @@ def test_hand_worked_disability_table(population) -> None:  # type: ignore[no-un
     assert panel.tables[0].total_people == 45 and panel.tables[0].total_affected == 30  # 28 of 43
     section = next(s for s in pack.sections if s.outcome.key == "below_target")
     assert section.not_applicable == ["ONS organisation-wide 40%"]
+    [summary] = section.summary
+    assert (summary["letter"], summary["affected"], summary["people"], summary["rate_text"]) == ("A", 30, 45,
+                                                                                              "65.1%")
+    assert summary["higher"] == ["Disability: Disabled (rate ratio 2.08 (1.39 to 3.13))"]
 
 
 @pytest.mark.parametrize("outcome", ["below_target", "office_days", "long_commute"])

@@ -239,6 +239,7 @@ class GroupTable:
     rows: list[PublishedRow]
     total_people: int | None
     total_affected: int | None
+    total_rate: float | None = None
 
     @property
     def reference_withheld(self) -> bool:
@@ -249,12 +250,18 @@ class GroupTable:
         return "AB"[self.policy_index]
 
 
-def publish(counts: dict[str, tuple[int, int]], reference: str) -> tuple[list[PublishedRow], int | None,
-                                                                          int | None]:
-    """counts: group -> (affected, people), exact. Returns the published rows, the published number of
-    people and the published number affected: compare_groups on the exact counts, then the 10-5 rule on the
-    groups x (affected, not affected) table; a group with a hidden count has nothing but its name shown, and
-    if the reference group is hidden no group is compared with it."""
+@dataclass(frozen=True)
+class Published:
+    rows: list[PublishedRow]
+    people: int | None  # everyone in the table, published (None: under 10)
+    affected: int | None  # everyone affected, published
+    rate: float | None  # the overall rate, withheld if either total of the outcome (yes / no) is
+
+
+def publish(counts: dict[str, tuple[int, int]], reference: str) -> Published:
+    """counts: group -> (affected, people), exact. compare_groups on the exact counts, then the 10-5 rule
+    on the groups x (affected, not affected) table; a group with a hidden count has nothing but its name
+    shown, and if the reference group is hidden no group is compared with it."""
     groups = list(counts)
     table = protect_table([[counts[g][0], counts[g][1] - counts[g][0]] for g in groups], THRESHOLD, ROUNDING)
     stats = {c.group: c for c in compare_groups(counts, reference)}
@@ -273,13 +280,15 @@ def publish(counts: dict[str, tuple[int, int]], reference: str) -> tuple[list[Pu
             rate_ratio_interval=c.rate_ratio_interval if compared else None,
             fisher_p=c.fisher_p if compared else None,
             four_fifths_flag=c.four_fifths_flag if compared else None))
-    return rows, table.grand_total, table.column_totals[0]
+    affected, people = sum(a for a, _ in counts.values()), sum(n for _, n in counts.values())
+    overall = None if None in table.column_totals else affected / people
+    return Published(rows, table.grand_total, table.column_totals[0], overall)
 
 
 def _order(key: str, groups: Iterable[str]) -> list[str]:
     tail = [NOT_DECLARED, NOT_RECORDED]
-    fixed = {"disability": [DISABLED, NOT_DISABLED], "caring": [CARER, NOT_CARER], "part_time": ["Full-time", "Part-time"],
-             "commute_band": COMMUTE_BANDS, "grade": GRADES}.get(key, [])
+    fixed = {"disability": [DISABLED, NOT_DISABLED], "caring": [CARER, NOT_CARER],
+             "part_time": ["Full-time", "Part-time"], "commute_band": COMMUTE_BANDS, "grade": GRADES}.get(key, [])
     rank = {g: i for i, g in enumerate(fixed)}
     return sorted(groups, key=lambda g: (g in tail, tail.index(g) if g in tail else 0, rank.get(g, len(rank)), g))
 
@@ -312,6 +321,10 @@ class Panel:
         return any(t.reference_withheld for t in self.tables)
 
     @property
+    def all_withheld(self) -> bool:
+        return all(r.withheld for t in self.tables for r in t.rows)
+
+    @property
     def groups(self) -> list[dict[str, Any]]:
         """Group by group, the row under each policy (for a table with one line per group and policy)."""
         if not self.tables:
@@ -329,6 +342,32 @@ class OutcomeSection:
     applicable: list[bool]  # per policy
     panels: list[Panel]
     policy_names: list[str]
+
+    @property
+    def summary(self) -> list[dict[str, Any]]:
+        """Per policy with this outcome: everyone affected (published), the overall rate, and the groups whose
+        rate ratio's 95% interval lies wholly above 1 (or that the four-fifths screen flags)."""
+        out = []
+        for index, name in enumerate(self.policy_names):
+            tables = [t for p in self.panels for t in p.tables if t.policy_index == index]
+            if not tables:
+                continue
+            higher, flagged = [], []
+            for p in self.panels:
+                for t in p.tables:
+                    if t.policy_index != index:
+                        continue
+                    for r in t.rows:
+                        where = f"{p.label}: {r.group}" if "+" not in p.key else r.group
+                        if r.rate_ratio_interval is not None and r.rate_ratio_interval[0] > 1:
+                            higher.append(f"{where} (rate ratio {r.ratio_text})")
+                        if r.four_fifths_flag:
+                            flagged.append(where)
+            first = tables[0]
+            out.append({"letter": "AB"[index], "name": name, "people": first.total_people,
+                        "affected": first.total_affected, "rate_text": _pct(first.total_rate),
+                        "higher": higher, "flagged": flagged})
+        return out
 
     @property
     def not_applicable(self) -> list[str]:
@@ -434,9 +473,9 @@ def build_pack(organisation: Organisation, policies: list[AttendancePolicy], sta
                         if policy_flags.get(sid, {}).get(outcome.key):
                             affected[labels_of(sid, keys)] += 1
                     counts = {g: (affected[g], people[g]) for g in order}
-                    rows, total, total_affected = publish(counts, reference)
-                    per_policy.append(GroupTable("+".join(keys), label, i, reference, rows, total,
-                                                 total_affected))
+                    pub = publish(counts, reference)
+                    per_policy.append(GroupTable("+".join(keys), label, i, reference, pub.rows, pub.people,
+                                                 pub.affected, pub.rate))
                 if per_policy:
                     panels.append(Panel("+".join(keys), label, reference, per_policy,
                                         rate_chart(per_policy, names)))
@@ -542,7 +581,8 @@ def rate_chart(tables: list[GroupTable], policy_names: list[str]) -> SafeString:
     if two:
         ly = height - 8
         x = label_w
-        for i, name in enumerate(policy_names):
+        for i in sorted(by_policy):
+            name = policy_names[i]
             parts.append(f'<rect x="{x}" y="{ly - 9}" width="10" height="10" fill="{FILLS[i]}"/>')
             text = f"{'AB'[i]}: {_clip(name, 40)}"
             parts.append(f'<text x="{x + 14}" y="{ly}" font-size="9" {CHART_FONT} fill="#111111">'
