@@ -328,3 +328,15 @@ def test_form_refuses_the_same_policy_twice_and_half_a_cut(client, make_user, po
     html = client.get(url, {"cut_a": "sex"}).content.decode()
     assert "A cut needs two characteristics" in html
     assert not AuditEntry.objects.filter(action="equality_evidence.read").exists()
+
+
+def test_chart_escapes_recorded_text_and_has_no_script() -> None:
+    from mandate.workplace.evidence import GroupTable, PublishedRow, rate_chart
+
+    rows = [PublishedRow("<b onmouseover=x>", False, 20, 10, False, rate=0.5, wilson=(0.3, 0.7)),
+            PublishedRow("White", True, 40, 10, False, rate=0.25, wilson=(0.14, 0.4)),
+            PublishedRow("Other", False, None, None, True)]
+    svg = str(rate_chart([GroupTable("ethnicity", "Ethnicity", 0, "White", rows, 65, 20)], ["P"]))
+    assert svg.startswith("<svg") and "<b onmouseover" not in svg and "&lt;b onmouseover=x&gt;" in svg
+    assert "<script" not in svg and "White (reference)" in svg and "50.0%" in svg and "withheld" in svg
+    assert svg.count("<rect") == 2  # two bars; the withheld group has none
