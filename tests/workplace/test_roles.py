@@ -31,6 +31,8 @@ MATRIX = {
     "adjustment_edit": ({"pk": 0}, "get", {"hr_admin"}),
     "reminders": ({}, "get", {"hr_admin"}),
     "dispute_mode": ({}, "post", {"hr_admin"}),
+    "evidence": ({}, "get", {"hr_admin", "analyst"}),
+    "evidence_pdf": ({}, "get", {"hr_admin", "analyst"}),
 }
 
 
