@@ -5,6 +5,11 @@ simulation time.
 
     .venv/bin/python bench/record_verify.py --voters 100000 --belenios-ballots 1000
 
+To compare two versions of the verifier on the same bytes, verify one existing record with each (no simulation,
+no Belenios; --voters is then only the figure printed):
+
+    .venv/bin/python bench/record_verify.py --record RECORD --voters 100000 --skip-belenios
+
 Belenios makes one process per ballot with its tool, so its election is built at --belenios-ballots and its
 verification rate (ballots / verification time) is reported at that size and extrapolated, honestly labelled.
 """
@@ -50,12 +55,15 @@ def smul_us() -> float:
     return best * 1e6
 
 
-def bench_mandate(voters: int, workers: int, workdir: Path) -> dict[str, float]:
-    out = workdir / "election.jsonl"
+def bench_mandate(voters: int, workers: int, workdir: Path, record: Path | None = None) -> dict[str, float]:
+    """Simulate then verify; with ``record``, verify that existing record only (to compare two versions of the
+    verifier on the same bytes)."""
+    out = record or workdir / "election.jsonl"
     t0 = time.perf_counter()
-    summary = simulate(voters=voters, units=4, questions=["strike", "action_short_of_strike"], trustees=5,
-                       threshold=3, revote_share=0.05, challenge_share=0.01, seed=2026, out=out, workers=workers)
-    sim = time.perf_counter() - t0
+    summary = {"decrypted_matches_truth": True} if record else simulate(
+        voters=voters, units=4, questions=["strike", "action_short_of_strike"], trustees=5, threshold=3,
+        revote_share=0.05, challenge_share=0.01, seed=2026, out=out, workers=workers)
+    sim = 0.0 if record else time.perf_counter() - t0
     cal0 = smul_us()
     load0 = os.getloadavg()[0]
     cpu0 = _cpu()
@@ -140,10 +148,11 @@ def main() -> None:
     ap.add_argument("--belenios-ballots", type=int, default=1000)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--skip-belenios", action="store_true")
+    ap.add_argument("--record", type=Path, help="verify this existing record instead of simulating one")
     args = ap.parse_args()
     print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     with tempfile.TemporaryDirectory() as tmp:
-        m = bench_mandate(args.voters, args.workers, Path(tmp))
+        m = bench_mandate(args.voters, args.workers, Path(tmp), args.record)
         print(f"mandate: {m['voters']:,} voters, {m['ballots']:,} ballots; simulate {m['simulate_s']:.1f} s; "
               f"verify {m['verify_s']:.1f} s = {m['ballots_per_s']:,.0f} ballots/s (2 questions, signatures and "
               f"proofs checked, {args.workers} workers); record {m['record_mb']:.1f} MB = "
