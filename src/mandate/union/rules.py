@@ -67,8 +67,8 @@ def timeline_for(ballot: Ballot, action_days: list[date] | None = None) -> dict[
     return out
 
 
-def renewal_plan(last_day: date, *, voting_days: int = 14, count_days: int = 1, entitled: int | None = None
-                 ) -> dict[str, Any]:
+def renewal_plan(last_day: date, *, voting_days: int | None = None, count_days: int = 1,
+                 entitled: int | None = None) -> dict[str, Any]:
     """Work back from a mandate's last day so that the new mandate is in place before the old one ends.
 
     Action on the day after the old mandate's last day needs a notice of action received in time for that
@@ -76,8 +76,15 @@ def renewal_plan(last_day: date, *, voting_days: int = 14, count_days: int = 1, 
     employer has been told the result (s.231A), so the new ballot must close, be counted and the result sent
     by then. `voting_days` (how long papers are out; the Code of Practice suggests at least 14 days for
     second-class post) and `count_days` (from close to result sent) are the union's own planning choices.
+    Without `voting_days`, the Code of Practice's suggested period for second-class post is used (a dated
+    parameter of the rulebook, cited in the plan).
     """
     from datetime import timedelta
+
+    code = default_parameters().value("code_return_days_second_class", last_day)
+    code_warning = default_parameters().warning_for(code)
+    if voting_days is None:
+        voting_days = int(code.value)
 
     first_new_day = last_day + timedelta(days=1)
     notice_latest, notice_regime, notice_days = law_latest_action_notice(first_new_day)
@@ -93,7 +100,8 @@ def renewal_plan(last_day: date, *, voting_days: int = 14, count_days: int = 1, 
         "ballot_notice_by": t.ballot_notice_latest, "sample_paper_by": t.sample_paper_latest,
         "new_mandate_last_day": t.mandate_last_day, "regime": t.regime,
         "voting_days": voting_days, "count_days": count_days,
-        "warnings": [w.as_dict() for w in t.warnings],
+        "code_second_class_days": int(code.value), "code_citation": code.citation.section,
+        "warnings": [w.as_dict() for w in t.warnings] + ([code_warning.as_dict()] if code_warning else []),
     }
 
 

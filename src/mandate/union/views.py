@@ -485,9 +485,10 @@ def mandates(request: HttpRequest) -> HttpResponse:
 def renewal(request: HttpRequest, pk: int) -> HttpResponse:
     union = union_for(request)
     m = get_object_or_404(Mandate, pk=pk, union=union)
+    voting_days: int | None
     try:
-        voting_days = max(7, min(60, int(request.GET.get("voting_days", 14))))
-    except ValueError:
-        voting_days = 14
+        voting_days = max(7, min(60, int(request.GET["voting_days"])))
+    except (KeyError, ValueError):
+        voting_days = None  # the Code of Practice's suggestion, from the rulebook
     plan = rules.renewal_plan(m.last_day, voting_days=voting_days, entitled=m.entitled)
     return render(request, "union/renewal.html", {"mandate": m, "plan": plan, "today": date.today()})
