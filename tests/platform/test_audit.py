@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 
@@ -38,6 +40,9 @@ def test_the_database_refuses_changes_too() -> None:
         cursor.execute("DELETE FROM platform_auditentry WHERE id = %s", [entry.pk])
 
 
+TRIGGERS = importlib.import_module("mandate.platform.migrations.0002_audit_append_only_triggers")
+
+
 def _tamper(sql: str, params: list) -> None:
     """Simulate an attacker with database access: lift the trigger, change a row, restore it."""
     with connection.cursor() as cursor:
@@ -45,9 +50,7 @@ def _tamper(sql: str, params: list) -> None:
             cursor.execute("DROP TRIGGER audit_no_update")
             cursor.execute("DROP TRIGGER audit_no_delete")
             cursor.execute(sql, params)
-            from mandate.platform.migrations import _0002 as triggers  # type: ignore[attr-defined]
-
-            for statement in triggers.SQLITE:
+            for statement in TRIGGERS.SQLITE:
                 cursor.execute(statement)
         else:
             cursor.execute("ALTER TABLE platform_auditentry DISABLE TRIGGER audit_no_update_delete")
@@ -55,21 +58,7 @@ def _tamper(sql: str, params: list) -> None:
             cursor.execute("ALTER TABLE platform_auditentry ENABLE TRIGGER audit_no_update_delete")
 
 
-@pytest.fixture
-def _migration_alias():  # type: ignore[no-untyped-def]
-    import importlib
-    import sys
-
-    module = importlib.import_module("mandate.platform.migrations.0002_audit_append_only_triggers")
-    sys.modules["mandate.platform.migrations._0002"] = module
-    import mandate.platform.migrations as package
-
-    package._0002 = module  # type: ignore[attr-defined]
-    yield
-
-
 @pytest.mark.django_db
-@pytest.mark.usefixtures("_migration_alias")
 def test_verify_names_the_first_changed_entry() -> None:
     entries = [audit.record("alice", "read", "attendance", i) for i in range(4)]
     _tamper("UPDATE platform_auditentry SET actor = %s WHERE id = %s", ["mallory", entries[2].pk])
@@ -78,7 +67,6 @@ def test_verify_names_the_first_changed_entry() -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.usefixtures("_migration_alias")
 def test_verify_names_a_removed_entry() -> None:
     entries = [audit.record("alice", "read", "attendance", i) for i in range(4)]
     _tamper("DELETE FROM platform_auditentry WHERE id = %s", [entries[1].pk])
