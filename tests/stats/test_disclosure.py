@@ -46,7 +46,16 @@ def test_nothing_small_is_published_or_derivable(counts: list[list[int]]) -> Non
                 assert value is None
             if value is not None:
                 assert value % 5 == 0 and abs(value - counts[r][c]) <= 2
-    # No line has exactly one hidden cell: a published total could not reveal it by subtraction.
-    for line in [[(r, c) for c in range(cols)] for r in range(rows)] + [[(r, c) for r in range(rows)] for c in range(cols)]:
-        if len(line) > 1:
-            assert sum(cell in hidden for cell in line) != 1
+    # No published total pins down a hidden cell by subtraction: every line whose total is published has
+    # either no hidden cell or at least two.
+    lines = [([(r, c) for c in range(cols)], table.row_totals[r]) for r in range(rows)] + \
+            [([(r, c) for r in range(rows)], table.column_totals[c]) for c in range(cols)]
+    for line, total in lines:
+        if total is not None:
+            assert sum(cell in hidden for cell in line) != 1, (line, total)
+
+
+def test_a_single_column_hides_the_totals_of_hidden_cells() -> None:
+    table = protect_table([[5], [20]])
+    assert table.cells == [[None], [None]]
+    assert table.row_totals == [None, None] and table.column_totals == [25]

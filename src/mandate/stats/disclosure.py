@@ -54,6 +54,11 @@ def protect_table(counts: list[list[int]], threshold: int = 10, rounding: int = 
     row_totals = [_publish_total(sum(counts[r]), threshold, rounding) for r in range(rows)]
     column_totals = [_publish_total(sum(counts[r][c] for r in range(rows)), threshold, rounding)
                      for c in range(cols)]
+    # A line of one cell: its total *is* the cell, so a hidden cell hides its total too.
+    if cols == 1:
+        row_totals = [None if (r, 0) in hidden else total for r, total in enumerate(row_totals)]
+    if rows == 1:
+        column_totals = [None if (0, c) in hidden else total for c, total in enumerate(column_totals)]
     grand = _publish_total(sum(map(sum, counts)), threshold, rounding)
     return ProtectedTable(cells, row_totals, column_totals, grand, primary, hidden - primary)
 
