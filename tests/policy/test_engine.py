@@ -230,7 +230,12 @@ def test_site_weekly_average_daily_attendance():
     assert npt["open_days"] == 5 and npt["headcount"] == 3
     assert npt["average_daily_individuals"] == pytest.approx(3 / 5)
     assert npt["percent_of_headcount"] == pytest.approx(100 * 0.6 / 3)
-    assert weeks[("EDI", 30)]["open_days"] == 0 if ("EDI", 30) in weeks else True  # St Andrew's Day closed
+    # Edinburgh counts A (visiting) and D: two person-days over five open days.
+    assert weeks[("EDI", 2)]["average_daily_individuals"] == pytest.approx(2 / 5)
+    # Monday 30 November 2026 is St Andrew's Day, a bank holiday in Scotland only: England and Wales sites have
+    # one open day that week; Edinburgh has none, so it has no weekly row at all.
+    assert weeks[("NPT", 30)]["open_days"] == 1
+    assert ("EDI", 30) not in weeks
 
 
 def test_explain_agrees_with_compute_and_slow_path_agrees_with_fast():
