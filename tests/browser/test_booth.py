@@ -27,11 +27,9 @@ CSP = ("default-src 'none'; script-src 'self'; connect-src 'self'; base-uri 'non
        "frame-ancestors 'none'; require-trusted-types-for 'script'")
 
 if not CHROMIUM.exists():
-    pytest.skip("Chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
-                allow_module_level=True)
+    pytest.fail("Chromium is not installed at /usr/bin/chromium: run `python3 dev.py test`, which installs it")
 if not (ROOT / "node_modules").is_dir():
-    pytest.skip("node_modules is missing: run `npm ci && npm run build` (python3 dev.py install does it)",
-                allow_module_level=True)
+    pytest.fail("node_modules is missing: run `npm ci && npm run build` (python3 dev.py install does it)")
 if not (BUILD / "booth.js").exists() or not (BUILD / "booth.js.sri").exists():
     pytest.fail("build/booth/booth.js is missing although node_modules exists: run `npm run build`")
 
