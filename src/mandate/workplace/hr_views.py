@@ -74,9 +74,10 @@ def adjustment_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
         adjustment = form.save(commit=False)
         adjustment.recorded_by = request.user.get_username()
         adjustment.save()
+        # The route and the expectation are special category data: the permanent log names only whose
+        # adjustment changed, never what it says.
         record(request.user, "update_adjustment" if pk else "create_adjustment", "Adjustment", adjustment.pk,
-               staff_id=adjustment.staff.staff_id, expectation=adjustment.expectation, route=adjustment.route,
-               review_date=adjustment.review_date)
+               staff_id=adjustment.staff.staff_id)
         messages.success(request, f"Adjustment for {adjustment.staff.name} saved.")
         return redirect("workplace:adjustments")
     return render(request, "workplace/adjustment_form.html",

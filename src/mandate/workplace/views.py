@@ -198,6 +198,9 @@ def person_figure_csv(request: HttpRequest, staff_id: str) -> HttpResponse:
 
 # -- a line manager's team -----------------------------------------------------------------------------------
 
+DISPUTE_MIN_TEAM = 10  # the disclosure threshold (stats.disclosure's 10)
+
+
 @role_required(MANAGER)
 def team(request: HttpRequest) -> HttpResponse:
     organisation = organisation_for(request)
@@ -215,7 +218,12 @@ def team(request: HttpRequest) -> HttpResponse:
         except FigureError as exc:
             context["error"] = str(exc)
         else:
-            context["aggregate"] = figures.result.organisation
+            # In dispute mode a small team's total is an individual's figure in disguise: show it only for
+            # teams at the disclosure threshold or above, and log it like any individual read otherwise.
+            if not organisation.dispute_mode or len(reports) >= DISPUTE_MIN_TEAM:
+                context["aggregate"] = figures.result.organisation
+            else:
+                context["aggregate_withheld"] = DISPUTE_MIN_TEAM
             context["unit"] = figures.result.unit
             by_id: dict[str, list[dict[str, Any]]] = {}
             for row in figures.people:
