@@ -33,10 +33,17 @@ def simulate(
     workers: int = typer.Option(0, help="Worker processes (0: all cores)."),
 ) -> None:
     """Run a whole election and write its record, plus the true totals beside it as RECORD.truth.json."""
+    from mandate.crypto.simulate import SettingsError, check_settings
     from mandate.crypto.simulate import simulate as run
 
     console = Console(stderr=True)
     qs = [q.strip() for q in questions.split(",") if q.strip()]
+    try:
+        check_settings(voters=voters, units=units, questions=qs, trustees=trustees, threshold=threshold,
+                       revote_share=revote_share, challenge_share=challenge_share, out=out, workers=workers)
+    except SettingsError as exc:
+        typer.echo(f"Error: {exc.option} {exc.message}.", err=True)
+        raise typer.Exit(2) from None
     with _progress(console, "Casting ballots") as bar:
         task = bar.add_task("ballots", total=None)
         summary = run(voters=voters, units=units, questions=qs, trustees=trustees, threshold=threshold,
@@ -61,6 +68,10 @@ def verify(
 
     console = Console()
     err = Console(stderr=True)
+    if not record.is_file():
+        # the report below still records check 1 as failed; this line says why in plain words
+        what = "is a folder, not a record" if record.is_dir() else "does not exist"
+        typer.echo(f"Error: {record} {what}.", err=True)
     with _progress(err, "Verifying ballots") as bar:
         task = bar.add_task("ballots", total=None)
         rep = verify_record(record, workers=workers or os.cpu_count(), since=since,
