@@ -98,6 +98,19 @@ def test_one_account_cannot_hold_both_sides(make_user) -> None:
 
 
 @pytest.mark.django_db
+def test_one_account_acts_in_one_scope(make_user) -> None:
+    """A member of one union cannot also be an official of another and reach the first one's register."""
+    from django.core.exceptions import ValidationError
+
+    from mandate.platform.models import RoleAssignment
+
+    user = make_user("member", "aaa")
+    with pytest.raises(ValidationError, match="one organisation or union"):
+        RoleAssignment.objects.create(user=user, role="union_official", scope="zzz")
+    RoleAssignment.objects.create(user=user, role="branch_rep", scope="aaa")  # more roles in the same scope: fine
+
+
+@pytest.mark.django_db
 def test_admin_is_for_superusers_only(client, make_user) -> None:
     staff_user = make_user("hr_admin", "ons")
     staff_user.is_staff = True

@@ -28,6 +28,10 @@ class RoleAssignment(models.Model):
         others = RoleAssignment.objects.filter(user_id=self.user_id).exclude(pk=self.pk)
         if any(ROLES[r].side != side for r in others.values_list("role", flat=True)):
             raise ValidationError("One account cannot hold both employer-side and union-side roles.")
+        # Views check the role, then act in the account's one organisation or union: a role held in one scope
+        # must never open another scope's records, so an account holds roles in one scope only.
+        if others.exclude(scope=self.scope).exists():
+            raise ValidationError("One account acts for one organisation or union: use another account for another.")
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         self.full_clean(exclude=["user"])
