@@ -17,7 +17,8 @@ def register(app: typer.Typer) -> None:
         setup_django()
         from django.core.management import call_command
 
-        call_command("runserver", f"{host}:{port}", use_reloader=False)
+        # Static files are served by the app itself here (no DEBUG needed, as DEBUG pages can show personal data).
+        call_command("runserver", f"{host}:{port}", use_reloader=False, insecure_serving=True)
 
     @app.command(
         "manage",

@@ -26,7 +26,7 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-DEBUG = os.environ.get("MANDATE_DEBUG", "1") == "1"
+DEBUG = os.environ.get("MANDATE_DEBUG", "0") == "1"  # never on by default: its error page shows data
 ALLOWED_HOSTS = os.environ.get("MANDATE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
