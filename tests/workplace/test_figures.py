@@ -78,7 +78,7 @@ def test_a_late_evening_swipe_counts_on_its_london_date(ledger) -> None:  # type
 def test_hr_compares_two_policies(client, make_user, ledger) -> None:  # type: ignore[no-untyped-def]
     a = AttendancePolicy.objects.get(name="ONS individual 40%")
     b = AttendancePolicy.objects.get(name="ONS organisation-wide 40%")
-    client.force_login(make_user("analyst"))
+    client.force_login(make_user("hr_admin"))
     response = client.get(reverse("workplace:compare") + OCTOBER + f"&policy={a.pk}&other={b.pk}")
     assert response.status_code == 200
     ra, rb = response.context["a"].result, response.context["b"].result
@@ -122,3 +122,17 @@ def test_the_import_page_refuses_a_bad_file_naming_line_and_field(client, make_u
     again = client.post(reverse("workplace:imports"),
                         {"kind": "absences", "file": SimpleUploadedFile("leave-copy.csv", good)})
     assert "already imported" in again.content.decode() and ImportBatch.objects.count() == 1
+
+
+def test_the_analyst_sees_no_small_group(client, make_user, ledger) -> None:  # type: ignore[no-untyped-def]
+    """Sites of one and two people and a team of three: close to individuals' figures, so withheld."""
+    a = AttendancePolicy.objects.get(name="ONS individual 40%")
+    b = AttendancePolicy.objects.get(name="ONS organisation-wide 40%")
+    client.force_login(make_user("analyst"))
+    response = client.get(reverse("workplace:compare") + OCTOBER + f"&policy={a.pk}&other={b.pk}")
+    rows = response.context["sites"] + response.context["teams"]
+    assert rows and all(r["withheld"] and r["a"] is None and r["b"] is None for r in rows)
+    page = response.content.decode()
+    assert "Withheld: fewer than 10 people" in page
+    assert "26.6%" in page  # the organisation as a whole (three people) is the page's purpose
+    assert " of 2<" not in page and " of 1<" not in page

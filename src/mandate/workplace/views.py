@@ -335,21 +335,33 @@ def compare(request: HttpRequest) -> HttpResponse:
         else:
             names = _site_names(organisation)
             team_names = dict(organisation.teams.values_list("code", "name"))
-            context.update(a=fa, b=fb, policy_a=a, policy_b=b,
+            # The analyst sees no individual data, and nobody does in dispute mode: a site or team of fewer
+            # than 10 people is withheld there, since its figure is close to its members' own.
+            hide_small = organisation.dispute_mode or not has_role(request.user, "hr_admin", "estates_manager")
+            context.update(a=fa, b=fb, policy_a=a, policy_b=b, min_group=MIN_GROUP if hide_small else None,
                            sites=_pair(fa.result.sites.to_pylist(), fb.result.sites.to_pylist(), "site_code",
-                                       names),
+                                       names, hide_small),
                            teams=_pair(fa.result.teams.to_pylist(), fb.result.teams.to_pylist(), "team",
-                                       team_names))
+                                       team_names, hide_small))
     return render(request, "workplace/compare.html", context)
 
 
+MIN_GROUP = 10  # the disclosure threshold (stats.disclosure's 10-5 rule)
+
+
 def _pair(rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]], key: str,
-          names: dict[str, str]) -> list[dict[str, Any]]:
-    """The engine's rows under each policy, side by side by key and period (nothing recomputed)."""
+          names: dict[str, str], hide_small: bool = False) -> list[dict[str, Any]]:
+    """The engine's rows under each policy, side by side by key and period (nothing recomputed); with
+    `hide_small`, a group of fewer than MIN_GROUP people is withheld under both policies."""
     def index(rows: list[dict[str, Any]]) -> dict[tuple[Any, ...], dict[str, Any]]:
         return {(r[key], r["period_start"], r["period_end"]): r for r in rows}
 
     ia, ib = index(rows_a), index(rows_b)
     keys = sorted(set(ia) | set(ib), key=lambda k: (names.get(k[0], k[0]), k[1], k[2]))
-    return [{"name": names.get(k[0], k[0]), "period_start": k[1], "period_end": k[2], "a": ia.get(k),
-             "b": ib.get(k)} for k in keys]
+    out = []
+    for k in keys:
+        a, b = ia.get(k), ib.get(k)
+        small = hide_small and any(r is not None and (r.get("people") or 0) < MIN_GROUP for r in (a, b))
+        out.append({"name": names.get(k[0], k[0]), "period_start": k[1], "period_end": k[2],
+                    "a": None if small else a, "b": None if small else b, "withheld": small})
+    return out
