@@ -10,7 +10,7 @@ import sys
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -45,14 +45,24 @@ def _default(value: Any) -> Any:
     return str(value)
 
 
-def _fail(message: str, errors: list[str] | None = None, as_json: bool = False) -> None:
+def _fail(message: str, errors: list[str] | None = None, as_json: bool = False, code: int = 1) -> NoReturn:
     if as_json:
         print(json.dumps({"error": message, "problems": errors or []}, indent=2))
     else:
         print(f"mandate ballot: {message}", file=sys.stderr)
         for e in errors or []:
             print(f"  {e}", file=sys.stderr)
-    raise typer.Exit(1)
+    raise typer.Exit(code)
+
+
+def _read(path: Path, as_json: bool = False) -> str:
+    """The whole of a UTF-8 text file (a leading byte-order mark dropped), or a one-line refusal (exit 2)."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        _fail(f"{path}: the file is not UTF-8 text (save it as CSV UTF-8)", as_json=as_json, code=2)
+    except OSError as error:
+        _fail(f"{path}: cannot read the file ({error.strerror or error})", as_json=as_json, code=2)
 
 
 def _union(code: str) -> Any:
@@ -73,8 +83,18 @@ def _ballot(union_code: str, code: str) -> Any:
     return ballot
 
 
-def _d(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None
+def _date(value: Any, name: str, as_json: bool = False) -> date:
+    """A date from a TOML date or an ISO 8601 string, or a one-line refusal naming the field (exit 2)."""
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        _fail(f"{name}: not a valid date (YYYY-MM-DD): {str(value)!r}", as_json=as_json, code=2)
+
+
+def _d(text: str | None, name: str) -> date | None:
+    return _date(text, name) if text else None
 
 
 @app.command("import-register")
@@ -86,9 +106,9 @@ def import_register_cmd(union: str, csv_file: Path, mark_missing_left: bool = ty
     from mandate.union.register import RegisterImportError, import_register
 
     u = _union(union)
+    text = _read(csv_file, as_json)
     try:
-        with csv_file.open(encoding="utf-8", newline="") as f:
-            report = import_register(u, f, actor, mark_missing_left=mark_missing_left)
+        report = import_register(u, text, actor, mark_missing_left=mark_missing_left)
     except RegisterImportError as error:
         _fail(f"register refused whole: {len(error.errors)} problem(s), nothing imported",
               [str(e) for e in error.errors], as_json)
@@ -103,72 +123,133 @@ def export_register_cmd(union: str, out: Path, include_left: bool = False, actor
     _setup()
     from mandate.union.register import export_register
 
-    with out.open("w", encoding="utf-8", newline="") as f:
-        n = export_register(_union(union), f, actor, include_left=include_left)
+    u = _union(union)
+    try:
+        f = out.open("w", encoding="utf-8", newline="")
+    except OSError as error:
+        _fail(f"{out}: cannot write the file ({error.strerror or error})", code=2)
+    with f:
+        n = export_register(u, f, actor, include_left=include_left)
     print(f"Wrote {n} members to {out}", file=sys.stderr)
 
 
-def _load_spec(path: Path) -> dict[str, Any]:
-    text = path.read_text(encoding="utf-8")
-    if path.suffix == ".json":
-        return json.loads(text)
-    return tomllib.loads(text)
+def _load_spec(path: Path, as_json: bool) -> dict[str, Any]:
+    text = _read(path, as_json)
+    try:
+        spec = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
+    except json.JSONDecodeError as error:
+        _fail(f"{path}: not valid JSON ({error})", as_json=as_json, code=2)
+    except tomllib.TOMLDecodeError as error:
+        _fail(f"{path}: not valid TOML ({error})", as_json=as_json, code=2)
+    if not isinstance(spec, dict):
+        _fail(f"{path}: the file must hold one table of settings", as_json=as_json, code=2)
+    return spec
+
+
+def _need(table: dict[str, Any], key: str, prefix: str = "", kind: type | None = None, as_json: bool = False) -> Any:
+    """table[key], or a one-line refusal naming the field (exit 2)."""
+    if key not in table or table[key] in (None, ""):
+        _fail(f"{prefix}{key}: missing", as_json=as_json, code=2)
+    value = table[key]
+    if kind is not None and not isinstance(value, kind):
+        _fail(f"{prefix}{key}: should be a {'list' if kind is list else 'table' if kind is dict else 'text'}",
+              as_json=as_json, code=2)
+    return value
 
 
 @app.command("create")
 def create_cmd(spec_file: Path, as_json: bool = JSON, actor: str = ACTOR, papers: bool = typer.Option(
         True, help="Produce the voting papers PDF now.")) -> None:
-    """Create a ballot from a TOML or JSON file, freeze its electorate, issue the notices (see docs/union.md)."""
+    """Create a ballot from a TOML or JSON file, freeze its electorate, issue the notices (see docs/union.md).
+
+    All or nothing: if any step is refused, no dispute, ballot or document is left behind."""
+    spec = _load_spec(spec_file, as_json)
+
+    def need(key: str, kind: type | None = None, table: dict[str, Any] = spec, prefix: str = "") -> Any:
+        return _need(table, key, prefix, kind, as_json)
+
+    def day(table: dict[str, Any], key: str, prefix: str = "") -> date:
+        return _date(need(key, table=table, prefix=prefix), prefix + key, as_json)
+
+    union_code, dispute_code, code = str(need("union")), str(need("dispute")), str(need("code"))
+    title = str(need("title"))
+    opening, closing = day(spec, "opening_day"), day(spec, "closing_day")
+    employer_codes = [str(c) for c in need("employers", list)]
+    questions_spec = need("questions", dict)
+    if any(not isinstance(v, dict | None) for v in questions_spec.values()):
+        _fail("questions: each question should be a table, e.g. [questions.strike]", as_json=as_json, code=2)
+    questions = {k: {kk: str(vv) for kk, vv in (v or {}).items()} for k, v in questions_spec.items()}
+    dd = spec.get("dispute_details")
+    if dd is not None:
+        if not isinstance(dd, dict):
+            _fail("dispute_details: should be a table", as_json=as_json, code=2)
+        dispute_title = str(need("title", table=dd, prefix="dispute_details."))
+        opened_on = day(dd, "opened_on", "dispute_details.") if "opened_on" in dd else date.today()
+    notices = spec.get("notices")
+    notice_dates: dict[str, date] = {}
+    if notices:
+        if not isinstance(notices, dict):
+            _fail("notices: should be a table", as_json=as_json, code=2)
+        notice_dates["sent_on"] = day(notices, "sent_on", "notices.")
+        for key, default in (("received_on", "sent_on"), ("sample_sent_on", "sent_on"),
+                             ("sample_received_on", "received_on")):
+            notice_dates[key] = (_date(notices[key], f"notices.{key}", as_json) if notices.get(key)
+                                 else notice_dates[default])
+
     _setup()
+    from django.db import transaction
+
     from mandate.union import ballots as svc
     from mandate.union import documents as docs
-    from mandate.union.models import Dispute, Employer, Workplace
+    from mandate.union.models import Ballot, Dispute, Employer, Workplace
 
-    spec = _load_spec(spec_file)
-    u = _union(spec["union"])
+    u = _union(union_code)
+    if Ballot.objects.filter(union=u, code=code).exists():
+        _fail(f"code: a ballot with code {code!r} already exists for union {union_code!r}; choose another code",
+              as_json=as_json, code=2)
     try:
-        dispute = Dispute.objects.filter(union=u, code=spec["dispute"]).first()
-        if dispute is None:
-            if "dispute_details" not in spec:
-                _fail(f"no dispute {spec['dispute']!r}; add a [dispute_details] table to create it")
-            dd = spec["dispute_details"]
-            dispute = Dispute.objects.create(union=u, code=spec["dispute"], title=dd["title"],
-                                             matters=dd.get("matters", ""), opened_on=_d(str(dd["opened_on"])) or date.today())
-            dispute.employers.set(Employer.objects.filter(union=u, code__in=spec["employers"]))
-        employers = list(Employer.objects.filter(union=u, code__in=spec["employers"]))
-        if len(employers) != len(set(spec["employers"])):
-            _fail("unknown employer code in 'employers'")
-        workplaces = list(Workplace.objects.filter(employer__union=u, code__in=spec.get("workplaces", [])))
-        questions = {k: {kk: str(vv) for kk, vv in (v or {}).items()} for k, v in spec["questions"].items()}
-        ballot = svc.create_ballot(
-            u, dispute, code=spec["code"], title=spec["title"], opening_day=_as_date(spec["opening_day"]),
-            closing_day=_as_date(spec["closing_day"]), employers=employers, workplaces=workplaces,
-            categories=spec.get("categories"), questions=questions, units_mode=spec.get("units", "separate"),
-            aggregation_basis=spec.get("aggregation_basis", ""), aggregation_reason=spec.get("aggregation_reason", ""),
-            scrutineer_name=spec.get("scrutineer", ""), scrutineer_username=spec.get("scrutineer_username", ""),
-            return_address=spec.get("return_address", ""), caller=spec.get("caller", ""),
-            dispute_summary=spec.get("dispute_summary", ""), ips_majority=bool(spec.get("ips_majority", False)),
-            actor=actor)
-        electors = svc.freeze_electorate(ballot, actor)
-        notices = spec.get("notices")
-        issued = []
-        if notices:
-            for employer in svc.employers_in_electorate(ballot):
-                sent = _as_date(notices["sent_on"])
-                received = _as_date(notices.get("received_on") or notices["sent_on"])
-                n = docs.issue_notice(ballot, employer, sent_on=sent, expected_receipt=received, actor=actor)
-                docs.record_dates(n, ballot, received_on=received, actor=actor)
-                s = docs.issue_sample(ballot, employer, sent_on=_as_date(notices.get("sample_sent_on", notices["sent_on"])),
-                                      actor=actor)
-                docs.record_dates(s, ballot, received_on=_as_date(notices.get("sample_received_on", received)),
-                                  actor=actor)
-                issued += [n.kind, s.kind]
-        if papers:
-            docs.issue_voting_papers(ballot, actor=actor)
-            issued.append("voting-papers")
+        with transaction.atomic():
+            dispute = Dispute.objects.filter(union=u, code=dispute_code).first()
+            if dispute is None:
+                if dd is None:
+                    _fail(f"no dispute {dispute_code!r}; add a [dispute_details] table to create it",
+                          as_json=as_json, code=2)
+                dispute = Dispute.objects.create(union=u, code=dispute_code, title=dispute_title,
+                                                 matters=str(dd.get("matters", "")), opened_on=opened_on)
+                dispute.employers.set(Employer.objects.filter(union=u, code__in=employer_codes))
+            employers = list(Employer.objects.filter(union=u, code__in=employer_codes))
+            if len(employers) != len(set(employer_codes)):
+                unknown = sorted(set(employer_codes) - {e.code for e in employers})
+                _fail(f"employers: unknown employer code(s): {', '.join(unknown)}", as_json=as_json, code=2)
+            workplaces = list(Workplace.objects.filter(employer__union=u, code__in=spec.get("workplaces", [])))
+            ballot = svc.create_ballot(
+                u, dispute, code=code, title=title, opening_day=opening,
+                closing_day=closing, employers=employers, workplaces=workplaces,
+                categories=spec.get("categories"), questions=questions, units_mode=spec.get("units", "separate"),
+                aggregation_basis=spec.get("aggregation_basis", ""), aggregation_reason=spec.get("aggregation_reason", ""),
+                scrutineer_name=spec.get("scrutineer", ""), scrutineer_username=spec.get("scrutineer_username", ""),
+                return_address=spec.get("return_address", ""), caller=spec.get("caller", ""),
+                dispute_summary=spec.get("dispute_summary", ""), ips_majority=bool(spec.get("ips_majority", False)),
+                actor=actor)
+            electors = svc.freeze_electorate(ballot, actor)
+            issued = []
+            if notice_dates:
+                for employer in svc.employers_in_electorate(ballot):
+                    received = notice_dates["received_on"]
+                    n = docs.issue_notice(ballot, employer, sent_on=notice_dates["sent_on"],
+                                          expected_receipt=received, actor=actor)
+                    docs.record_dates(n, ballot, received_on=received, actor=actor)
+                    s = docs.issue_sample(ballot, employer, sent_on=notice_dates["sample_sent_on"], actor=actor)
+                    docs.record_dates(s, ballot, received_on=notice_dates["sample_received_on"], actor=actor)
+                    issued += [n.kind, s.kind]
+            if papers:
+                docs.issue_voting_papers(ballot, actor=actor)
+                issued.append("voting-papers")
     except svc.BallotError as error:
-        _fail(str(error), as_json=as_json)
-    t = __import__("mandate.union.rules", fromlist=["x"]).timeline_for(ballot)
+        _fail(f"{error} Nothing was created.", as_json=as_json)
+    from mandate.union.rules import timeline_for
+
+    t = timeline_for(ballot)
     data = {"ballot": ballot.code, "status": ballot.status, "electors": electors,
             "units": [{"name": x.name, "entitled": x.electors.count()} for x in ballot.units.all()],
             "documents": issued, "timeline": {k: t[k] for k in ("regime", "notice_by", "sample_by", "report_by",
@@ -176,10 +257,6 @@ def create_cmd(spec_file: Path, as_json: bool = JSON, actor: str = ACTOR, papers
     _emit(data, as_json, lambda: console.print(
         f"Created ballot {ballot.code}: {electors} electors in {len(data['units'])} unit(s); notice of ballot by "
         f"{t['notice_by']:%-d %B %Y}, sample paper by {t['sample_by']:%-d %B %Y}."))
-
-
-def _as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 @app.command("open")
@@ -204,7 +281,7 @@ def import_returns_cmd(union: str, ballot: str, csv_file: Path, as_json: bool = 
 
     b = _ballot(union, ballot)
     try:
-        summary = svc.import_returns(b, csv_file.read_text(encoding="utf-8"), actor, name=csv_file.name)
+        summary = svc.import_returns(b, _read(csv_file, as_json), actor, name=csv_file.name)
     except svc.ReturnsImportError as error:
         _fail("returns file refused whole, nothing recorded", error.errors, as_json)
     except svc.BallotError as error:
@@ -220,8 +297,9 @@ def turnout_cmd(union: str, ballot: str, as_json: bool = JSON, on: str = typer.O
     _setup()
     from mandate.union import ballots as svc
 
+    as_of = _d(on, "--on")
     b = _ballot(union, ballot)
-    rows = svc.turnout(b, _d(on))
+    rows = svc.turnout(b, as_of)
     data = [{"unit": r["name"], "entitled": r["entitled"], "returned": r["returned"], "share": round(r["share"], 4),
              "projection": r["projection"].as_dict()} for r in rows]
 
@@ -244,9 +322,10 @@ def close_cmd(union: str, ballot: str, as_json: bool = JSON, actor: str = ACTOR,
     _setup()
     from mandate.union import ballots as svc
 
+    as_of = _d(today, "--today")
     b = _ballot(union, ballot)
     try:
-        assessment = svc.count(b, actor, today=_d(today))
+        assessment = svc.count(b, actor, today=as_of)
     except svc.BallotError as error:
         _fail(str(error), as_json=as_json)
     _emit(_result_data(b), as_json, lambda: _render_result(b))
@@ -300,7 +379,7 @@ def mandates_cmd(union: str, as_json: bool = JSON, on: str = typer.Option(None, 
     _setup()
     from mandate.union.models import Mandate
 
-    today = _d(on) or date.today()
+    today = _d(on, "--on") or date.today()
     rows = [{"unit": m.unit_name, "employer": m.employer.code, "kind": m.kind, "date_of_ballot": m.date_of_ballot,
              "last_day": m.last_day, "days_left": (m.last_day - today).days, "source": m.source}
             for m in Mandate.objects.filter(union=_union(union), last_day__gte=today).select_related("employer")]
@@ -323,8 +402,8 @@ def issue_results_cmd(union: str, ballot: str, sent_on: str = typer.Option(None,
     from mandate.union import ballots as svc
     from mandate.union import documents as docs
 
+    sent = _d(sent_on, "--sent-on") or date.today()
     b = _ballot(union, ballot)
-    sent = _d(sent_on) or date.today()
     try:
         made = [docs.issue_result_to_members(b, sent_on=sent, actor=actor)]
         made += [docs.issue_result_to_employer(b, e, sent_on=sent, actor=actor) for e in svc.employers_in_electorate(b)]

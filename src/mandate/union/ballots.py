@@ -7,8 +7,6 @@ this module only gathers the facts, stores them and writes the audit log. Marks 
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -35,6 +33,7 @@ from mandate.union.models import (
     UnitResult,
     Workplace,
 )
+from mandate.union.register import csv_records
 
 
 class BallotError(ValueError):
@@ -345,16 +344,18 @@ def import_returns(ballot: Ballot, source: IO[str] | str, actor: Any = None, nam
     number or a bad mark refuses it, naming each line."""
     _check_recordable(ballot)
     text = source if isinstance(source, str) else source.read()
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header, records = csv_records(text.lstrip("\ufeff"))
     kinds = list(ballot.questions.values_list("kind", flat=True))
     electors = {e.paper_number: e for e in ballot.electors.select_related("unit")}
     errors: list[str] = []
     rows: list[tuple[int, Elector, dict[str, str], date]] = []
-    header = [h.strip() for h in reader.fieldnames or []]
     if "paper_number" not in header or "received_on" not in header:
         raise ReturnsImportError(["line 1: the header needs paper_number and received_on"])
-    for line, row in enumerate(reader, start=2):
-        row = {k.strip(): (v or "").strip() for k, v in row.items() if k}
+    for line, record_ in records:
+        if record_.get(None):
+            errors.append(f"line {line}: {len(record_[None])} more fields than the header has columns")
+            continue
+        row = {k.strip(): (v or "").strip() for k, v in record_.items() if k}
         try:
             number = int(row["paper_number"])
         except ValueError:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import IO, Any
@@ -75,7 +75,27 @@ class ImportReport:
         return asdict(self)
 
 
-def _parse(union: Union, rows: Iterable[dict[str, str]], header: list[str]) -> tuple[list[dict[str, Any]], list[LineError]]:
+def csv_records(text: str) -> tuple[list[str], Iterator[tuple[int, dict[str | None, Any]]]]:
+    """The header and (line, record) pairs of CSV text, the line being where the record starts in the file
+    (a quoted value may span lines, so counting records would drift). Fields beyond the header are kept under
+    the key None, as csv.DictReader does; blank lines are skipped."""
+    lines = text.split("\n")
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+
+    def records() -> Iterator[tuple[int, dict[str | None, Any]]]:
+        before = reader.line_num
+        for row in reader:
+            start = before + 1
+            while start < reader.line_num and not lines[start - 1].strip("\r"):
+                start += 1  # blank lines DictReader skipped
+            yield start, row
+            before = reader.line_num
+
+    return header, records()
+
+
+def _parse(union: Union, rows: Iterable[tuple[int, dict[str | None, Any]]], header: list[str]) -> tuple[list[dict[str, Any]], list[LineError]]:
     errors: list[LineError] = []
     missing_columns = [c for c in REQUIRED if c not in header]
     if missing_columns:
@@ -84,8 +104,8 @@ def _parse(union: Union, rows: Iterable[dict[str, str]], header: list[str]) -> t
     employer_codes = {emp for emp, _ in workplaces} | set(union.employers.values_list("code", flat=True))
     seen: dict[str, int] = {}
     parsed: list[dict[str, Any]] = []
-    for number, row in enumerate(rows, start=2):
-        row = {k.strip(): (v or "").strip() for k, v in row.items() if k is not None}
+    for number, record_ in rows:
+        row = {k.strip(): (v or "").strip() for k, v in record_.items() if k is not None}
         bad = False
 
         def err(column: str, message: str, number: int = number) -> None:
@@ -143,9 +163,8 @@ def import_register(union: Union, source: IO[str] | str, actor: Any = None, *, m
     text = source if isinstance(source, str) else source.read()
     if text.startswith("\ufeff"):
         text = text[1:]
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    parsed, errors = _parse(union, reader, header)
+    header, records = csv_records(text)
+    parsed, errors = _parse(union, records, header)
     if errors:
         record(actor, "register.import_refused", "Union", union.code, problems=len(errors),
                first_lines=[e.line for e in errors[:20]])

@@ -94,6 +94,8 @@ def disputes(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not has_role(request.user, *OFFICIAL):
             return HttpResponse("Only an official can open a dispute.", status=403)
+        if form.is_valid() and Dispute.objects.filter(union=union, code=form.cleaned_data["code"]).exists():
+            form.add_error("code", "A dispute with this code already exists.")
         if form.is_valid():
             d = form.cleaned_data
             dispute = Dispute.objects.create(union=union, code=d["code"], title=d["title"], matters=d["matters"],
@@ -135,17 +137,22 @@ class RegisterForm(forms.Form):
 def register(request: HttpRequest) -> HttpResponse:
     union = union_for(request)
     form = RegisterForm(request.POST or None, request.FILES or None)
-    errors = []
+    errors: list[object] = []
     if request.method == "POST" and form.is_valid():
-        text = request.FILES["file"].read().decode("utf-8-sig", errors="replace")
         try:
-            report = import_register(union, text, request.user,
-                                     mark_missing_left=form.cleaned_data["mark_missing_left"])
-            messages.success(request, f"Imported {report.rows} members: {report.created} new, {report.updated} "
-                                      f"updated, {report.unchanged} unchanged, {report.marked_left} marked as left.")
-            return redirect("union:register")
-        except RegisterImportError as error:
-            errors = error.errors
+            text = request.FILES["file"].read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = None
+            errors = ["The file is not UTF-8 text: save it as CSV UTF-8 and upload it again."]
+        if text is not None:
+            try:
+                report = import_register(union, text, request.user,
+                                         mark_missing_left=form.cleaned_data["mark_missing_left"])
+                messages.success(request, f"Imported {report.rows} members: {report.created} new, {report.updated} "
+                                          f"updated, {report.unchanged} unchanged, {report.marked_left} marked as left.")
+                return redirect("union:register")
+            except RegisterImportError as error:
+                errors = error.errors
     total = Member.objects.filter(union=union, left_on__isnull=True).count()
     return render(request, "union/register.html", {"form": form, "errors": errors, "total": total})
 
@@ -202,6 +209,9 @@ def ballot_new(request: HttpRequest) -> HttpResponse:
     form.fields["dispute"].queryset = Dispute.objects.filter(union=union)
     form.fields["employers"].queryset = Employer.objects.filter(union=union)
     form.fields["workplaces"].queryset = Workplace.objects.filter(employer__union=union)
+    if request.method == "POST" and form.is_valid() and Ballot.objects.filter(
+            union=union, code=form.cleaned_data["code"]).exists():
+        form.add_error("code", "A ballot with this code already exists.")
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         questions = {}
@@ -366,8 +376,12 @@ def returns(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if "file" in request.FILES:
-                summary = svc.import_returns(b, request.FILES["file"].read().decode("utf-8-sig"), request.user,
-                                             name=request.FILES["file"].name)
+                try:
+                    text = request.FILES["file"].read().decode("utf-8-sig")
+                except UnicodeDecodeError as error:
+                    raise svc.BallotError("The file is not UTF-8 text: save it as CSV UTF-8 and upload it "
+                                          "again.") from error
+                summary = svc.import_returns(b, text, request.user, name=request.FILES["file"].name)
                 messages.success(request, f"Recorded {summary['lines']} papers: {summary['counted']} to count, "
                                           f"{summary['duplicates']} duplicates, {summary['late']} late, "
                                           f"{summary['marked_both_ways']} marked both ways on a question.")
