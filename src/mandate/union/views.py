@@ -137,7 +137,7 @@ class RegisterForm(forms.Form):
 def register(request: HttpRequest) -> HttpResponse:
     union = union_for(request)
     form = RegisterForm(request.POST or None, request.FILES or None)
-    errors: list[object] = []
+    errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
             text = request.FILES["file"].read().decode("utf-8-sig")
@@ -152,7 +152,7 @@ def register(request: HttpRequest) -> HttpResponse:
                                           f"updated, {report.unchanged} unchanged, {report.marked_left} marked as left.")
                 return redirect("union:register")
             except RegisterImportError as error:
-                errors = error.errors
+                errors = [str(e) for e in error.errors]
     total = Member.objects.filter(union=union, left_on__isnull=True).count()
     return render(request, "union/register.html", {"form": form, "errors": errors, "total": total})
 
