@@ -163,3 +163,14 @@ def test_register_upload_page_names_bad_lines(union_org, client, make_user):  # 
     bad.name = "r.csv"
     page = client.post("/union/register/", {"file": bad}).content.decode()
     assert "line 2: workplace: unknown workplace" in page and "line 3: workplace" in page
+
+
+def test_only_the_appointed_scrutineer_opens_the_papers(ballot, client, make_user):  # type: ignore[no-untyped-def]
+    ballot.scrutineer_username = "scrutineer-a"
+    ballot.save()
+    client.force_login(make_user("scrutineer", "pcs", username="scrutineer-b"))
+    assert client.get(f"/union/ballots/{ballot.pk}/returns/").status_code == 403
+    assert client.post(f"/union/ballots/{ballot.pk}/count/").status_code == 403
+    assert client.post(f"/union/ballots/{ballot.pk}/report/").status_code == 403
+    client.force_login(make_user("scrutineer", "pcs", username="scrutineer-a"))
+    assert client.get(f"/union/ballots/{ballot.pk}/returns/").status_code == 200

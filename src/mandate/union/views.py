@@ -12,6 +12,7 @@ from datetime import date
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -237,6 +238,15 @@ def _ballot(request: HttpRequest, pk: int) -> Ballot:
     return get_object_or_404(Ballot, pk=pk, union=union_for(request))
 
 
+def _scrutinised_ballot(request: HttpRequest, pk: int) -> Ballot:
+    """The ballot, for its scrutineer: where the ballot names the scrutineer's account, only that account
+    sees the papers' marks, counts or reports; another scrutineer of the union is refused."""
+    b = _ballot(request, pk)
+    if b.scrutineer_username and request.user.get_username() != b.scrutineer_username:
+        raise PermissionDenied("Only this ballot's appointed scrutineer can open its papers.")
+    return b
+
+
 @role_required(*STAFF)
 def ballot(request: HttpRequest, pk: int) -> HttpResponse:
     b = _ballot(request, pk)
@@ -366,7 +376,7 @@ class ReturnForm(forms.Form):
 
 @role_required(*SCRUTINEER)
 def returns(request: HttpRequest, pk: int) -> HttpResponse:
-    b = _ballot(request, pk)
+    b = _scrutinised_ballot(request, pk)
     kinds = list(b.questions.values_list("kind", flat=True))
     form = ReturnForm(request.POST or None, initial={"received_on": min(date.today(), b.closing_day)})
     for kind in ("strike", "action_short_of_strike"):
@@ -408,7 +418,7 @@ def returns(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*SCRUTINEER)
 @require_POST
 def count(request: HttpRequest, pk: int) -> HttpResponse:
-    b = _ballot(request, pk)
+    b = _scrutinised_ballot(request, pk)
     try:
         svc.count(b, request.user)
         messages.success(request, "Counted: every unit and question went through the rulebook.")
@@ -433,7 +443,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*SCRUTINEER)
 @require_POST
 def scrutineer_report(request: HttpRequest, pk: int) -> HttpResponse:
-    b = _ballot(request, pk)
+    b = _scrutinised_ballot(request, pk)
     keys = ("no_contravention", "security", "independence")
     satisfied = {k: request.POST.get(k) == "on" for k in keys}
     reasons = {k: request.POST.get(f"{k}_reasons", "") for k in keys}
