@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 
 
 def test_configured_logging_redacts_secrets(caplog) -> None:
@@ -21,3 +22,96 @@ def test_configured_logging_redacts_secrets(caplog) -> None:
     text = caplog.text
     assert "hunter2" not in text and "abc123" not in text and "s3cr3t" not in text
     assert text.count("[redacted]") == 3
+
+
+def _log_through_the_configured_filter(emit) -> str:
+    """Run ``emit(logger)`` and return what a real handler, with the filter settings.LOGGING configures, wrote."""
+    import io
+
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
+    handler.addFilter(import_string(settings.LOGGING["filters"]["redact"]["()"])())
+    logger = logging.getLogger("mandate.test.redaction")
+    logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        emit(logger)
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+    return stream.getvalue()
+
+
+def _open_the_vault(token: str) -> None:
+    raise PermissionError(f"vault refused the request: token={token} password: {token[::-1]}")
+
+
+def test_secrets_in_a_logged_exception_are_redacted() -> None:
+    token, key = secrets.token_hex(8), secrets.token_hex(8)  # made at run time: no source line quotes them
+
+    def emit(logger: logging.Logger) -> None:
+        try:
+            try:
+                _open_the_vault(token)
+            except PermissionError as error:
+                raise RuntimeError(f"could not publish the record (private_key={key})") from error
+        except RuntimeError:
+            logger.exception("publishing failed for ballot %s", "B-17")
+
+    text = _log_through_the_configured_filter(emit)
+    assert token not in text and token[::-1] not in text and key not in text
+    # The message, the exception types, both chained tracebacks and their frames are all still there.
+    assert text.startswith("ERROR mandate.test.redaction publishing failed for ballot B-17\n")
+    assert "Traceback (most recent call last):" in text
+    assert "PermissionError: vault refused the request: token=[redacted] password: [redacted]" in text
+    assert "The above exception was the direct cause of the following exception:" in text
+    assert "RuntimeError: could not publish the record (private_key=[redacted]" in text
+    assert "in _open_the_vault" in text and "in emit" in text
+
+
+def test_secrets_in_stack_info_are_redacted() -> None:
+    def checkpoint(logger: logging.Logger, **_: str) -> None:
+        logger.warning("checkpoint reached", stack_info=True)
+
+    def emit(logger: logging.Logger) -> None:
+        checkpoint(logger, token="stk-31337")  # the calling line, with its secret, appears in the stack
+
+    text = _log_through_the_configured_filter(emit)
+    assert "stk-31337" not in text
+    assert text.startswith("WARNING mandate.test.redaction checkpoint reached\n")
+    assert "Stack (most recent call last):" in text
+    assert "in checkpoint" in text and "in emit" in text and "token=[redacted]" in text
+
+
+def test_an_already_formatted_exception_text_is_redacted_too() -> None:
+    """A record whose exc_text was cached by an earlier formatter, before this filter saw it."""
+
+    def emit(logger: logging.Logger) -> None:
+        record = logger.makeRecord(logger.name, logging.ERROR, __file__, 1, "request failed", None, None)
+        record.exc_text = "Traceback (most recent call last):\nValueError: bad nonce=n-0042"
+        logger.handle(record)
+
+    text = _log_through_the_configured_filter(emit)
+    assert "n-0042" not in text and "ValueError: bad nonce=[redacted]" in text
+
+
+def test_the_filter_never_raises_and_never_drops_a_record() -> None:
+    class Unprintable(Exception):
+        def __str__(self) -> str:
+            raise RuntimeError("no text")
+
+    def emit(logger: logging.Logger) -> None:
+        logger.warning("token=%s and %s", "tk-mismatch")  # too few arguments for the format string
+        try:
+            raise Unprintable()
+        except Unprintable:
+            logger.exception("odd failure secret=%s", "sc-77")
+
+    text = _log_through_the_configured_filter(emit)
+    assert "WARNING mandate.test.redaction token=[redacted] and %s [arguments could not be formatted]" in text
+    assert "tk-mismatch" not in text and "sc-77" not in text
+    assert "ERROR mandate.test.redaction odd failure secret=[redacted]" in text and "Unprintable" in text

@@ -1,4 +1,4 @@
-"""A logging filter that keeps secrets out of every log line."""
+"""A logging filter that keeps secrets out of every log line: the message, tracebacks and stack traces."""
 
 from __future__ import annotations
 
@@ -9,11 +9,55 @@ _SECRET_PATTERNS = [
     re.compile(r"(password|passwd|secret|token|nonce|private_key|credential)(\s*[=:]\s*)(\S+)", re.I),
 ]
 
+# Formats exceptions exactly as logging.Formatter does by default, so the redacted text the filter leaves in
+# record.exc_text is what a handler would have printed.
+_EXCEPTION_FORMATTER = logging.Formatter()
+
+_UNREDACTABLE = "[log text withheld: it could not be checked for secrets]"
+
+
+def redact(text: str) -> str:
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(r"\1\2[redacted]", text)
+    return text
+
 
 class RedactSecrets(logging.Filter):
+    """Redacts secrets in the message, the exception text and the stack information of a record.
+
+    The exception is formatted here (as logging.Formatter.formatException would), redacted into
+    ``record.exc_text``, and ``record.exc_info`` is cleared so that formatters print the redacted text
+    rather than formatting the exception again. The filter never raises and never drops a record: any part
+    that cannot be formatted or redacted is replaced by a placeholder.
+    """
+
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        for pattern in _SECRET_PATTERNS:
-            message = pattern.sub(r"\1\2[redacted]", message)
-        record.msg, record.args = message, None
+        record.msg, record.args = self._message(record), None
+        if record.exc_info:
+            try:
+                record.exc_text = _EXCEPTION_FORMATTER.formatException(record.exc_info)
+            except Exception:
+                record.exc_text = _UNREDACTABLE
+            record.exc_info = None
+        record.exc_text = self._redacted(record.exc_text)
+        record.stack_info = self._redacted(record.stack_info)
         return True
+
+    @staticmethod
+    def _message(record: logging.LogRecord) -> str:
+        try:
+            return redact(record.getMessage())
+        except Exception:  # e.g. arguments that do not match the format string
+            try:
+                return redact(f"{record.msg!s} [arguments could not be formatted]")
+            except Exception:
+                return _UNREDACTABLE
+
+    @staticmethod
+    def _redacted(text: object) -> str | None:
+        if not text:
+            return None
+        try:
+            return redact(str(text))
+        except Exception:
+            return _UNREDACTABLE
