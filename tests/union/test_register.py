@@ -69,3 +69,78 @@ def test_export_is_in_the_import_format(union_org):  # type: ignore[no-untyped-d
     assert export_register(union_org, out) == 7
     again = import_register(union_org, out.getvalue())
     assert (again.created, again.updated, again.unchanged) == (0, 0, 7)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# columns the register does not take are refused, never dropped
+# ---------------------------------------------------------------------------------------------------------------
+
+ACCEPTED = ("the accepted columns are membership_number, name, personal_email, mobile, home_address, employer, "
+            "workplace, job_category, overseas, join_date")
+
+
+def _with_columns(extra: list[str], values: list[str]) -> str:
+    body = register_csv({"newport": 2}).splitlines()
+    return "\n".join([body[0] + "," + ",".join(extra)] + [row + "," + ",".join(values) for row in body[1:]]) + "\n"
+
+
+def test_an_unknown_column_is_named_with_the_accepted_ones_and_nothing_is_written(union_org):  # type: ignore[no-untyped-def]
+    first = Member.objects.get(membership_number="P000000")
+    before = (Member.objects.count(), first.name)
+    text = _with_columns(["branch", "second_address"], ["Newport", "Flat 2"])
+    text = text.replace("P000101", "P000000", 1)  # a line that would update a member already on the register
+    with pytest.raises(RegisterImportError) as caught:
+        import_register(union_org, text, mark_missing_left=True)
+    messages = [str(e) for e in caught.value.errors]
+    assert messages == [
+        "line 1: the header has column(s) the register does not take: branch, second_address. Remove or rename "
+        "them; " + ACCEPTED]
+    assert (Member.objects.count(), Member.objects.get(pk=first.pk).name) == before
+    assert not Member.objects.filter(left_on__isnull=False).exists()
+
+
+def test_a_misspelt_column_is_named_beside_the_missing_one(union_org):  # type: ignore[no-untyped-def]
+    text = register_csv({"newport": 1}).replace("join_date", "joined", 1)
+    with pytest.raises(RegisterImportError) as caught:
+        import_register(union_org, text)
+    assert [str(e) for e in caught.value.errors] == [
+        "line 1: the header lacks column(s): join_date",
+        "line 1: the header has column(s) the register does not take: joined. Remove or rename them; " + ACCEPTED]
+
+
+def test_an_unnamed_column_holding_data_is_refused(union_org):  # type: ignore[no-untyped-def]
+    with pytest.raises(RegisterImportError) as caught:
+        import_register(union_org, _with_columns([""], ["note to self"]))
+    assert "does not take: (unnamed column 11)." in str(caught.value.errors[0])
+    assert Member.objects.count() == 3
+
+
+def test_a_column_named_twice_or_a_line_longer_than_the_header_is_refused(union_org):  # type: ignore[no-untyped-def]
+    with pytest.raises(RegisterImportError) as caught:
+        import_register(union_org, _with_columns(["name"], ["Another name"]))
+    assert [str(e) for e in caught.value.errors] == ["line 1: the header names column(s) more than once: name"]
+    long_line = lines(GOOD, "P2,Bob,bob@example.org,,1 Road,ons,newport,Statistician,no,2020-01-02,Newport branch")
+    with pytest.raises(RegisterImportError) as caught:
+        import_register(union_org, long_line)
+    assert [str(e) for e in caught.value.errors] == [
+        "line 3: 1 more field than the header has columns (a value with a comma in it needs quotes)"]
+    assert Member.objects.count() == 3
+
+
+def test_cli_and_web_refuse_an_unknown_column(union_org, tmp_path, client, make_user):  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from mandate.cli import app
+
+    text = _with_columns(["branch"], ["Newport"])
+    path = tmp_path / "register.csv"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(app, ["ballot", "import-register", "pcs", str(path)])
+    assert result.exit_code == 1 and "nothing imported" in result.output
+    assert "does not take: branch." in result.output and ACCEPTED in result.output
+    client.force_login(make_user("union_official", "pcs"))
+    upload = io.BytesIO(text.encode())
+    upload.name = "register.csv"
+    page = client.post("/union/register/", {"file": upload}).content.decode()
+    assert "does not take: branch." in page and ACCEPTED in page
+    assert Member.objects.count() == 3

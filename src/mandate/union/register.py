@@ -13,9 +13,12 @@ The CSV format (UTF-8, a header line, one member a line, any column order):
     overseas           optional: yes/no, true/false, 1/0 (blank is no)
     join_date          required: ISO 8601 date, e.g. 2019-04-01
 
-A file with any bad line is refused whole, every bad line named; nothing is half-imported. Re-importing
-updates the members already on the register (matched by membership number) and adds the new ones; with
-`mark_missing_left=True` a member absent from the file is marked as having left on the import day.
+A column not in this list is refused, not dropped: the error names it and lists the accepted columns, so
+data a file carries (a branch, a second address) is never lost unseen. A column named twice and a line with
+more fields than the header are refused too. A file with any bad line is refused whole, every bad line named;
+nothing is half-imported. Re-importing updates the members already on the register (matched by membership
+number) and adds the new ones; with `mark_missing_left=True` a member absent from the file is marked as
+having left on the import day.
 """
 
 from __future__ import annotations
@@ -95,16 +98,37 @@ def csv_records(text: str) -> tuple[list[str], Iterator[tuple[int, dict[str | No
     return header, records()
 
 
-def _parse(union: Union, rows: Iterable[tuple[int, dict[str | None, Any]]], header: list[str]) -> tuple[list[dict[str, Any]], list[LineError]]:
+def _header_errors(header: list[str]) -> list[LineError]:
+    """Problems with the header line: a required column missing, a column this import does not know (refused
+    rather than dropped, so no data is lost unseen) or a column named twice."""
     errors: list[LineError] = []
-    missing_columns = [c for c in REQUIRED if c not in header]
-    if missing_columns:
-        return [], [LineError(1, "", "the header lacks column(s): " + ", ".join(missing_columns))]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        errors.append(LineError(1, "", "the header lacks column(s): " + ", ".join(missing)))
+    unknown = [name or f"(unnamed column {i})" for i, name in enumerate(header, 1) if name not in COLUMNS]
+    if unknown:
+        errors.append(LineError(1, "", f"the header has column(s) the register does not take: {', '.join(unknown)}. "
+                                       f"Remove or rename them; the accepted columns are {', '.join(COLUMNS)}"))
+    twice = sorted({name for name in header if name in COLUMNS and header.count(name) > 1}, key=COLUMNS.index)
+    if twice:
+        errors.append(LineError(1, "", "the header names column(s) more than once: " + ", ".join(twice)))
+    return errors
+
+
+def _parse(union: Union, rows: Iterable[tuple[int, dict[str | None, Any]]], header: list[str]) -> tuple[list[dict[str, Any]], list[LineError]]:
+    errors = _header_errors(header)
+    if errors:
+        return [], errors
     workplaces = {(w.employer.code, w.code): w for w in Workplace.objects.filter(employer__union=union).select_related("employer")}
     employer_codes = {emp for emp, _ in workplaces} | set(union.employers.values_list("code", flat=True))
     seen: dict[str, int] = {}
     parsed: list[dict[str, Any]] = []
     for number, record_ in rows:
+        if record_.get(None):
+            extra = len(record_[None])
+            errors.append(LineError(number, "", f"{extra} more field{'s' if extra > 1 else ''} than the header "
+                                                f"has columns (a value with a comma in it needs quotes)"))
+            continue
         row = {k.strip(): (v or "").strip() for k, v in record_.items() if k is not None}
         bad = False
 
