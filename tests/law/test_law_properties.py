@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from hypothesis import given, settings
+from dateutil.relativedelta import relativedelta
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from mandate.law import (
@@ -40,6 +41,33 @@ def outcome(f: BallotFacts) -> bool:
     return assess(f).units[0].questions["strike"].supported
 
 
+def expected_mandate(date_of_ballot: date, months: int) -> tuple[date, bool]:
+    """Oracle, written from spec §1 and §16 without the engine: (last day of the mandate, review flag).
+
+    s.234(1): "the period of N months beginning with the date of the ballot", the date of the ballot being the
+    closing day (s.246), which counts as the first day. Spec §1: the last day covered is the day before the
+    corresponding date N months later. Where the later month has no corresponding date, docs/law.md follows
+    the spec's worked example (31 March 2025 + 6 months -> 30 September 2025): the day before is the day
+    numbered one less if that month has it; only where it has not (30/31 August + 6 months) does the spec's
+    "last day of that month minus one" apply, flagged for review, as are periods beginning on 29 February.
+    """
+    leap_day_start = (date_of_ballot.month, date_of_ballot.day) == (2, 29)
+    corresponding = date_of_ballot + relativedelta(months=months)  # clipped to the month's end if absent
+    if corresponding.day == date_of_ballot.day:  # the corresponding date exists
+        return corresponding - timedelta(days=1), leap_day_start
+    # No corresponding date: ``corresponding`` is the later month's last day, short of the ballot's day.
+    if corresponding.day == date_of_ballot.day - 1:  # the day numbered one less exists: it is that last day
+        return corresponding, leap_day_start
+    return corresponding - timedelta(days=1), True  # spec §1 fallback: last day of the month minus one
+
+
+def test_the_mandate_oracle_reproduces_the_spec_examples() -> None:
+    assert expected_mandate(date(2026, 3, 10), 12) == (date(2027, 3, 9), False)  # spec §1
+    assert expected_mandate(date(2025, 3, 31), 6) == (date(2025, 9, 30), False)  # spec §1, §21: PCS-ONS
+    assert expected_mandate(date(2025, 8, 31), 6) == (date(2026, 2, 27), True)  # no 30 February: fallback
+    assert expected_mandate(date(2028, 2, 29), 12) == (date(2029, 2, 28), True)  # 29 February start
+
+
 @settings(max_examples=150, deadline=None)
 @given(openings, figures(), st.integers(1, 500), st.booleans(), st.booleans())
 def test_more_yes_votes_never_turn_a_pass_into_a_fail(opened: date, fig: tuple[int, int, int, int], extra: int,
@@ -57,6 +85,7 @@ def test_more_yes_votes_never_turn_a_pass_into_a_fail(opened: date, fig: tuple[i
 
 @settings(max_examples=150, deadline=None)
 @given(figures(), st.booleans(), st.booleans(), st.integers(0, 60))
+@example((100, 60, 10, 0), False, False, 42)  # closes 31 March 2026: 6 months end on 30 September 2026
 def test_17_and_18_february_2026_differ_exactly_as_section_18_says(fig: tuple[int, int, int, int], ips: bool,
                                                                     belief: bool, length: int) -> None:
     entitled, yes, no, spoilt = fig
@@ -77,14 +106,33 @@ def test_17_and_18_february_2026_differ_exactly_as_section_18_says(fig: tuple[in
     closed = date(2026, 2, 17) + timedelta(days=length)
     closed_new = date(2026, 2, 18) + timedelta(days=length)
     assert old.mandate.months == 6 and new.mandate.months == 12
-    assert old.mandate.last_day == mandate_last_day(closed, date(2026, 2, 17))[0]
-    assert new.mandate.last_day == mandate_last_day(closed_new, date(2026, 2, 18))[0] > old.mandate.last_day
+    assert (old.mandate.last_day, old.mandate.review) == expected_mandate(closed, 6)
+    assert (new.mandate.last_day, new.mandate.review) == expected_mandate(closed_new, 12)
+    assert new.mandate.last_day > old.mandate.last_day
     # Statement of the result loses (g); voting paper loses s.229(2B)-(2D) and the 12-week words.
     assert [i.id for i in uo.result_information] == list("abcdefg")
     assert [i.id for i in un.result_information] == list("abcdef")
     assert "twelve weeks" in (voting_paper_requirements(date(2026, 2, 17)).statement or "")
     assert "twelve weeks" not in (voting_paper_requirements(date(2026, 2, 18)).statement or "")
     assert result_information_items(date(2026, 2, 17)).regime == "TUA16"
+
+
+@settings(max_examples=200, deadline=None)
+@given(openings, st.integers(0, 60))
+@example(date(2025, 3, 3), 28)  # closes 31 March 2025: the PCS-ONS mandate, to 30 September 2025
+@example(date(2025, 8, 10), 21)  # closes 31 August 2025: no 30 February, fallback to 27 February 2026
+@example(date(2025, 8, 9), 21)  # closes 30 August 2025: likewise 27 February 2026
+@example(date(2025, 8, 8), 21)  # closes 29 August 2025: 28 February 2026 exists
+@example(date(2027, 8, 10), 21)  # closes 31 August 2027: leap February 2028, fallback to 28 February
+@example(date(2028, 2, 8), 21)  # closes 29 February 2028: 12 months, to 28 February 2029, flagged
+@example(date(2026, 2, 17), 0)  # last TUA16 opening day: 6 months
+@example(date(2026, 2, 18), 0)  # first ERA1 opening day: 12 months
+def test_mandate_last_day_matches_the_spec_oracle(opened: date, closed_after: int) -> None:
+    a = assess(make(opened, 100, 60, 10, 0, closed_after=closed_after))
+    months = 6 if opened < date(2026, 2, 18) else 12  # spec §16: keyed on the opening day
+    date_of_ballot = opened + timedelta(days=closed_after)  # the closing day (s.246)
+    assert a.mandate.months == months
+    assert (a.mandate.last_day, a.mandate.review) == expected_mandate(date_of_ballot, months)
 
 
 @settings(max_examples=100, deadline=None)
