@@ -26,7 +26,7 @@ STAMP = VENV / ".mandate-installed"
 
 # Debian packages: Chromium for the browser tests, Pango for WeasyPrint's PDFs, fonts for both,
 # belenios-tool for the verifier benchmark peer.
-SYSTEM_PACKAGES = ["chromium", "libpango-1.0-0", "libpangoft2-1.0-0", "fonts-dejavu-core"]
+SYSTEM_PACKAGES = ["chromium", "libdecaf-dev", "libpango-1.0-0", "libpangoft2-1.0-0", "fonts-dejavu-core"]
 
 
 def say(message: str) -> None:
@@ -71,8 +71,24 @@ def install() -> None:
     if not PY.exists():
         say("creating the virtual environment in .venv")
         run(sys.executable, "-m", "venv", VENV)
-    if STAMP.exists() and STAMP.read_text() == lock_digest():
+    if not (STAMP.exists() and STAMP.read_text() == lock_digest()):
+        install_packages()
+    build_libdecaf_binding()
+
+
+def build_libdecaf_binding() -> None:
+    """The verifier's variable-time arithmetic (src/mandate/crypto/libdecaf_build.py): compiled in place when
+    missing or older than its build script."""
+    crypto = ROOT / "src" / "mandate" / "crypto"
+    script = crypto / "libdecaf_build.py"
+    built = list(crypto.glob("_libdecaf.*.so"))
+    if built and all(b.stat().st_mtime >= script.stat().st_mtime for b in built):
         return
+    say("compiling the verifier's binding to libdecaf")
+    run(PY, "-m", "mandate.crypto.libdecaf_build")
+
+
+def install_packages() -> None:
     say("installing Python packages from requirements.lock")
     run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", "requirements.lock")
     run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", "-e", ".")

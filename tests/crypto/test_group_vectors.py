@@ -161,3 +161,29 @@ def test_scalars_must_be_reduced() -> None:
     with pytest.raises(group.DecodeError):
         group.decode_scalar(b"\x01" * 31)
     assert group.mul(group.ORDER, group.GENERATOR) == group.IDENTITY
+
+
+# The verifier's variable-time arithmetic (libdecaf, see tests/crypto/test_libdecaf.py): the same group and
+# encoding. Its binding must be built (dev.py install builds it).
+
+
+def _decaf_add(acc: bytes, point: bytes) -> bytes | None:
+    from mandate.crypto._libdecaf import ffi, lib  # type: ignore[import-not-found,unused-ignore]
+
+    buf = ffi.new("uint8_t[32]", acc)
+    return None if lib.mandate_add(buf, point) else bytes(ffi.buffer(buf))
+
+
+def test_libdecaf_sums_match_multiples() -> None:
+    acc = group.IDENTITY
+    for k in range(16):
+        assert acc.hex() == MULTIPLES[k]
+        nxt = _decaf_add(acc, group.GENERATOR)
+        assert nxt is not None
+        acc = nxt
+
+
+@pytest.mark.parametrize("enc", INVALID + HIGH_BIT)
+def test_libdecaf_refuses_invalid_encodings(enc: str) -> None:
+    assert _decaf_add(group.IDENTITY, bytes.fromhex(enc)) is None
+    assert _decaf_add(bytes.fromhex(enc), group.GENERATOR) is None

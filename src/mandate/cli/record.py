@@ -90,7 +90,7 @@ def verify(
         console.print(table)
         rate = rep.ballots / rep.seconds if rep.seconds else 0.0
         console.print(f"{rep.events:,} events, {rep.ballots:,} ballots in {rep.seconds:.1f} s "
-                      f"({rate:,.0f} ballots/s). Head hash: {rep.head}")
+                      f"({rate:,.0f} ballots/s; ballot arithmetic: {rep.arithmetic}). Head hash: {rep.head}")
         console.print("[bold green]Every check passed.[/]" if rep.ok else
                       "[bold red]Failed: " + ", ".join(f"{n} {name}" for n, name in rep.failed()) + "[/]")
     raise typer.Exit(0 if rep.ok else 1)

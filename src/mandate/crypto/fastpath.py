@@ -30,6 +30,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import json
+import os
 import struct
 from collections.abc import Callable
 from typing import Any
@@ -46,6 +47,12 @@ from mandate.crypto.hashing import (
     frame,
     text,
 )
+
+try:  # the variable-time binding to libdecaf, where built (mandate.crypto.libdecaf_build)
+    from mandate.crypto._libdecaf import ffi as _ffi  # type: ignore[import-not-found,unused-ignore]
+    from mandate.crypto._libdecaf import lib as _decaf  # type: ignore[import-not-found,unused-ignore]
+except ImportError:  # pragma: no cover - exercised where the binding is not built
+    _ffi = _decaf = None
 
 _smul = _sodium.crypto_scalarmult_ristretto255
 _smul_base = _sodium.crypto_scalarmult_ristretto255_base
@@ -68,6 +75,14 @@ _from_bytes = int.from_bytes
 _fromhex = bytes.fromhex
 # the C scanner that json.loads uses, without its whitespace handling (typeshed does not list the attribute)
 _scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def backend() -> str:
+    """The arithmetic the fast path uses: "libdecaf" (variable time, where the binding is built) or "libsodium".
+    ``MANDATE_VERIFY_BACKEND=libsodium`` forces libsodium (to compare the two)."""
+    if _decaf is None or os.environ.get("MANDATE_VERIFY_BACKEND", "").lower() == "libsodium":
+        return "libsodium"
+    return "libdecaf"
 
 
 class BallotLineChecker:
@@ -103,6 +118,12 @@ class BallotLineChecker:
             + '"tracking_code":"%s"}'
         )
         self._t1 = ctypes.create_string_buffer(32)
+        self._decaf_key = None
+        if _decaf is not None and backend() == "libdecaf":
+            key = _decaf.mandate_key_new(public_key)
+            if key != _ffi.NULL:
+                self._decaf_key = _ffi.gc(key, _decaf.mandate_key_free)
+                self._decaf_out = _ffi.new("uint8_t[]", 128 * self.nq + 32)
         self._t2 = ctypes.create_string_buffer(32)
         self._t3 = ctypes.create_string_buffer(32)
 
@@ -190,30 +211,25 @@ class BallotLineChecker:
                 if n == 0 or n >= ORDER:
                     return None
         cred, unit = cred_entry
-        t1, t2, t3 = self._t1, self._t2, self._t3
-        smul, smul_base, sub = _smul, _smul_base, _sub
-        pk = self.public_key
+        nq = self.nq
         content = [_L32, cred, self.count_frame]
         cts = []
-        for i in range(self.nq):
+        if self._decaf_key is not None:
+            # one call for every commitment of the ballot (variable time: all of it is public)
+            out = self._decaf_out
+            if _decaf.mandate_ballot_commitments(self._decaf_key, nq, raw[:192 * nq] + cred + raw[192 * nq:], out):
+                return None
+            commitments = _ffi.buffer(out)[:]
+        else:
+            commitments = self._sodium_commitments(parts, cred)
+            if commitments is None:
+                return None
+        for i in range(nq):
             alpha, beta, c0, c1, v0, v1 = parts[6 * i: 6 * i + 6]
             if alpha[31] & 0x80 or beta[31] & 0x80:  # RFC 9496: bit 255 is zero (libsodium ignores it)
                 return None
             content += (self.question_frames[i], _L32, alpha, _L32, beta, _L32, c0, _L32, c1, _L32, v0, _L32, v1)
-            # a0 = v0 G - c0 alpha, b0 = v0 H - c0 beta, a1 = v1 G - c1 alpha, b1 = v1 H - c1 (beta - G);
-            # libsodium decodes alpha and beta here and fails (non-zero) on an invalid encoding or the identity
-            if smul_base(t1, v0) or smul(t2, c0, alpha) or sub(t3, t1, t2):
-                return None
-            a0 = t3.raw
-            if smul(t1, v0, pk) or smul(t2, c0, beta) or sub(t3, t1, t2):
-                return None
-            b0 = t3.raw
-            if smul_base(t1, v1) or smul(t2, c1, alpha) or sub(t3, t1, t2):
-                return None
-            a1 = t3.raw
-            if sub(t3, beta, GENERATOR) or smul(t2, c1, t3) or smul(t1, v1, pk) or sub(t3, t1, t2):
-                return None
-            b1 = t3.raw
+            a0, b0, a1, b1 = (commitments[128 * i + 32 * j: 128 * i + 32 * j + 32] for j in range(4))
             h = self.h_dcp.copy()
             h.update(b"".join((_L32, cred, self.question_frames[i], _L32, alpha, _L32, beta, _L32, a0, _L32, b0,
                                _L32, a1, _L32, b1)))
@@ -224,11 +240,9 @@ class BallotLineChecker:
         h = self.h_content.copy()
         h.update(b"".join(content))
         digest = h.digest()
-        # the signature: a = v G - c K, then c = H(..., digest, K, a)
-        if smul_base(t1, sv) or smul(t2, sc, cred) or sub(t3, t1, t2):
-            return None
+        # the signature: a = v G - c K (computed above), then c = H(..., digest, K, a)
         h = self.h_signature.copy()
-        h.update(b"".join((_L64, digest, _L32, cred, _L32, t3.raw)))
+        h.update(b"".join((_L64, digest, _L32, cred, _L32, commitments[128 * nq:])))
         if _from_bytes(h.digest(), "little") % ORDER != _from_bytes(sc, "little"):
             return None
         h = self.h_tracking.copy()
@@ -238,6 +252,35 @@ class BallotLineChecker:
         values = hexes[:-2]
         values += (b["credential"], sig["c"], sig["v"], tc)
         return cred, unit, tc, tuple(cts), tuple(values)
+
+
+    def _sodium_commitments(self, parts: list[bytes], cred: bytes) -> bytes | None:
+        """The same commitments as libdecaf's, with libsodium's constant-time calls (the fallback where the
+        binding is not built); None where libsodium refuses an input or a result."""
+        t1, t2, t3 = self._t1, self._t2, self._t3
+        smul, smul_base, sub = _smul, _smul_base, _sub
+        pk = self.public_key
+        out = []
+        for i in range(self.nq):
+            alpha, beta, c0, c1, v0, v1 = parts[6 * i: 6 * i + 6]
+            # libsodium decodes alpha and beta here and fails (non-zero) on an invalid encoding or the identity
+            if smul_base(t1, v0) or smul(t2, c0, alpha) or sub(t3, t1, t2):
+                return None
+            out.append(t3.raw)
+            if smul(t1, v0, pk) or smul(t2, c0, beta) or sub(t3, t1, t2):
+                return None
+            out.append(t3.raw)
+            if smul_base(t1, v1) or smul(t2, c1, alpha) or sub(t3, t1, t2):
+                return None
+            out.append(t3.raw)
+            if sub(t3, beta, GENERATOR) or smul(t2, c1, t3) or smul(t1, v1, pk) or sub(t3, t1, t2):
+                return None
+            out.append(t3.raw)
+        sc, sv = parts[-2], parts[-1]
+        if smul_base(t1, sv) or smul(t2, sc, cred) or sub(t3, t1, t2):
+            return None
+        out.append(t3.raw)
+        return b"".join(out)
 
 
 def _frame1(item: bytes) -> bytes:

@@ -29,7 +29,7 @@ from mandate.crypto.ballot import (
 )
 from mandate.crypto.credentials import PublicCredential, verify_credential_list
 from mandate.crypto.elgamal import Ciphertext
-from mandate.crypto.fastpath import BallotLineChecker, TallyAccumulator
+from mandate.crypto.fastpath import BallotLineChecker, TallyAccumulator, backend
 from mandate.crypto.hashing import PROTOCOL
 from mandate.crypto.keygen import commitment_hash, election_public_key, verification_key, verify_pok
 from mandate.crypto.proofs import ChallengeResponse
@@ -83,6 +83,7 @@ class Report:
     ballots: int = 0
     head: str = ""
     seconds: float = 0.0
+    arithmetic: str = field(default_factory=backend)
 
     @classmethod
     def new(cls, with_since: bool) -> Report:
@@ -115,7 +116,8 @@ class Report:
 
     def to_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "events": self.events, "ballots": self.ballots, "head": self.head,
-                "seconds": round(self.seconds, 3), "checks": [c.to_json() for c in self.checks.values()]}
+                "seconds": round(self.seconds, 3),
+                "arithmetic": self.arithmetic, "checks": [c.to_json() for c in self.checks.values()]}
 
 
 # ---------------------------------------------------------------- event parsing (shared with the workers)
