@@ -115,3 +115,41 @@ def test_the_filter_never_raises_and_never_drops_a_record() -> None:
     assert "WARNING mandate.test.redaction token=[redacted] and %s [arguments could not be formatted]" in text
     assert "tk-mismatch" not in text and "sc-77" not in text
     assert "ERROR mandate.test.redaction odd failure secret=[redacted]" in text and "Unprintable" in text
+
+
+def test_every_handler_on_djangos_loggers_redacts() -> None:
+    """Django's default handlers (console, mail to ADMINS) skip the filter; the settings replace them, so every
+    handler a Django log record can reach carries it, and the development server's request lines are redacted."""
+    import io
+
+    from mandate.platform.logging import RedactSecrets
+
+    for name in ("django", "django.request", "django.server", "django.security.csrf", "django.db.backends"):
+        logger: logging.Logger | None = logging.getLogger(name)
+        reached = []
+        while logger is not None:
+            reached += logger.handlers
+            logger = logger.parent if logger.propagate else None
+        assert reached, name
+        for handler in reached:
+            if type(handler).__module__.startswith("_pytest"):
+                continue  # pytest's own capture handlers, added to every logger during a test
+            assert any(isinstance(f, RedactSecrets) for f in handler.filters), (name, handler)
+    console = next(h for h in logging.getLogger("django.server").handlers
+                   if not type(h).__module__.startswith("_pytest"))
+    assert isinstance(console, logging.StreamHandler)
+    stream = io.StringIO()
+    old = console.setStream(stream)
+    try:
+        token = secrets.token_hex(8)
+        logging.getLogger("django.server").info('"GET /ballot/?reset_token=%s HTTP/1.1" 200', token)
+    finally:
+        console.setStream(old)
+    assert token not in stream.getvalue() and "reset_token=[redacted]" in stream.getvalue()
+
+
+def test_names_that_hold_a_key_word_are_redacted() -> None:
+    from mandate.platform.logging import redact
+
+    line = redact("SECRET_KEY=abc1 db_password: abc2 csrftoken=abc3 api_key=abc4 user=alice")
+    assert not any(f"abc{i}" in line for i in range(1, 5)) and "user=alice" in line

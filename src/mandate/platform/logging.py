@@ -6,7 +6,9 @@ import logging
 import re
 
 _SECRET_PATTERNS = [
-    re.compile(r"(password|passwd|secret|token|nonce|private_key|credential)(\s*[=:]\s*)(\S+)", re.I),
+    # the key word may stand inside a longer name: SECRET_KEY=..., csrf_token: ..., db_password=...
+    re.compile(r"(\w*(?:password|passwd|secret|token|nonce|private_key|api_key|credential)\w*)(\s*[=:]\s*)(\S+)",
+               re.I),
 ]
 
 # Formats exceptions exactly as logging.Formatter does by default, so the redacted text the filter leaves in

@@ -140,4 +140,12 @@ LOGGING = {
     "filters": {"redact": {"()": "mandate.platform.logging.RedactSecrets"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("MANDATE_LOG_LEVEL", "WARNING")},
+    # Django's own loggers get the same handler instead of Django's defaults (a console handler and an e-mail to
+    # ADMINS with the traceback), which do not pass through the filter. The development server's request lines
+    # stay at INFO.
+    "loggers": {
+        "django": {"handlers": ["console"], "level": os.environ.get("MANDATE_LOG_LEVEL", "WARNING"),
+                   "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
