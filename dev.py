@@ -24,8 +24,9 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
 STAMP = VENV / ".mandate-installed"
 
-# Debian packages: Chromium for the browser tests, Pango for WeasyPrint's PDFs, fonts for both,
-# belenios-tool for the verifier benchmark peer.
+# Debian packages: Chromium for the browser tests, libdecaf for the verifier's variable-time arithmetic, Pango
+# for WeasyPrint's PDFs, fonts for both. (The verifier benchmark's peer, belenios-tool, is installed by hand:
+# see docs/benchmarks.md.)
 SYSTEM_PACKAGES = ["chromium", "libdecaf-dev", "libpango-1.0-0", "libpangoft2-1.0-0", "fonts-dejavu-core"]
 
 

@@ -5,6 +5,9 @@ simulation time.
 
     .venv/bin/python bench/record_verify.py --voters 100000 --belenios-ballots 1000
 
+The verifier's ballot arithmetic is libdecaf where its binding is built (dev.py install builds it);
+MANDATE_VERIFY_BACKEND=libsodium runs the same verifier on libsodium alone, to compare the two.
+
 To compare two versions of the verifier on the same bytes, verify one existing record with each (no simulation,
 no Belenios; --voters is then only the figure printed):
 
@@ -79,7 +82,8 @@ def bench_mandate(voters: int, workers: int, workdir: Path, record: Path | None 
     return {"voters": voters, "ballots": n, "simulate_s": sim, "verify_s": ver, "ballots_per_s": n / ver,
             "verify_cpu_s": cpu, "ballots_per_cpu_s": n / cpu, "cpu_ms_per_ballot": cpu / n * 1e3,
             "smul_us": cal, "smul_per_ballot": cpu / n * 1e6 / cal, "load_before": load0, "load_after": load1,
-            "bytes_per_ballot": out.stat().st_size / n, "record_mb": out.stat().st_size / 1e6}
+            "bytes_per_ballot": out.stat().st_size / n, "record_mb": out.stat().st_size / 1e6,
+            "arithmetic": rep.arithmetic}
 
 
 def _run(args: list[str], cwd: Path, stdin: str | None = None) -> str:
@@ -155,7 +159,7 @@ def main() -> None:
         m = bench_mandate(args.voters, args.workers, Path(tmp), args.record)
         print(f"mandate: {m['voters']:,} voters, {m['ballots']:,} ballots; simulate {m['simulate_s']:.1f} s; "
               f"verify {m['verify_s']:.1f} s = {m['ballots_per_s']:,.0f} ballots/s (2 questions, signatures and "
-              f"proofs checked, {args.workers} workers); record {m['record_mb']:.1f} MB = "
+              f"proofs checked, {args.workers} workers, ballot arithmetic {m['arithmetic']}); record {m['record_mb']:.1f} MB = "
               f"{m['bytes_per_ballot']:,.0f} bytes per ballot")
         print(f"mandate CPU: {m['verify_cpu_s']:.1f} CPU-s for verification = {m['ballots_per_cpu_s']:,.0f} "
               f"ballots per CPU-second (x2 cores = {2 * m['ballots_per_cpu_s']:,.0f} ballots/s on an idle 2-core "
