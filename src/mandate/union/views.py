@@ -2,7 +2,9 @@
 
 Who sees what: officials set up ballots and see turnout (papers returned, never marks); the scrutineer records
 and counts papers and writes the report, and cannot change a counted result; branch representatives see
-turnout and mandates; members see results.
+turnout and mandates; members see results. Where a ballot names its scrutineer's account, a scrutineer sees
+that ballot's pages only from that account: another scrutineer of the union is refused its page, turnout,
+documents (the voting papers hold every elector's name and home address), papers, count and report.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import date
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -33,6 +35,7 @@ from mandate.union.models import (
     Employer,
     Mandate,
     Member,
+    Union,
     Workplace,
 )
 from mandate.union.register import RegisterImportError, export_register, import_register
@@ -59,7 +62,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             .order_by("employer__name", "name")
         )
         context["total_members"] = Member.objects.filter(union=union, left_on__isnull=True).count()
-    context["ballots"] = Ballot.objects.filter(union=union)[:10]
+    context["ballots"] = _visible_ballots(request, union)[:10]
     return render(request, "union/dashboard.html", context)
 
 
@@ -114,7 +117,9 @@ def dispute(request: HttpRequest, pk: int) -> HttpResponse:
     union = union_for(request)
     d = get_object_or_404(Dispute, pk=pk, union=union)
     form = EventForm(request.POST or None)
-    if request.method == "POST" and has_role(request.user, *OFFICIAL) and form.is_valid():
+    if request.method == "POST" and not has_role(request.user, *OFFICIAL):
+        return HttpResponse("Only an official can add to a dispute's timeline.", status=403)
+    if request.method == "POST" and form.is_valid():
         event = form.save(commit=False)
         event.dispute = d
         event.save()
@@ -200,7 +205,7 @@ class BallotForm(forms.Form):
 @role_required(*STAFF)
 def ballots(request: HttpRequest) -> HttpResponse:
     union = union_for(request)
-    return render(request, "union/ballots.html", {"ballots": Ballot.objects.filter(union=union)})
+    return render(request, "union/ballots.html", {"ballots": _visible_ballots(request, union)})
 
 
 @role_required(*OFFICIAL)
@@ -238,18 +243,43 @@ def _ballot(request: HttpRequest, pk: int) -> Ballot:
     return get_object_or_404(Ballot, pk=pk, union=union_for(request))
 
 
+def _appointed(request: HttpRequest, b: Ballot) -> bool:
+    """Whether the user is this ballot's scrutineer: holds the role and, where the ballot names the
+    scrutineer's account, is that account."""
+    return has_role(request.user, *SCRUTINEER) and (
+        not b.scrutineer_username or request.user.get_username() == b.scrutineer_username)
+
+
 def _scrutinised_ballot(request: HttpRequest, pk: int) -> Ballot:
     """The ballot, for its scrutineer: where the ballot names the scrutineer's account, only that account
     sees the papers' marks, counts or reports; another scrutineer of the union is refused."""
     b = _ballot(request, pk)
-    if b.scrutineer_username and request.user.get_username() != b.scrutineer_username:
+    if not _appointed(request, b):
         raise PermissionDenied("Only this ballot's appointed scrutineer can open its papers.")
     return b
 
 
+def _staff_ballot(request: HttpRequest, pk: int) -> Ballot:
+    """The ballot, for the union's staff pages: officials and branch representatives see every ballot of
+    their union; a scrutineer sees only the ballots they are appointed to."""
+    b = _ballot(request, pk)
+    if not has_role(request.user, "union_official", "branch_rep") and not _appointed(request, b):
+        raise PermissionDenied("Only this ballot's appointed scrutineer can open it.")
+    return b
+
+
+def _visible_ballots(request: HttpRequest, union: Union) -> QuerySet[Ballot]:
+    """The union's ballots a user may see listed: all of them, except that a scrutineer (holding no other
+    staff role) sees only the ballots naming their account or naming none."""
+    ballots = Ballot.objects.filter(union=union)
+    if has_role(request.user, *SCRUTINEER) and not has_role(request.user, "union_official", "branch_rep"):
+        ballots = ballots.filter(Q(scrutineer_username="") | Q(scrutineer_username=request.user.get_username()))
+    return ballots
+
+
 @role_required(*STAFF)
 def ballot(request: HttpRequest, pk: int) -> HttpResponse:
-    b = _ballot(request, pk)
+    b = _staff_ballot(request, pk)
     timeline = rules.timeline_for(b)
     context = {
         "ballot": b, "timeline": timeline, "questions": b.questions.all(),
@@ -258,7 +288,7 @@ def ballot(request: HttpRequest, pk: int) -> HttpResponse:
         "notices": svc.notice_status(b) if b.status != "draft" else [],
         "problems": svc.open_problems(b) if b.status == "frozen" else [],
         "omissions": b.omissions.select_related("unit"), "is_official": has_role(request.user, *OFFICIAL),
-        "is_scrutineer": has_role(request.user, *SCRUTINEER), "paper": rules.paper_requirements(b.opening_day),
+        "is_scrutineer": _appointed(request, b), "paper": rules.paper_requirements(b.opening_day),
         "today": date.today(), "candidates": svc.candidate_members(b).count() if b.status == "draft" else None,
     }
     if b.status == "counted":
@@ -338,9 +368,9 @@ def document_dates(request: HttpRequest, pk: int, doc: int) -> HttpResponse:
 
 @role_required(*STAFF)
 def document_file(request: HttpRequest, pk: int, doc: int, fmt: str) -> HttpResponse:
-    b = _ballot(request, pk)
+    b = _staff_ballot(request, pk)
     document = get_object_or_404(Document, pk=doc, related_type="Ballot", related_id=str(b.pk))
-    if document.kind == "voting-papers" and not has_role(request.user, "union_official", "scrutineer"):
+    if document.kind == "voting-papers" and not (has_role(request.user, *OFFICIAL) or _appointed(request, b)):
         raise Http404("not available")
     record(request.user, "document.viewed", "Document", document.pk, kind=document.kind, format=fmt)
     if fmt == "pdf":
@@ -357,7 +387,7 @@ def document_file(request: HttpRequest, pk: int, doc: int, fmt: str) -> HttpResp
 
 @role_required(*STAFF)
 def turnout(request: HttpRequest, pk: int) -> HttpResponse:
-    b = _ballot(request, pk)
+    b = _staff_ballot(request, pk)
     rows = svc.turnout(b)
     total_e = sum(r["entitled"] for r in rows)
     total_r = sum(r["returned"] for r in rows)
@@ -436,7 +466,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "union/results.html", {
         "ballot": b, "rows": svc.result_rows(b), "assessment": b.assessment,
         "mandates": b.mandates.select_related("employer"), "documents": docs.ballot_documents(b),
-        "is_official": has_role(request.user, *OFFICIAL), "is_scrutineer": has_role(request.user, *SCRUTINEER),
+        "is_official": has_role(request.user, *OFFICIAL), "is_scrutineer": _appointed(request, b),
         "today": date.today()})
 
 
