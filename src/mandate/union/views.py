@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -28,8 +29,10 @@ from mandate.union import documents as docs
 from mandate.union import projection, rules
 from mandate.union.access import union_for
 from mandate.union.models import (
+    AccidentalOmission,
     Ballot,
     BallotQuestion,
+    BallotUnit,
     Dispute,
     DisputeEvent,
     Employer,
@@ -45,8 +48,32 @@ SCRUTINEER = ("scrutineer",)
 STAFF = ("union_official", "branch_rep", "scrutineer")
 
 
-def _date(**kw: object) -> forms.DateField:
-    return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **kw)  # type: ignore[arg-type]
+# The browser's date picker sends 2026-11-23; a typed date may also be 23/11/2026 or 23 November 2026.
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d %B %Y", "%d %b %Y"]
+
+
+def _date(what: str, **kw: object) -> forms.DateField:
+    """A date field whose errors name it in the users' words: `what` completes "Enter a real date for ..."."""
+    return forms.DateField(  # type: ignore[misc]
+        widget=forms.DateInput(attrs={"type": "date"}), input_formats=DATE_INPUT_FORMATS,
+        error_messages={"required": f"Enter the date for {what}",
+                        "invalid": f"Enter a real date for {what}, for example 23 November 2026"},
+        **kw)  # type: ignore[arg-type]
+
+
+class StepRefused(Exception):
+    """A set-up step's input was refused; `problems` are the messages to show, one a line."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+def _valid(form: forms.Form) -> dict[str, Any]:
+    """The form's cleaned data, or StepRefused with each of its errors (they name their fields)."""
+    if not form.is_valid():
+        raise StepRefused([str(e) for errors in form.errors.values() for e in errors])
+    return form.cleaned_data
 
 
 @role_required(*UNION_ROLES)
@@ -78,11 +105,11 @@ class DisputeForm(forms.Form):
     categories_affected = forms.CharField(widget=forms.Textarea, required=False, help_text="One a line.")
     employers = forms.ModelMultipleChoiceField(queryset=Employer.objects.none())
     workplaces = forms.ModelMultipleChoiceField(queryset=Workplace.objects.none(), required=False)
-    opened_on = _date()
+    opened_on = _date("the day the dispute opened")
 
 
 class EventForm(forms.ModelForm):
-    on = _date()
+    on = _date("the event")
 
     class Meta:
         model = DisputeEvent
@@ -198,8 +225,8 @@ class BallotForm(forms.Form):
     scrutineer_username = forms.CharField(max_length=150, required=False)
     return_address = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
     caller = forms.CharField(max_length=300, initial=Ballot._meta.get_field("caller").default)
-    opening_day = _date()
-    closing_day = _date()
+    opening_day = _date("the opening day of the ballot")
+    closing_day = _date("the closing day of the ballot")
 
 
 @role_required(*STAFF)
@@ -301,8 +328,38 @@ def ballot(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class DatesForm(forms.Form):
-    opening_day = _date()
-    closing_day = _date()
+    opening_day = _date("the opening day of the ballot")
+    closing_day = _date("the closing day of the ballot")
+
+
+class NoticesForm(forms.Form):
+    sent_on = _date("the day the notices are sent")
+    expected_receipt = _date("the day the employers should receive the notices", required=False)
+
+
+class ResultsForm(forms.Form):
+    sent_on = _date("the day the result is sent")
+
+
+class OmissionForm(forms.Form):
+    unit = forms.ModelChoiceField(queryset=BallotUnit.objects.none(),
+                                  error_messages={"required": "Choose the ballot unit",
+                                                  "invalid_choice": "Choose a ballot unit of this ballot"})
+    kind = forms.ChoiceField(choices=AccidentalOmission.KIND_CHOICES,
+                             error_messages={"required": "Choose what happened",
+                                             "invalid_choice": "Choose what happened from the list"})
+    description = forms.CharField(error_messages={"required": "Describe what happened"})
+    membership_number = forms.CharField(max_length=32, required=False)
+    discovered_on = _date("the day the omission was found")
+
+
+class DocumentDatesForm(forms.Form):
+    sent_on = _date("the day the document was sent", required=False)
+    received_on = _date("the day the document was received", required=False)
+
+
+class ReportForm(forms.Form):
+    sent_on = _date("the date of the scrutineer's report", required=False)
 
 
 @role_required(*OFFICIAL)
@@ -312,16 +369,14 @@ def ballot_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     b = _ballot(request, pk)
     try:
         if action == "dates":
-            form = DatesForm(request.POST)
-            if not form.is_valid():
-                raise svc.BallotError("Give both days as dates.")
-            svc.update_dates(b, form.cleaned_data["opening_day"], form.cleaned_data["closing_day"], request.user)
+            d = _valid(DatesForm(request.POST))
+            svc.update_dates(b, d["opening_day"], d["closing_day"], request.user)
         elif action == "freeze":
             n = svc.freeze_electorate(b, request.user)
             messages.success(request, f"Electorate frozen: {n} members, papers numbered 1 to {n}.")
         elif action == "notices":
-            sent = date.fromisoformat(request.POST["sent_on"])
-            expected = date.fromisoformat(request.POST.get("expected_receipt") or request.POST["sent_on"])
+            d = _valid(NoticesForm(request.POST))
+            sent, expected = d["sent_on"], d["expected_receipt"] or d["sent_on"]
             for employer in svc.employers_in_electorate(b):
                 docs.issue_notice(b, employer, sent_on=sent, expected_receipt=expected, actor=request.user)
                 docs.issue_sample(b, employer, sent_on=sent, actor=request.user)
@@ -333,19 +388,24 @@ def ballot_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             svc.open_ballot(b, request.user)
             messages.success(request, "The ballot is open.")
         elif action == "omission":
-            unit = get_object_or_404(b.units, pk=int(request.POST["unit"]))
-            svc.record_omission(b, unit, kind=request.POST["kind"], description=request.POST["description"],
-                                discovered_on=date.fromisoformat(request.POST["discovered_on"]),
-                                membership_number=request.POST.get("membership_number", ""), actor=request.user)
+            form = OmissionForm(request.POST)
+            form.fields["unit"].queryset = b.units.all()  # type: ignore[attr-defined]
+            d = _valid(form)
+            svc.record_omission(b, d["unit"], kind=d["kind"], description=d["description"],
+                                discovered_on=d["discovered_on"], membership_number=d["membership_number"],
+                                actor=request.user)
         elif action == "results":
-            sent = date.fromisoformat(request.POST["sent_on"])
+            sent = _valid(ResultsForm(request.POST))["sent_on"]
             docs.issue_result_to_members(b, sent_on=sent, actor=request.user)
             for employer in svc.employers_in_electorate(b):
                 docs.issue_result_to_employer(b, employer, sent_on=sent, actor=request.user)
             messages.success(request, "Result issued to members (s.231) and to every employer (s.231A).")
         else:
             raise Http404("no such step")
-    except (svc.BallotError, ValueError, KeyError) as error:
+    except StepRefused as refused:
+        for problem in refused.problems:
+            messages.error(request, problem)
+    except (svc.BallotError, ValueError) as error:  # the rulebook's refusals (OutOfScope, ...) read as sentences
         messages.error(request, str(error))
     return redirect("union:results" if action == "results" else "union:ballot", pk=b.pk)
 
@@ -356,12 +416,15 @@ def document_dates(request: HttpRequest, pk: int, doc: int) -> HttpResponse:
     b = _ballot(request, pk)
     document = get_object_or_404(Document, pk=doc, related_type="Ballot", related_id=str(b.pk))
     try:
-        sent = date.fromisoformat(request.POST["sent_on"]) if request.POST.get("sent_on") else None
-        received = date.fromisoformat(request.POST["received_on"]) if request.POST.get("received_on") else None
-        document = docs.record_dates(document, b, sent_on=sent, received_on=received, actor=request.user)
+        d = _valid(DocumentDatesForm(request.POST))
+        document = docs.record_dates(document, b, sent_on=d["sent_on"], received_on=d["received_on"],
+                                     actor=request.user)
         if document.warning:  # type: ignore[attr-defined]
             messages.warning(request, document.warning)  # type: ignore[attr-defined]
-    except (svc.BallotError, ValueError) as error:
+    except StepRefused as refused:
+        for problem in refused.problems:
+            messages.error(request, problem)
+    except (svc.BallotError, ValueError) as error:  # the rulebook's refusals (OutOfScope, ...) read as sentences
         messages.error(request, str(error))
     return redirect("union:ballot", pk=b.pk)
 
@@ -398,7 +461,7 @@ def turnout(request: HttpRequest, pk: int) -> HttpResponse:
 
 class ReturnForm(forms.Form):
     paper_number = forms.IntegerField(min_value=1)
-    received_on = _date()
+    received_on = _date("the day the paper was received")
     strike = forms.ChoiceField(choices=[(m, m) for m in ("yes", "no", "both", "blank")], required=False)
     action_short_of_strike = forms.ChoiceField(choices=[(m, m) for m in ("yes", "no", "both", "blank")],
                                                required=False, label="Action short of a strike")
@@ -478,10 +541,13 @@ def scrutineer_report(request: HttpRequest, pk: int) -> HttpResponse:
     satisfied = {k: request.POST.get(k) == "on" for k in keys}
     reasons = {k: request.POST.get(f"{k}_reasons", "") for k in keys}
     try:
-        docs.issue_scrutineer_report(b, sent_on=date.fromisoformat(request.POST.get("sent_on") or date.today().isoformat()),
-                                     satisfied=satisfied, reasons=reasons, actor=request.user)
+        sent = _valid(ReportForm(request.POST))["sent_on"] or date.today()
+        docs.issue_scrutineer_report(b, sent_on=sent, satisfied=satisfied, reasons=reasons, actor=request.user)
         messages.success(request, "The scrutineer's report (s.231B) is issued.")
-    except (svc.BallotError, ValueError) as error:
+    except StepRefused as refused:
+        for problem in refused.problems:
+            messages.error(request, problem)
+    except (svc.BallotError, ValueError) as error:  # the rulebook's refusals (OutOfScope, ...) read as sentences
         messages.error(request, str(error))
     return redirect("union:results", pk=b.pk)
 
@@ -496,8 +562,8 @@ class MandateForm(forms.Form):
     dispute = forms.ModelChoiceField(queryset=Dispute.objects.none(), required=False)
     unit_name = forms.CharField(max_length=200, label="Ballot unit (workplace or aggregate)")
     kind = forms.ChoiceField(choices=BallotQuestion.KIND_CHOICES, label="Question")
-    opening_day = _date()
-    date_of_ballot = _date(label="Date of the ballot (closing day)")
+    opening_day = _date("the opening day of the ballot")
+    date_of_ballot = _date("the date of the ballot", label="Date of the ballot (closing day)")
     entitled = forms.IntegerField(min_value=1)
     voted = forms.IntegerField(min_value=0, label="Votes cast (spoilt papers included)")
     yes = forms.IntegerField(min_value=0)
