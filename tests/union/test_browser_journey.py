@@ -27,6 +27,7 @@ def test_official_then_scrutineer_run_the_ballot_to_mandate(page, login, live_se
         Workplace.objects.create(employer=ons, code=code, name=name)
     make_user("union_official", "pcs", username="official")
     make_user("scrutineer", "pcs", username="scrutineer")
+    make_user("member", "pcs", username="member")
     url = live_server.url
 
     # --- the official: register ------------------------------------------------------------------
@@ -125,6 +126,19 @@ def test_official_then_scrutineer_run_the_ballot_to_mandate(page, login, live_se
     assert "Result of the ballot, for members" in docs and "for Office for National Statistics" in docs
     report = Document.objects.get(kind="s231b-report", related_id=str(ballot.pk))
     assert bytes(report.pdf)[:4] == b"%PDF"
+
+    # --- a member reads the result and the scrutineer's report, not the notice to the employer -------
+    page.context.clear_cookies()
+    login("member")
+    page.goto(url + f"/union/ballots/{ballot.pk}/results/")
+    member_docs = page.get_by_test_id("result-documents")
+    assert "Result of the ballot, for members" in member_docs.inner_text()
+    assert "for Office for National Statistics" not in member_docs.inner_text()
+    with page.expect_navigation():
+        member_docs.get_by_role("link", name="HTML").first.click()
+    assert page.url.endswith(".html") and "Darlington" in page.content()  # the result, opened (not a 403)
+    page.context.clear_cookies()
+    login("official")
 
     page.goto(url + "/union/mandates/")
     table = page.get_by_test_id("mandates").inner_text()

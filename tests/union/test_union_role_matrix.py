@@ -8,7 +8,8 @@ What the roles are for (platform/roles.py):
 - union official: disputes, the register, ballots, notices and mandates; sets up and runs ballots.
 - branch representative: disputes, turnout and mandates, read-only; never the register, never the voting
   papers (every elector's name and home address).
-- member: their ballots' results, nothing of the register or the running of a ballot.
+- member: their ballots' results, with the result (s.231) and the scrutineer's report (s.231B(2)); nothing of
+  the register or the running of a ballot.
 - scrutineer: the papers, returns, count and report of the ballot they are appointed to, and nothing of
   another ballot whose appointed scrutineer is someone else (the "other scrutineer" column).
 - trustee: holds a share of an e-ballot's key; sees the dashboard and results, nothing else.
@@ -67,6 +68,10 @@ MATRIX: dict[str, tuple[str, str, str, tuple[int, ...]]] = {
     "returned papers, record": ("returns", "post", "ballot", (403, 403, 403, 200, 403, 403)),
     "count": ("count", "post", "ballot", (403, 403, 403, 302, 403, 403)),
     "results": ("results", "get", "ballot", (200, 200, 200, 200, 200, 200)),
+    "result to members (s.231)": ("result_document", "get", "result", (200, 200, 200, 200, 200, 200)),
+    "the employer's result notice, by the members' route": ("result_document", "get", "employer result",
+                                                            (404, 404, 404, 404, 404, 404)),
+    "the voting papers, by the members' route": ("result_document", "get", "papers", (404, 404, 404, 404, 404, 404)),
     "scrutineer's report": ("scrutineer_report", "post", "ballot", (403, 403, 403, 302, 403, 403)),
     "mandates": ("mandates", "get", "", (200, 200, 403, 403, 403, 403)),
     "mandates, enter one": ("mandates", "post", "", (200, 403, 403, 403, 403, 403)),
@@ -108,6 +113,11 @@ def world(union_org, make_user):  # type: ignore[no-untyped-def]
     mandate = svc.enter_mandate(union_org, employer=ons, unit_name="Newport", kind="strike",
                                 opening_day=date(2026, 9, 1), date_of_ballot=date(2026, 9, 22), entitled=100,
                                 voted=60, yes=40, no=20, dispute=dispute)
+    result, employer_result = (
+        Document.objects.create(kind=kind, title=kind, issued_by_side="union", issued_by_scope="pcs",
+                                html=f"<p>{kind}</p>", sha256="0" * 64, related_type="Ballot",
+                                related_id=str(ballot.pk), sent_on=date(2027, 1, 26))
+        for kind in ("s231-result", "s231a-result"))
     users = {column: make_user(role, "pcs", username=username) for column, (role, username) in ACCOUNTS.items()}
     params = {
         "": {},
@@ -117,6 +127,8 @@ def world(union_org, make_user):  # type: ignore[no-untyped-def]
         "notice": {"pk": ballot.pk, "doc": notice.pk, "fmt": "html"},
         "notice dates": {"pk": ballot.pk, "doc": notice.pk},
         "papers": {"pk": ballot.pk, "doc": papers.pk, "fmt": "pdf"},
+        "result": {"pk": ballot.pk, "doc": result.pk, "fmt": "html"},
+        "employer result": {"pk": ballot.pk, "doc": employer_result.pk, "fmt": "html"},
         "mandate": {"pk": mandate.pk},
     }
     return {"ballot": ballot, "users": users, "params": params}

@@ -15,6 +15,7 @@ urlpatterns = [
     path("ballots/<int:pk>/step/<slug:action>/", views.ballot_action, name="ballot_action"),
     path("ballots/<int:pk>/documents/<int:doc>/dates/", views.document_dates, name="document_dates"),
     path("ballots/<int:pk>/documents/<int:doc>.<slug:fmt>", views.document_file, name="document_file"),
+    path("ballots/<int:pk>/results/<int:doc>.<slug:fmt>", views.result_document, name="result_document"),
     path("ballots/<int:pk>/turnout/", views.turnout, name="turnout"),
     path("ballots/<int:pk>/returns/", views.returns, name="returns"),
     path("ballots/<int:pk>/count/", views.count, name="count"),

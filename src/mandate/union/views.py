@@ -435,6 +435,24 @@ def document_file(request: HttpRequest, pk: int, doc: int, fmt: str) -> HttpResp
     document = get_object_or_404(Document, pk=doc, related_type="Ballot", related_id=str(b.pk))
     if document.kind == "voting-papers" and not (has_role(request.user, *OFFICIAL) or _appointed(request, b)):
         raise Http404("not available")
+    return _document_response(request, document, fmt)
+
+
+# What every member may read of a counted ballot: the result the union must tell them (s.231) and the
+# scrutineer's report, of which anyone entitled to vote may have a copy (s.231B(2)). Not the notice to the
+# employer (s.231A), nor the notices and papers of the running of the ballot.
+MEMBERS_DOCUMENT_KINDS = ("s231-result", "s231b-report")
+
+
+@role_required(*UNION_ROLES)
+def result_document(request: HttpRequest, pk: int, doc: int, fmt: str) -> HttpResponse:
+    b = _ballot(request, pk)
+    document = get_object_or_404(Document, pk=doc, related_type="Ballot", related_id=str(b.pk),
+                                 kind__in=MEMBERS_DOCUMENT_KINDS)
+    return _document_response(request, document, fmt)
+
+
+def _document_response(request: HttpRequest, document: Document, fmt: str) -> HttpResponse:
     record(request.user, "document.viewed", "Document", document.pk, kind=document.kind, format=fmt)
     if fmt == "pdf":
         response = HttpResponse(bytes(document.pdf or b""), content_type="application/pdf")
@@ -530,6 +548,8 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
         "ballot": b, "rows": svc.result_rows(b), "assessment": b.assessment,
         "mandates": b.mandates.select_related("employer"), "documents": docs.ballot_documents(b),
         "is_official": has_role(request.user, *OFFICIAL), "is_scrutineer": _appointed(request, b),
+        "members_kinds": MEMBERS_DOCUMENT_KINDS,
+        "is_staff": has_role(request.user, "union_official", "branch_rep") or _appointed(request, b),
         "today": date.today()})
 
 
