@@ -76,6 +76,7 @@ MATRIX: dict[str, tuple[str, str, str, tuple[int, ...]]] = {
     "mandates": ("mandates", "get", "", (200, 200, 403, 403, 403, 403)),
     "mandates, enter one": ("mandates", "post", "", (200, 403, 403, 403, 403, 403)),
     "renewal": ("renewal", "get", "mandate", (200, 200, 403, 403, 403, 403)),
+    "mandate agreed with the employer": ("mandate_agreement", "post", "mandate", (302, 403, 403, 403, 403, 403)),
 }
 
 

@@ -528,3 +528,45 @@ def enter_mandate(union: Union, *, employer: Employer, unit_name: str, kind: str
     record(actor, "mandate.entered", "Mandate", mandate.pk, employer=employer.code, kind=kind,
            date_of_ballot=date_of_ballot, last_day=mandate.last_day)
     return mandate
+
+
+def lengthen_mandate_by_agreement(mandate: Mandate, *, months: int, agreed_on: date, reference: str = "",
+                                  whole_ballot: bool = True, actor: Any = None) -> list[Mandate]:
+    """Record that the members' employer agreed a longer mandate (Trade Union Act 2016 ballots, up to 9 months,
+    s.234(1)(b)); the rulebook gives the new last day. With ``whole_ballot``, every mandate of the same ballot
+    with the same employer is lengthened (the agreement is the employer's, not a unit's).
+
+    Refused, with nothing changed: where the ballot's regime allows no agreement, months out of its range, an
+    agreement dated before the ballot closed, or one dated after a mandate had already ended (an agreement
+    cannot revive an ended mandate: our cautious reading, the statute sets no date)."""
+    mandates = [mandate]
+    if whole_ballot:
+        mandates = list(Mandate.objects.filter(
+            union=mandate.union, employer=mandate.employer, opening_day=mandate.opening_day,
+            date_of_ballot=mandate.date_of_ballot, ballot=mandate.ballot).order_by("pk"))
+    planned = []
+    for m in mandates:
+        try:
+            last, review, section = rules.agreed_mandate_last_day(m.date_of_ballot, m.opening_day, months)
+        except ValueError as error:
+            raise BallotError(str(error)) from None
+        if agreed_on < m.date_of_ballot:
+            raise BallotError(f"The agreement ({agreed_on:%-d %B %Y}) is dated before the ballot closed "
+                              f"({m.date_of_ballot:%-d %B %Y}).")
+        statutory_last, _, _ = rules.mandate_last_day(m.date_of_ballot, m.opening_day)
+        if agreed_on > statutory_last:
+            raise BallotError(f"The {m.get_kind_display().lower()} mandate at {m.unit_name} ended on "
+                              f"{statutory_last:%-d %B %Y}, before the agreement ({agreed_on:%-d %B %Y}): "
+                              "an agreement cannot revive an ended mandate.")
+        planned.append((m, last, review, section))
+    with transaction.atomic():
+        for m, last, review, section in planned:
+            m.last_day, m.agreed_months, m.agreed_on = last, months, agreed_on
+            m.agreement_reference = reference
+            m.basis = {**m.basis, "last_day": last.isoformat(), "review": review, "months": months,
+                       "agreed_with_employer": {"months": months, "agreed_on": agreed_on.isoformat(),
+                                                "section": section}}
+            m.save(update_fields=["last_day", "agreed_months", "agreed_on", "agreement_reference", "basis"])
+            record(actor, "mandate.lengthened_by_agreement", "Mandate", m.pk, employer=m.employer.code,
+                   kind=m.kind, months=months, agreed_on=agreed_on, last_day=last)
+    return [m for m, *_ in planned]

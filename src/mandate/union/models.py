@@ -346,6 +346,13 @@ class Mandate(models.Model):
     reference = models.CharField(max_length=300, blank=True, help_text="Where the figures come from.")
     basis = models.JSONField(default=dict, blank=True, help_text="The law engine's reasons for the last day.")
     created_by = models.CharField(max_length=150)
+    # A longer mandate agreed with the members' employer: ballots under the Trade Union Act 2016 regime only,
+    # up to 9 months (TULRCA 1992 s.234(1)(b)); the rulebook says for which opening days it is allowed.
+    agreed_months = models.PositiveSmallIntegerField(null=True, blank=True,
+                                                     help_text="Months agreed with the employer (s.234(1)(b)).")
+    agreed_on = models.DateField(null=True, blank=True, help_text="The day the employer agreed.")
+    agreement_reference = models.CharField(max_length=300, blank=True,
+                                           help_text="Where the agreement is recorded (a letter, an e-mail).")
 
     class Meta:
         ordering = ["last_day", "unit_name"]

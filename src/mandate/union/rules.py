@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from mandate.law import latest_action_notice_receipt as law_latest_action_notice
 from mandate.law import rules as law_rules
 from mandate.law import timeline as law_timeline
+from mandate.law.dates import human_date
 from mandate.law.model import BallotFacts, QuestionResult, UnitResult
 from mandate.law.params import default_parameters
 from mandate.law.requirements import (
@@ -141,6 +142,35 @@ def why_not(assessment: dict[str, Any], kind: str) -> str:
 
 def mandate_last_day(closing: date, opening: date) -> tuple[date, bool, str]:
     last, review, citation = law_rules.mandate_last_day(closing, opening)
+    return last, review, citation.section
+
+
+def agreed_months_allowed(opening: date) -> tuple[int, int, str] | None:
+    """For a ballot opened on ``opening``: (statutory months, longest the union and the employer may agree,
+    section), or None where the mandate cannot be lengthened by agreement."""
+    limit = _param("mandate_max_agreed_months", opening)
+    if limit.repealed:
+        return None
+    return int(_param("mandate_months", opening).value), int(limit.value), limit.citation.section
+
+
+def agreement_section(opening: date) -> str:
+    """The section that allows, or no longer allows, a mandate lengthened by agreement for this opening day."""
+    return str(_param("mandate_max_agreed_months", opening).citation.section)
+
+
+def agreed_mandate_last_day(closing: date, opening: date, months: int) -> tuple[date, bool, str]:
+    """The last day of a mandate lengthened to ``months`` by agreement with the employer; ValueError, in words,
+    where the regime allows no agreement or the months are out of its range."""
+    allowed = agreed_months_allowed(opening)
+    if allowed is None:
+        raise ValueError(f"A mandate from a ballot opened on {human_date(opening)} cannot be lengthened by "
+                         f"agreement ({agreement_section(opening)}).")
+    statutory, longest, section = allowed
+    if not statutory < months <= longest:
+        raise ValueError(f"An agreed mandate runs for more than {statutory} and at most {longest} months "
+                         f"({section}); {months} months were given.")
+    last, review, citation = law_rules.mandate_last_day(closing, opening, agreed_months=months)
     return last, review, citation.section
 
 

@@ -23,4 +23,5 @@ urlpatterns = [
     path("ballots/<int:pk>/report/", views.scrutineer_report, name="scrutineer_report"),
     path("mandates/", views.mandates, name="mandates"),
     path("mandates/<int:pk>/renewal/", views.renewal, name="renewal"),
+    path("mandates/<int:pk>/agreement/", views.mandate_agreement, name="mandate_agreement"),
 ]

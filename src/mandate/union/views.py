@@ -631,4 +631,55 @@ def renewal(request: HttpRequest, pk: int) -> HttpResponse:
     except (KeyError, ValueError):
         voting_days = None  # the Code of Practice's suggestion, from the rulebook
     plan = rules.renewal_plan(m.last_day, voting_days=voting_days, entitled=m.entitled)
-    return render(request, "union/renewal.html", {"mandate": m, "plan": plan, "today": date.today()})
+    allowed = rules.agreed_months_allowed(m.opening_day)
+    agreement = None
+    if allowed is not None and has_role(request.user, *OFFICIAL):
+        agreement = AgreementForm(months=allowed[:2], initial={"months": allowed[1]})
+    return render(request, "union/renewal.html", {"mandate": m, "plan": plan, "today": date.today(),
+                                                  "allowed": allowed, "agreement": agreement,
+                                                  "agreement_section": rules.agreement_section(m.opening_day)})
+
+
+class AgreementForm(forms.Form):
+    months = forms.TypedChoiceField(coerce=int, label="Agreed length of the mandate")
+    agreed_on = _date("the day the employer agreed", label="Agreed on")
+    reference = forms.CharField(max_length=300, required=False,
+                                help_text="Where the agreement is recorded, for example the employer's letter.")
+    whole_ballot = forms.BooleanField(required=False, initial=True,
+                                      label="Every mandate of this ballot with this employer")
+
+    def __init__(self, *args: Any, months: tuple[int, int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        statutory, longest = months
+        self.fields["months"].choices = [(n, f"{n} months") for n in range(statutory + 1, longest + 1)]
+
+
+@role_required(*OFFICIAL)
+def mandate_agreement(request: HttpRequest, pk: int) -> HttpResponse:
+    """A longer mandate agreed with the employer (TUA16 ballots): recorded, then back to the renewal page."""
+    m = get_object_or_404(Mandate, pk=pk, union=union_for(request))
+    if request.method != "POST":
+        return redirect("union:renewal", pk=m.pk)
+    allowed = rules.agreed_months_allowed(m.opening_day)
+    if allowed is None:
+        messages.error(request, f"A mandate from a ballot opened on {m.opening_day:%-d %B %Y} cannot be lengthened "
+                                f"by agreement ({rules.agreement_section(m.opening_day)}).")
+        return redirect("union:renewal", pk=m.pk)
+    form = AgreementForm(request.POST, months=allowed[:2])
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("union:renewal", pk=m.pk)
+    d = form.cleaned_data
+    try:
+        changed = svc.lengthen_mandate_by_agreement(m, months=d["months"], agreed_on=d["agreed_on"],
+                                                    reference=d["reference"], whole_ballot=d["whole_ballot"],
+                                                    actor=request.user)
+    except svc.BallotError as error:
+        messages.error(request, str(error))
+    else:
+        m.refresh_from_db()
+        messages.success(request, f"{len(changed)} mandate{'s' if len(changed) != 1 else ''} now run until "
+                                  f"{m.last_day:%-d %B %Y}.")
+    return redirect("union:renewal", pk=m.pk)

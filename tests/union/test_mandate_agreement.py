@@ -1,0 +1,88 @@
+"""A mandate lengthened by agreement with the employer (TUA16 ballots only, s.234(1)(b)), through the rulebook."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from dateutil.relativedelta import relativedelta
+
+from mandate.platform.models import AuditEntry
+from mandate.union import ballots as svc
+from mandate.union.models import Employer, Mandate
+
+pytestmark = pytest.mark.django_db
+
+
+def _mandates(union_org, opening: date, closing: date) -> list[Mandate]:  # type: ignore[no-untyped-def]
+    ons = Employer.objects.get(code="ons")
+    return [svc.enter_mandate(union_org, employer=ons, unit_name="Newport", kind=kind, opening_day=opening,
+                              date_of_ballot=closing, entitled=1000, voted=600, yes=400, no=200)
+            for kind in ("strike", "action_short_of_strike")]
+
+
+def test_a_tua16_mandate_runs_to_the_agreed_months(union_org) -> None:  # type: ignore[no-untyped-def]
+    strike, asos = _mandates(union_org, date(2025, 10, 1), date(2025, 10, 22))
+    assert strike.last_day == date(2026, 4, 21)  # six months beginning with 22 October 2025
+    changed = svc.lengthen_mandate_by_agreement(strike, months=9, agreed_on=date(2026, 3, 2),
+                                                reference="ONS letter of 2 March 2026")
+    assert {m.pk for m in changed} == {strike.pk, asos.pk}  # the agreement is the employer's, for the ballot
+    for m in (strike, asos):
+        m.refresh_from_db()
+        # nine months beginning with the date of the ballot, by an oracle apart from the rulebook
+        assert m.last_day == date(2025, 10, 22) + relativedelta(months=9) - relativedelta(days=1)
+        assert m.agreed_months == 9 and m.agreed_on == date(2026, 3, 2)
+        assert m.basis["agreed_with_employer"]["section"].startswith("TULRCA 1992 s.234(1)(b)")
+    assert AuditEntry.objects.filter(action="mandate.lengthened_by_agreement").count() == 2
+
+
+def test_one_mandate_alone(union_org) -> None:  # type: ignore[no-untyped-def]
+    strike, asos = _mandates(union_org, date(2025, 10, 1), date(2025, 10, 22))
+    svc.lengthen_mandate_by_agreement(strike, months=7, agreed_on=date(2026, 1, 5), whole_ballot=False)
+    strike.refresh_from_db()
+    asos.refresh_from_db()
+    assert strike.last_day == date(2026, 5, 21) and asos.last_day == date(2026, 4, 21)
+
+
+@pytest.mark.parametrize(("opening", "closing", "months", "agreed_on", "message"), [
+    (date(2026, 3, 2), date(2026, 3, 23), 13, date(2026, 4, 1), "cannot be lengthened by agreement"),
+    (date(2025, 10, 1), date(2025, 10, 22), 10, date(2026, 1, 5), "at most 9 months"),
+    (date(2025, 10, 1), date(2025, 10, 22), 6, date(2026, 1, 5), "more than 6"),
+    (date(2025, 10, 1), date(2025, 10, 22), 9, date(2025, 10, 21), "before the ballot closed"),
+    (date(2025, 10, 1), date(2025, 10, 22), 9, date(2026, 4, 22), "cannot revive an ended mandate"),
+])
+def test_refusals_change_nothing(union_org, opening, closing, months, agreed_on, message) -> None:  # type: ignore[no-untyped-def]
+    strike, _ = _mandates(union_org, opening, closing)
+    before = list(Mandate.objects.values_list("last_day", "agreed_months"))
+    with pytest.raises(svc.BallotError, match=message):
+        svc.lengthen_mandate_by_agreement(strike, months=months, agreed_on=agreed_on)
+    assert list(Mandate.objects.values_list("last_day", "agreed_months")) == before
+
+
+def test_the_official_records_it_on_the_renewal_page(union_org, client, make_user) -> None:  # type: ignore[no-untyped-def]
+    strike, _ = _mandates(union_org, date(2025, 10, 1), date(2025, 10, 22))
+    client.force_login(make_user("union_official", "pcs"))
+    page = client.get(f"/union/mandates/{strike.pk}/renewal/").content.decode()
+    assert "up to 9 months instead of 6" in page and 'data-testid="agreement-form"' in page
+    bad = client.post(f"/union/mandates/{strike.pk}/agreement/",
+                      {"months": "9", "agreed_on": "31 February 2026", "whole_ballot": "on"}, follow=True)
+    assert "Enter a real date for the day the employer agreed" in bad.content.decode()
+    strike.refresh_from_db()
+    assert strike.agreed_months is None
+    done = client.post(f"/union/mandates/{strike.pk}/agreement/",
+                       {"months": "9", "agreed_on": "2026-03-02", "reference": "ONS letter", "whole_ballot": "on"},
+                       follow=True).content.decode()
+    assert "2 mandates now run until 21 July 2026" in done
+    assert "agreed on 2 March 2026 to a mandate of 9 months (ONS letter)" in done
+
+
+def test_an_era_mandate_offers_no_agreement(union_org, client, make_user) -> None:  # type: ignore[no-untyped-def]
+    strike, _ = _mandates(union_org, date(2026, 3, 2), date(2026, 3, 23))
+    client.force_login(make_user("union_official", "pcs"))
+    page = client.get(f"/union/mandates/{strike.pk}/renewal/").content.decode()
+    assert "cannot be lengthened by agreement" in page and "agreement-form" not in page
+    refused = client.post(f"/union/mandates/{strike.pk}/agreement/", {"months": "9", "agreed_on": "2026-04-01"},
+                          follow=True).content.decode()
+    assert "cannot be lengthened by agreement" in refused
+    strike.refresh_from_db()
+    assert strike.agreed_months is None and strike.last_day == date(2027, 3, 22)
