@@ -74,6 +74,8 @@ def test_the_official_records_it_on_the_renewal_page(union_org, client, make_use
                        follow=True).content.decode()
     assert "2 mandates now run until 21 July 2026" in done
     assert "agreed on 2 March 2026 to a mandate of 9 months (ONS letter)" in done
+    listed = client.get("/union/mandates/").content.decode()
+    assert listed.count("21 July 2026 (agreed: 9 months)") == 2  # live or ended, both lists say so
 
 
 def test_an_era_mandate_offers_no_agreement(union_org, client, make_user) -> None:  # type: ignore[no-untyped-def]
