@@ -16,7 +16,8 @@ app = typer.Typer(
 )
 app.add_typer(law.app, name="law", help="The statutory rulebook: assess a ballot result, plan a timeline.")
 app.add_typer(record.app, name="record", help="Verifiable voting records: simulate an election, verify a record.")
-app.add_typer(attendance.app, name="attendance", help="Compute attendance under a policy from CSV or Parquet files.")
+app.add_typer(attendance.app, name="attendance", help="Compute attendance under a policy from CSV or Parquet files; "
+              "desks needed per site and weekday; team anchor days within the desks.")
 app.add_typer(ballot.app, name="ballot", help="Union wing: registers, ballots, postal returns, counts, results.")
 app.add_typer(audit.app, name="audit", help="The hash-chained audit log: verify it, show recent entries.")
 web.register(app)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
 import tempfile
+from dataclasses import replace
 from pathlib import Path
+from typing import Any, NoReturn
 
 import pyarrow.parquet as pq
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from mandate.policy import Dataset, InputError, PolicyError, compare, compute, load_policy
@@ -138,3 +142,210 @@ def compare_command(
         _fail(exc)
         return
     typer.echo(json.dumps(result.to_json_dict(), ensure_ascii=False))
+
+
+# --- workspace: desk demand and team anchor days ----------------------------------------------------------------
+# The engines are imported inside the commands: SciPy's stats and OR-Tools take a second or two to load, which
+# every other `mandate` command would otherwise pay.
+
+def _bad(message: object) -> NoReturn:
+    """Bad input or option: one line on standard error, exit 2, nothing on standard output."""
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _number(value: str, option: str, kind: type[int] | type[float], low: float, high: float | None,
+            what: str) -> Any:
+    try:
+        number = kind(value)
+    except ValueError:
+        number = None
+    if number is None or not math.isfinite(number) or number < low or (high is not None and number > high):
+        _bad(f"{option} {value!r} is not {what}")
+    return number
+
+
+def _percent(p: float) -> str:
+    if p == 0:
+        return "0%"
+    if p < 0.001:
+        return "under 0.1%"
+    if p > 0.999 and p < 1:
+        return "over 99.9%"
+    return f"{p * 100:.1f}%"
+
+
+DESKS = typer.Option(..., "--desks", help="DESKS.csv with columns site_code, desks, and optionally mon, tue, wed, "
+                     "thu, fri (a weekday's own desks; empty: desks)")
+
+
+DESKS_HELP = (
+    "Desks needed per site and weekday at a service level, against the desks there.\n\n"
+    "Each person comes in on a weekday with their own probability; a site's attendance that weekday is "
+    "the sum (Poisson-binomial), and the desks needed are its quantile at the service level. Shown per "
+    "site and weekday: people who may come in, expected attendance, desks needed, desks, spare or short, "
+    "and the chance that someone finds no desk.\n\n"
+    "With --history the probabilities are estimated per person and weekday as (1 + days in) / (2 + days "
+    "recorded), the mean under a uniform Beta(1, 1) prior; a weekday outside working_days gets 0.\n\n"
+    "Bad input: one line naming the file, line and field, exit status 2. See docs/policy.md."
+)
+
+
+@app.command("desks", help=DESKS_HELP)
+def desks_command(
+    people: Path = typer.Option(..., "--people", help="PEOPLE.csv with columns staff_id, home_site, mon, tue, wed, "
+                                "thu, fri (each the probability, 0 to 1, that the person comes in that weekday); "
+                                "with --history: staff_id, home_site, and optionally working_days (Mon;Tue;Wed)"),
+    desks: Path = DESKS,
+    history: Path | None = typer.Option(None, "--history", help="HISTORY.csv with columns staff_id, date, "
+                                        "present (1 in, 0 not): estimate each person's weekday probabilities "
+                                        "from it"),
+    service_level: str = typer.Option("0.95", "--service-level", metavar="LEVEL", help="The chance that everyone "
+                                      "who comes in finds a desk, above 0 and below 1"),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+) -> None:
+    """Desks needed per site and weekday at a service level, against the desks there."""
+    from mandate.policy.capacity import (
+        PRIOR,
+        check_people_sites,
+        desk_demand,
+        estimate_probabilities,
+        read_history,
+    )
+    from mandate.policy.capacity import read_people as read_demand_people
+    from mandate.policy.workspace import read_desks
+
+    level = _number(service_level, "--service-level", float, 0.0, 1.0,
+                    "a probability above 0 and below 1 (for example 0.95)")
+    if level in (0.0, 1.0):
+        _bad(f"--service-level {service_level!r} is not a probability above 0 and below 1 (for example 0.95)")
+    try:
+        sites = read_desks(desks)
+        persons, working = read_demand_people(people, with_history=history is not None)
+        check_people_sites(persons, sites, desks.name)
+        if history is not None:
+            estimates = estimate_probabilities(read_history(history), [p.staff_id for p in persons],
+                                               working_days=working)
+            persons = [replace(p, probabilities=estimates[p.staff_id]) for p in persons]
+        result = desk_demand(persons, sites, level)
+    except (InputError, ValueError) as exc:
+        _bad(exc)
+    source = (f"estimated from {history.name} (Beta({PRIOR[0]:g}, {PRIOR[1]:g}) prior)" if history is not None
+              else f"given in {people.name}")
+    if as_json:
+        typer.echo(json.dumps({**result.to_json_dict(), "probabilities": source}, ensure_ascii=False))
+        return
+    from mandate.policy.workspace import DAY_NAMES
+
+    table = Table(title=f"Desks needed for a {level * 100:g}% service level",
+                  caption="Risk: the chance that someone who comes in finds no desk.")
+    for col in ("Site", "Day", "People", "Expected", "Needed", "Desks", "Spare", "Short", "Risk"):
+        table.add_column(col, justify="left" if col in ("Site", "Day") else "right")
+    for d in result.days:
+        table.add_row(escape(d.site_code), DAY_NAMES[d.weekday], str(d.people), f"{d.expected:.1f}", str(d.desks_needed),
+                      str(d.desks), str(max(0, d.spare)), str(d.shortfall) if d.shortfall else "–",
+                      _percent(d.probability_exceeding),
+                      style="bold red" if d.shortfall else None)
+    console = Console()
+    console.print(table)
+    short = [d for d in result.days if d.shortfall]
+    console.print(f"Probabilities {source}. "
+                  + (f"{len(short)} site day{'s' if len(short) != 1 else ''} short of desks."
+                     if short else "Every site has the desks it needs on every weekday."))
+
+
+ANCHOR_DAYS_HELP = (
+    "Choose each team's anchor days within the desks, and say which site and day binds.\n\n"
+    "Hard: each team gets its anchor days; everyone in a team who works an anchor day is in; people are "
+    "in only on their working days, exempt people never (planned at 0); a person with office_days is in "
+    "on that many days (at least their anchor days); people in at a site never exceed its desks less the "
+    "buffer. Soft, weighted: collaborating teams sharing a day, a flat week, commute minutes, team "
+    "preferences.\n\n"
+    "Prints the anchor days, people in against desks per site and day, the objective term by term and the "
+    "site days that are full (the binding constraints). When nothing fits, names the site days that "
+    "cannot all hold and the teams competing for them, and exits with status 1.\n\n"
+    "Bad input: one line naming the file, line and field, exit status 2. See docs/policy.md."
+)
+
+
+@app.command("anchor-days", help=ANCHOR_DAYS_HELP)
+def anchor_days_command(
+    teams: Path = typer.Option(..., "--teams", help="TEAMS.csv with columns team, and optionally anchor_days, "
+                               "preferred_days, avoided_days (days like Mon;Fri), collaborates_with (teams "
+                               "separated by ;)"),
+    people: Path = typer.Option(..., "--people", help="PEOPLE.csv with columns staff_id, home_site, team, "
+                                "working_days (Mon;Tue;Wed), and optionally exempt (true or false), "
+                                "commute_minutes (there and back), office_days (a week)"),
+    desks: Path = DESKS,
+    buffer: str = typer.Option("0", "--buffer", metavar="DESKS",
+                               help="Desks kept free at every site on every day"),
+    anchor_days: str = typer.Option("1", "--anchor-days", metavar="DAYS",
+                                    help="Anchor days a week for a team whose anchor_days is empty (0 to 5)"),
+    time_limit: str = typer.Option("10", "--time-limit", metavar="SECONDS",
+                                   help="Limit on each solve, in CP-SAT's deterministic time (about seconds; the "
+                                   "same input gives the same answer anywhere)"),
+    weight_collaboration: str = typer.Option("600", "--weight-collaboration", metavar="N",
+                                             help="Cost of a collaborating pair of teams with no day in common"),
+    weight_spread: str = typer.Option("10", "--weight-spread", metavar="N",
+                                      help="Cost of each person in on a site's busiest day"),
+    weight_commute: str = typer.Option("1", "--weight-commute", metavar="N",
+                                       help="Cost of each minute of commuting"),
+    weight_preference: str = typer.Option("300", "--weight-preference", metavar="N",
+                                          help="Cost of an anchor day a team avoids or does not prefer"),
+    as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
+) -> None:
+    """Choose each team's anchor days within the desks, and say which site and day binds."""
+    from mandate.policy.anchor_days import Weights, read_teams, schedule
+    from mandate.policy.anchor_days import read_people as read_team_people
+    from mandate.policy.workspace import DAY_NAMES, read_desks
+
+    buf = _number(buffer, "--buffer", int, 0, None, "a whole number of desks, 0 or more")
+    default_days = _number(anchor_days, "--anchor-days", int, 0, 5, "a number of anchor days from 0 to 5")
+    limit = _number(time_limit, "--time-limit", float, 0.0, None, "a time above 0")
+    if limit == 0:
+        _bad(f"--time-limit {time_limit!r} is not a time above 0")
+    weights = Weights(**{name: _number(value, f"--weight-{name}", int, 0, None, "a whole number, 0 or more")
+                         for name, value in (("collaboration", weight_collaboration), ("spread", weight_spread),
+                                             ("commute", weight_commute), ("preference", weight_preference))})
+    try:
+        result = schedule(read_teams(teams, default_days), read_team_people(people), read_desks(desks),
+                          buffer=buf, weights=weights, time_limit=limit)
+    except (InputError, ValueError) as exc:
+        _bad(exc)
+    code = 0 if result.status in ("optimal", "feasible") else 1
+    if as_json:
+        typer.echo(json.dumps(result.to_json_dict(), ensure_ascii=False))
+        raise typer.Exit(code)
+    console = Console()
+    status = {"optimal": "optimal", "feasible": "the best found within the time limit (not proved optimal)",
+              "infeasible": "no plan fits the desks", "unknown": "no plan found within the time limit"}
+    console.print(f"Plan: {status[result.status]}.")
+    if code == 0:
+        anchors = Table(title="Anchor days")
+        anchors.add_column("Team")
+        anchors.add_column("Anchor days")
+        for team, days in result.anchors.items():
+            anchors.add_row(escape(team), ", ".join(DAY_NAMES[d] for d in days) or "–")
+        console.print(anchors)
+        grid = Table(title=f"People in against places (desks less a buffer of {buf})" if buf
+                     else "People in against desks")
+        grid.add_column("Site")
+        for day in DAY_NAMES:
+            grid.add_column(day, justify="right")
+        by_site: dict[str, list[str]] = {}
+        for s in result.site_days:
+            cell = f"{s.headcount} of {s.capacity}" + (" full" if s.tight else "")
+            by_site.setdefault(s.site_code, []).append(f"[bold]{cell}[/bold]" if s.tight else cell)
+        for site, cells in by_site.items():
+            grid.add_row(escape(site), *cells)
+        console.print(grid)
+        terms = Table(title=f"Objective: {result.objective}")
+        for col in ("Term", "Value", "Weight", "Cost", "Counts"):
+            terms.add_column(col, justify="right" if col in ("Value", "Weight", "Cost") else "left")
+        for t in result.terms:
+            terms.add_row(t.name, str(t.value), str(t.weight), str(t.weighted), t.description)
+        console.print(terms)
+        console.print("Binding constraints:")
+    for line in result.explanation:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(code)

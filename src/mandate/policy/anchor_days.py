@@ -227,13 +227,13 @@ class Schedule:
                                              "These capacity limits (perhaps not the fewest) cannot all hold "
                                              "together") + ":"]
         for lim in self.limits:
-            out.append(f"{lim.site_code} on {DAY_NAMES[lim.weekday]}: {lim.capacity} places ({lim.desks} desks"
+            out.append(f"{lim.site_code} on {DAY_NAMES[lim.weekday]}: {_places(lim.capacity)} ({lim.desks} desks"
                        f"{_less_buffer(self.buffer)}); teams whose people could be in that day: "
                        f"{_teams(lim.teams)}.")
         for o in self.overflows:
             teams = ", ".join(f"{t} {n}" + (" on its anchor day" if a else "") for t, n, a in o.teams)
             out.append(f"At the least, {o.site_code} on {DAY_NAMES[o.weekday]} holds {o.headcount} people for "
-                       f"{o.capacity} places, {o.overflow} too many ({teams}).")
+                       f"{_places(o.capacity)}, {o.overflow} too many ({teams}).")
         return out
 
     def to_json_dict(self) -> dict[str, Any]:
@@ -253,6 +253,10 @@ class Schedule:
             "explanation": self.explanation,
             "office_days": {p: [DAYS[d] for d in days] for p, days in self.office_days.items()},
         }
+
+
+def _places(n: int) -> str:
+    return f"{n} place" if n == 1 else f"{n} places"
 
 
 def _less_buffer(buffer: int) -> str:

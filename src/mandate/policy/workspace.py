@@ -169,8 +169,9 @@ def read_csv(path: str | Path, *, required: Sequence[str], optional: Sequence[st
 
     The header must name every `required` column; it may name `optional` ones (absent: read as empty) and
     `ignored` ones (accepted and not read, so that a file made for another command can be reused). A column in
-    `refused` is refused with its own message; any other column with the accepted ones listed; as is a column named twice and a line with more or fewer
-    fields than the header. Blank lines are skipped. Errors are `InputError` naming the file, line and field.
+    `refused` is refused with its own message, any other column with the accepted ones listed; so are a column
+    named twice and a line with more or fewer fields than the header. Blank lines are skipped. Errors are
+    `InputError` naming the file, the line and the field.
     """
     p = Path(path)
     name = p.name
