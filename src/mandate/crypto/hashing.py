@@ -32,6 +32,8 @@ TAG_DKG_COMMIT = PROTOCOL + "/dkg-commit"
 TAG_CREDENTIAL_LIST = PROTOCOL + "/credential-list"
 TAG_CREDENTIAL_LIST_SIGNATURE = PROTOCOL + "/credential-list-signature"
 TAG_EVENT = PROTOCOL + "/event"
+TAG_POSTAL_VOTES = PROTOCOL + "/postal-votes"
+TAG_POSTAL_VOTES_SIGNATURE = PROTOCOL + "/postal-votes-signature"
 
 _U32 = struct.Struct(">I")
 

@@ -30,6 +30,7 @@ EVENT_TYPES = (
     "ballot",
     "challenge",
     "end_of_voting",
+    "postal_votes",
     "encrypted_tally",
     "decryption_share",
     "result",

@@ -1,8 +1,9 @@
 """Simulate a whole election in one process: key generation, credentials, ballots, re-votes, challenges,
-close, tally and threshold decryption; for tests and benchmarks.
+close, postal votes (a hybrid ballot, optional), tally and threshold decryption; for tests and benchmarks.
 
 Randomness: the *true votes*, ballot units, who re-votes or challenges, the order of ballots and which trustees
-decrypt come from ``random.Random(seed)`` so that a run can be repeated and its true totals compared. Every
+decrypt come from ``random.Random(seed)`` (in a hybrid ballot, who votes by post and how from a second generator
+seeded from the same seed, so that a ballot without postal votes draws exactly what it always drew) so that a run can be repeated and its true totals compared. Every
 cryptographic secret (trustee coefficients, credential keys, encryption and proof nonces) comes from the
 operating system's CSPRNG through Python's ``secrets`` and never from the seed: a simulated record cannot be
 decrypted by someone who knows the seed. Ballots are made in parallel worker processes (fork).
@@ -27,11 +28,25 @@ from mandate.crypto.credentials import CredentialAuthority, VoterCredential, sig
 from mandate.crypto.elgamal import Ciphertext
 from mandate.crypto.hashing import PROTOCOL
 from mandate.crypto.keygen import election_public_key, run_dkg, verification_key
+from mandate.crypto.postal import (
+    ONLINE_VOTE_STANDS,
+    POSTAL_VOTE_STANDS,
+    STANDS,
+    DoubleVote,
+    Hybrid,
+    PostalVotes,
+    QuestionCount,
+    UnitCount,
+    sign_postal_votes,
+)
 from mandate.crypto.record import RecordWriter
+from mandate.crypto.secrets import random_secret_scalar
 from mandate.crypto.tally import combine, decryption_share, discrete_log, share_context
 
 CREDENTIALS_PER_EVENT = 10_000
 KNOWN_QUESTIONS = ("strike", "action_short_of_strike")
+DOUBLE_VOTE_RULES = {"postal": POSTAL_VOTE_STANDS, "online": ONLINE_VOTE_STANDS}
+POSTAL_SPOILT_SHARE = 0.03  # share of postal answers left blank or spoilt, per question
 
 
 class SettingsError(ValueError):
@@ -54,6 +69,9 @@ def check_settings(
     challenge_share: float,
     out: Path,
     workers: int | None = None,
+    postal_share: float = 0.0,
+    double_vote_share: float = 0.01,
+    double_vote_rule: str = "postal",
 ) -> None:
     """Refuse, before anything is written, settings the simulation cannot run with (raises SettingsError)."""
     if voters < 1:
@@ -73,9 +91,12 @@ def check_settings(
     if not 1 <= threshold <= trustees:
         raise SettingsError("--threshold", f"must be between 1 and the number of trustees ({trustees}), "
                             f"got {threshold}")
-    for option, share in (("--revote-share", revote_share), ("--challenge-share", challenge_share)):
+    for option, share in (("--revote-share", revote_share), ("--challenge-share", challenge_share),
+                          ("--postal-share", postal_share), ("--double-vote-share", double_vote_share)):
         if not 0.0 <= share <= 1.0:  # also refuses NaN
             raise SettingsError(option, f"must be between 0 and 1 (got {share})")
+    if double_vote_rule not in DOUBLE_VOTE_RULES:
+        raise SettingsError("--double-vote-rule", f"must be postal or online (got {double_vote_rule!r})")
     if workers is not None and workers < 0:
         raise SettingsError("--workers", f"must be 0 or more (got {workers})")
     out = Path(out)
@@ -141,15 +162,25 @@ def simulate(
     out: Path,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    postal_share: float = 0.0,
+    double_vote_share: float = 0.01,
+    double_vote_rule: str = "postal",
 ) -> dict[str, Any]:
     """Write a complete record to ``out`` and return (and write to ``<out>.truth.json``) the true totals.
+
+    ``postal_share`` > 0 makes a hybrid ballot: that share of members vote by post only, and of those who vote
+    online, ``double_vote_share`` also vote by post; ``double_vote_rule`` ("postal" or "online") says which of
+    their two votes stands. The true totals are then the combined (online + postal) totals after the rule.
+    With ``postal_share`` 0 the record is exactly what it was before hybrid ballots existed.
 
     Settings are checked first (SettingsError). Both files are written to temporary files in the same folder
     and renamed into place only when the whole run has succeeded: a failure leaves any earlier files as they
     were and no partial file behind."""
     out = Path(out)
     check_settings(voters=voters, units=units, questions=questions, trustees=trustees, threshold=threshold,
-                   revote_share=revote_share, challenge_share=challenge_share, out=out, workers=workers)
+                   revote_share=revote_share, challenge_share=challenge_share, out=out, workers=workers,
+                   postal_share=postal_share, double_vote_share=double_vote_share,
+                   double_vote_rule=double_vote_rule)
     truth_path = Path(str(out) + ".truth.json")
     temps: list[Path] = []
     try:
@@ -158,7 +189,8 @@ def simulate(
         with os.fdopen(fd, "w", encoding="ascii") as fh:
             summary = _run(fh, voters=voters, units=units, questions=questions, trustees=trustees,
                            threshold=threshold, revote_share=revote_share, challenge_share=challenge_share,
-                           seed=seed, workers=workers, progress=progress)
+                           seed=seed, workers=workers, progress=progress, postal_share=postal_share,
+                           double_vote_share=double_vote_share, double_vote_rule=double_vote_rule)
         summary["record"] = str(out)
         fd, truth_tmp = _temp_beside(truth_path)
         temps.append(truth_tmp)
@@ -187,8 +219,13 @@ def _run(
     seed: int,
     workers: int | None,
     progress: Callable[[int, int], None] | None,
+    postal_share: float = 0.0,
+    double_vote_share: float = 0.01,
+    double_vote_rule: str = "postal",
 ) -> dict[str, Any]:
     rng = random.Random(seed)
+    hybrid = postal_share > 0
+    rule = DOUBLE_VOTE_RULES[double_vote_rule]
     unit_ids = [f"unit-{u + 1}" for u in range(units)]
     ca = CredentialAuthority()
     w = RecordWriter(fh)
@@ -205,6 +242,10 @@ def _run(
         "threshold": threshold,
         "credential_authority": ca.public.hex(),
     }
+    if hybrid:
+        scrutineer_secret = random_secret_scalar("scrutineer key")
+        scrutineer = Hybrid(group.base_mul(scrutineer_secret.reveal()), rule)
+        manifest["hybrid"] = scrutineer.to_json()
     manifest_hash = w.append("election", manifest).hash
     tr, commits, reveals = run_dkg(trustees, threshold, manifest_hash)
     for t, c in zip(tr, commits, strict=True):
@@ -232,15 +273,45 @@ def _run(
     counted_per_unit: dict[str, int] = dict.fromkeys(unit_ids, 0)
     firsts: list[Task] = []
     lasts: list[Task] = []
+    # a hybrid ballot: postal papers (1 Yes, 0 No, None spoilt or blank, per question) from their own generator
+    prng = random.Random(f"mandate-postal-{seed}") if hybrid else None
+    postal = {u: {q: {"yes": 0, "no": 0, "spoilt": 0} for q in questions} for u in unit_ids}
+    papers: dict[str, int] = dict.fromkeys(unit_ids, 0)
+    set_aside: dict[str, int] = dict.fromkeys(unit_ids, 0)
+    doubles: list[DoubleVote] = []
+    online_voters = 0
+
+    def post(paper: tuple[int | None, ...], unit: str) -> None:
+        papers[unit] += 1
+        for q, m in zip(questions, paper, strict=True):
+            postal[unit][q]["spoilt" if m is None else "yes" if m else "no"] += 1
+
     for voter, unit in voter_units:
+        double = False
+        if prng is not None:
+            paper = tuple(None if prng.random() < POSTAL_SPOILT_SHARE else prng.randint(0, 1) for _ in range(nq))
+            if prng.random() < postal_share:
+                post(paper, unit)  # votes by post only
+                continue
+            double = prng.random() < double_vote_share
+            if double:
+                doubles.append(DoubleVote(creds[voter].public, unit, STANDS[rule]))
+                if rule == POSTAL_VOTE_STANDS:
+                    post(paper, unit)
+                else:
+                    set_aside[unit] += 1
+        online_voters += 1
+        counted = not (double and rule == POSTAL_VOTE_STANDS)  # else the online ballot is set aside
         final = tuple(rng.randint(0, 1) for _ in range(nq))
         if rng.random() < challenge_share:
             firsts.append(Task(voter, tuple(rng.randint(0, 1) for _ in range(nq)), "challenge", False))
         if rng.random() < revote_share:
             firsts.append(Task(voter, tuple(rng.randint(0, 1) for _ in range(nq)), "cast", False))
-            lasts.append(Task(voter, final, "cast", True))
+            lasts.append(Task(voter, final, "cast", counted))
         else:
-            firsts.append(Task(voter, final, "cast", True))
+            firsts.append(Task(voter, final, "cast", counted))
+        if not counted:
+            continue
         counted_per_unit[unit] += 1
         for q, m in zip(questions, final, strict=True):
             truth[unit][q] += m
@@ -283,7 +354,12 @@ def _run(
                     progress(done, len(tasks))
     finally:
         _SIM.clear()
-    w.append("end_of_voting", {"ballots": n_ballots, "challenges": n_challenges, "counted": voters})
+    w.append("end_of_voting", {"ballots": n_ballots, "challenges": n_challenges, "counted": online_voters})
+    if hybrid:
+        pv = PostalVotes(rule, tuple(
+            UnitCount(u, papers[u], set_aside[u], tuple(QuestionCount(q, **postal[u][q]) for q in questions))
+            for u in unit_ids), tuple(sorted(doubles, key=lambda d: d.credential)))
+        w.append("postal_votes", sign_postal_votes(scrutineer_secret, scrutineer.scrutineer, fp, pv))
     zero = Ciphertext(group.IDENTITY, group.IDENTITY)
     tallies = {(u, q): sums.get((u, qi), zero) for u in unit_ids for qi, q in enumerate(questions)}
     w.append("encrypted_tally", {"tallies": [
@@ -306,15 +382,46 @@ def _run(
         yes = discrete_log(combine(ct, shares[(u, q)]), counted_per_unit[u])
         decrypted[u][q] = yes
         results.append({"unit": u, "question": q, "yes": yes, "no": counted_per_unit[u] - yes})
-    w.append("result", {"trustees": chosen, "results": results})
-    head = w.head.hex()
+    online_totals = {u: {q: {"yes": truth[u][q], "no": counted_per_unit[u] - truth[u][q]} for q in questions}
+                     for u in unit_ids}
+    if not hybrid:
+        w.append("result", {"trustees": chosen, "results": results})
+        return {
+            "record": "",
+            "head": w.head.hex(),
+            "voters": voters,
+            "ballots": n_ballots,
+            "challenges": n_challenges,
+            "true_totals": online_totals,
+            "decrypted_matches_truth": decrypted == truth,
+        }
+    postal_results = [dict(unit=u, question=q, **postal[u][q]) for (u, q) in tallies]
+    combined_results = [
+        {"unit": u, "question": q, "yes": decrypted[u][q] + postal[u][q]["yes"],
+         "no": counted_per_unit[u] - decrypted[u][q] + postal[u][q]["no"], "spoilt": postal[u][q]["spoilt"]}
+        for (u, q) in tallies]
+    w.append("result", {"trustees": chosen, "results": results, "postal": postal_results,
+                        "combined": combined_results})
+    true_totals = {u: {q: {k: online_totals[u][q].get(k, 0) + postal[u][q][k] for k in ("yes", "no", "spoilt")}
+                       for q in questions} for u in unit_ids}
+    published = {r["unit"]: {} for r in combined_results}
+    for r in combined_results:
+        published[r["unit"]][r["question"]] = {k: r[k] for k in ("yes", "no", "spoilt")}
     return {
         "record": "",
-        "head": head,
+        "head": w.head.hex(),
         "voters": voters,
         "ballots": n_ballots,
         "challenges": n_challenges,
-        "true_totals": {u: {q: {"yes": truth[u][q], "no": counted_per_unit[u] - truth[u][q]} for q in questions}
-                        for u in unit_ids},
-        "decrypted_matches_truth": decrypted == truth,
+        "true_totals": true_totals,
+        "decrypted_matches_truth": decrypted == truth and published == true_totals,
+        "hybrid": {
+            "double_vote_rule": rule,
+            "online_voters": online_voters,
+            "postal_papers": sum(papers.values()),
+            "double_votes": len(doubles),
+            "postal_papers_set_aside": sum(set_aside.values()),
+            "online_totals": online_totals,
+            "postal_totals": postal,
+        },
     }
