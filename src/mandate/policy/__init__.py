@@ -30,6 +30,10 @@ Input tables (Arrow or files; column names as in the CLI contract, extra columns
 
 Errors: PolicyError (names the key, the file and the version) and InputError (names the file, the line or
 row, and the field). Nothing is computed from a bad input. See docs/policy.md for every rule.
+
+The workspace engines are imported from their own modules (they load SciPy and OR-Tools, which the rest does
+not need): `mandate.policy.capacity` (desks needed per site and weekday at a service level) and
+`mandate.policy.anchor_days` (team anchor days within the desks), sharing `mandate.policy.workspace`.
 """
 
 from __future__ import annotations
