@@ -113,6 +113,8 @@ def test_desks_from_history(files: Path) -> None:
     ("demand", "staff_id,home_site,mon", "staff_id,site,mon", "demand.csv, line 1, field 'site'"),
     ("demand", ",fri\n", ",fri,sat\n", "demand.csv, line 1, field 'sat': is not a column of this file"),
     ("demand", ",fri\n", ",friday\n", "demand.csv, line 1, field 'friday'"),
+    ("demand", ",fri\n", ",fri,working_days\n", "demand.csv, line 1, field 'working_days': is read only with a "
+                                                 "history"),
     ("desks", "DAR,3", "DAR,three", "desks.csv, line 3, field 'desks': 'three' is not a number of desks"),
     ("desks", "DAR,3,,,,2,", "DAR,3,,,,-2,", "desks.csv, line 3, field 'thu': '-2' is not a number of desks"),
     ("desks", "DAR,3", "NPT,3", "desks.csv, line 3, field 'site_code': 'NPT' appears more than once"),

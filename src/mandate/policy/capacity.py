@@ -232,7 +232,7 @@ def read_people(path: str | Path, *, with_history: bool = False,
     """The people file of `mandate attendance desks`.
 
     Without history: `staff_id,home_site,mon,tue,wed,thu,fri`, a probability from 0 to 1 in each weekday
-    column. With history: `staff_id,home_site` and optionally `working_days` (like `Mon;Tue;Wed`; a weekday
+    column (`working_days` is refused: the probabilities already say it). With history: `staff_id,home_site` and optionally `working_days` (like `Mon;Tue;Wed`; a weekday
     not listed gets probability 0); the probabilities come from the history, so the weekday columns are
     refused. Either way the attendance engine's people columns (`team,hours_per_day,start_date,end_date`)
     are accepted and ignored, so its people file can be given. Returns the people (probabilities 0 until
@@ -245,8 +245,9 @@ def read_people(path: str | Path, *, with_history: bool = False,
                         refused={c: "the probabilities come from the history: drop the weekday columns, or the "
                                     "history" for c in weekday_columns})
     else:
-        rows = read_csv(path, required=("staff_id", "home_site", *weekday_columns),
-                        ignored=(*_POLICY_PEOPLE_EXTRA, "working_days"))
+        rows = read_csv(path, required=("staff_id", "home_site", *weekday_columns), ignored=_POLICY_PEOPLE_EXTRA,
+                        refused={"working_days": "is read only with a history: here the weekday probabilities "
+                                                 "say when the person comes in (0 on a day not worked)"})
     people: list[PersonDemand] = []
     working: dict[str, frozenset[int]] = {}
     seen: dict[str, int] = {}
