@@ -260,7 +260,7 @@ def test_cli_simulate_and_verify(tmp_path: Path) -> None:
     res = runner.invoke(app, ["record", "verify", str(out), "--json", "--workers", "1"])
     assert res.exit_code == 0, res.output
     report = json.loads(res.output)
-    assert report["ok"] and [c["number"] for c in report["checks"]] == list(range(1, 22))
+    assert report["ok"] and [c["number"] for c in report["checks"]] == list(range(1, 25))
     events = load(out)
     events[-1]["payload"]["results"][0]["yes"] += 1
     events[-1]["payload"]["results"][0]["no"] -= 1

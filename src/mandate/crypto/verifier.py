@@ -32,6 +32,17 @@ from mandate.crypto.elgamal import Ciphertext
 from mandate.crypto.fastpath import BallotLineChecker, TallyAccumulator, backend
 from mandate.crypto.hashing import PROTOCOL
 from mandate.crypto.keygen import commitment_hash, election_public_key, verification_key, verify_pok
+from mandate.crypto.postal import (
+    ONLINE_VOTE_STANDS,
+    POSTAL_VOTE_STANDS,
+    STANDS,
+    Hybrid,
+    PostalFormatError,
+    PostalVotes,
+    parse_hybrid,
+    parse_postal_votes,
+    verify_postal_votes,
+)
 from mandate.crypto.proofs import ChallengeResponse
 from mandate.crypto.record import EVENT_TYPES, GENESIS_PARENT, event_hash, read_lines
 from mandate.crypto.tally import combine, share_context, verify_share
@@ -58,7 +69,11 @@ CHECKS: tuple[tuple[int, str, str], ...] = (
     (19, "decryption.threshold", "At least the threshold of distinct trustees decrypted every tally"),
     (20, "result.values", "The published result is the decryption of the encrypted tallies"),
     (21, "record.extends", "The record extends the earlier head (only with --since)"),
+    (22, "postal.signature", "Postal votes (hybrid ballot): one well-formed event, signed by the scrutineer"),
+    (23, "postal.no_double_count", "No member counted twice: the members who voted online and by post, the rule"),
+    (24, "result.combined", "Combined result = decrypted online + the scrutineer's postal figures"),
 )
+POSTAL_CHECKS = (22, 23, 24)
 SETUP_TYPES = ("election", "dkg_commit", "dkg_reveal", "election_key", "credentials")
 _NAMES = {n: name for n, name, _ in CHECKS}
 
@@ -265,12 +280,14 @@ class _State:
         self.public_key: bytes | None = None
         self.vkeys: dict[int, bytes] = {}
         self.cred_units: dict[bytes, str] = {}
+        self.hybrid: Hybrid | None = None  # the manifest's hybrid declaration (postal votes), if any
         self.setup_ok = True
         self.fast: BallotLineChecker | None = None
 
 
 _PHASE = {"election": 0, "dkg_commit": 1, "dkg_reveal": 2, "election_key": 3, "credentials": 4, "ballot": 5,
-          "challenge": 5, "end_of_voting": 6, "encrypted_tally": 7, "decryption_share": 8, "result": 9}
+          "challenge": 5, "end_of_voting": 6, "postal_votes": 7, "encrypted_tally": 8, "decryption_share": 9,
+          "result": 10}
 
 
 def _setup_event(rep: Report, st: _State, ev: dict[str, Any], event_hash_bytes: bytes) -> None:
@@ -320,6 +337,11 @@ def _election(rep: Report, st: _State, p: dict[str, Any], h: bytes) -> None:
         st.authority = parse_point(p.get("credential_authority"))
     except group.DecodeError as exc:
         problems.append(f"credential authority key: {exc}")
+    if "hybrid" in p:
+        try:
+            st.hybrid = parse_hybrid(p["hybrid"])
+        except PostalFormatError as exc:
+            problems.append(f"hybrid ballot: {exc}")
     for msg in problems:
         rep.fail(4, msg)
     if problems:
@@ -417,8 +439,9 @@ def verify_record(
         lines = read_lines(Path(path))
     except OSError as exc:
         rep.fail(1, f"cannot read the record: {exc}")
-        for n in range(2, 22):
-            rep.skip(n, "not reached")
+        for n in rep.checks:
+            if n != 1:
+                rep.skip(n, "not reached")
         return rep
     try:
         _verify_lines(rep, lines, workers, since, progress)
@@ -575,8 +598,12 @@ def _after_voting(
         by_type.setdefault(events[idx]["type"], []).append(events[idx])
     for ev in by_type.get("challenge", []):
         _challenge(rep, st, ctx, ev, cast_codes, seen)
+    postal_applies = _postal_applies(st, by_type)
+    if not postal_applies:
+        for n in POSTAL_CHECKS:
+            rep.skip(n, "not a hybrid ballot: the record holds no postal votes")
     if ctx is None:
-        for n in (9, 10, 11, 12, 13, 15, 16, 17, 18, 19, 20):
+        for n in (9, 10, 11, 12, 13, 15, 16, 17, 18, 19, 20, *POSTAL_CHECKS):
             if rep.checks[n].status != "pass":
                 continue
             if (n < 16 and ballots) or (n >= 16 and complete_required):
@@ -590,18 +617,32 @@ def _after_voting(
         if cred is not None:
             last[cred] = pos
     counted = set(last.values())
+    eov = by_type.get("end_of_voting", [])
+    # a hybrid ballot: the scrutineer's postal votes (22) and the members who voted twice (23)
+    postal: PostalVotes | None = None
+    aside: dict[int, str] = {}  # positions of online ballots set aside (their postal vote stands) -> unit
+    if postal_applies:
+        if not eov:
+            _postal_not_checked(rep, complete_required, "the record has no end of voting",
+                                "voting has not ended in this record")
+        else:
+            postal = _postal_votes(rep, st, by_type, complete_required)
+            if postal is not None:
+                aside = _double_votes(rep, st, postal, last)
     tallies = dict(sums)
     unit_counts: dict[str, int] = {}
+    aside_cts: dict[str, list[tuple[bytes, tuple[tuple[bytes, bytes], ...]]]] = {}
     for pos, (_idx, cred, _tc, cts) in enumerate(ballots):
         if not cts or cred is None:
             continue
         unit = st.cred_units[cred]
-        if pos in counted:
+        if pos in counted and pos not in aside:
             unit_counts[unit] = unit_counts.get(unit, 0) + 1
             continue
+        if pos in aside:
+            aside_cts.setdefault(unit, []).append((cred, cts))
         for qi, (alpha, beta) in enumerate(cts):
             tallies[(unit, qi)] = tallies[(unit, qi)] - Ciphertext(alpha, beta)
-    eov = by_type.get("end_of_voting", [])
     if not eov:
         for n in (16, 17, 18, 19, 20):
             if complete_required:
@@ -610,10 +651,13 @@ def _after_voting(
                 rep.skip(n, "voting has not ended in this record")
         return
     p = eov[0]["payload"]
+    # end of voting comes before the postal votes: its counted credentials include any set aside later
     want = {"ballots": len(ballots), "challenges": len(by_type.get("challenge", [])), "counted": len(counted)}
     if p != want:
         rep.fail(16, f"end of voting says {p}, the record holds {want}")
-    _tally_and_result(rep, st, ctx, by_type, tallies, unit_counts, complete_required)
+    _tally_and_result(rep, st, ctx, by_type, tallies, unit_counts, aside_cts, complete_required)
+    if postal_applies:
+        _combined(rep, st, by_type, postal, complete_required)
 
 
 def _challenge(rep: Report, st: _State, ctx: ElectionContext | None, ev: dict[str, Any], cast: set[str],
@@ -650,6 +694,7 @@ def _challenge(rep: Report, st: _State, ctx: ElectionContext | None, ev: dict[st
 
 def _tally_and_result(rep: Report, st: _State, ctx: ElectionContext, by_type: dict[str, list[dict[str, Any]]],
                       tallies: dict[tuple[str, int], Ciphertext], unit_counts: dict[str, int],
+                      aside_cts: dict[str, list[tuple[bytes, tuple[tuple[bytes, bytes], ...]]]],
                       complete_required: bool) -> None:
     et = by_type.get("encrypted_tally", [])
     if not et:
@@ -677,6 +722,8 @@ def _tally_and_result(rep: Report, st: _State, ctx: ElectionContext, by_type: di
                 rep.fail(17, f"unit {u}, question {q}: the encrypted tally is not the sum of the counted ballots")
             if count != unit_counts.get(u, 0):
                 rep.fail(17, f"unit {u}, question {q}: {count} ballots claimed, {unit_counts.get(u, 0)} counted")
+    for u, items in aside_cts.items():
+        _set_aside_still_counted(rep, st, u, items, published, tallies, unit_counts.get(u, 0))
     # decryption shares
     shares: dict[tuple[str, str], dict[int, bytes]] = {}
     assert st.fingerprint is not None and st.public_key is not None
@@ -731,3 +778,203 @@ def _tally_and_result(rep: Report, st: _State, ctx: ElectionContext, by_type: di
                 rep.fail(20, f"unit {key[0]}, question {key[1]}: {yes} Yes is not what the tally decrypts to")
     except (KeyError, TypeError, ValueError) as exc:
         rep.fail(20, f"the result does not decode: {exc}")
+
+
+# ---------------------------------------------------------------- postal votes in a hybrid ballot (22-24)
+
+
+def _postal_applies(st: _State, by_type: dict[str, list[dict[str, Any]]]) -> bool:
+    """Whether checks 22-24 have anything to check: a hybrid declaration, a postal votes event or postal figures
+    in the result. Otherwise they are skipped (a ballot without postal votes)."""
+    if st.hybrid is not None or by_type.get("postal_votes"):
+        return True
+    res = by_type.get("result", [])
+    p = res[0]["payload"] if res else {}
+    return isinstance(p, dict) and ("postal" in p or "combined" in p)
+
+
+def _postal_not_checked(rep: Report, fail: bool, failing: str, skipping: str) -> None:
+    for n in POSTAL_CHECKS:
+        if rep.checks[n].status == "pass":
+            rep.fail(n, "cannot be checked: " + failing) if fail else rep.skip(n, skipping)
+
+
+def _postal_votes(rep: Report, st: _State, by_type: dict[str, list[dict[str, Any]]],
+                  complete_required: bool) -> PostalVotes | None:
+    """Check 22: exactly one postal votes event in a hybrid ballot, well formed, with the manifest's rule, signed by
+    the scrutineer. Returns the decoded event (even if its signature fails, so that 23 and 24 are still checked),
+    or None where there is none that decodes."""
+    evs = by_type.get("postal_votes", [])
+    if st.hybrid is None:
+        for ev in evs:
+            rep.fail(22, f"event {ev['seq']}: postal votes in a ballot that the election does not declare hybrid")
+        rep.skip(23, "the election does not declare a hybrid ballot")
+        return None
+    if not evs:
+        if complete_required or by_type.get("encrypted_tally"):
+            rep.fail(22, "a hybrid ballot's record has no postal votes event before its encrypted tally")
+            _postal_not_checked(rep, True, "no postal votes event (check 22)", "")
+        else:
+            _postal_not_checked(rep, False, "", "the scrutineer has not yet published the postal votes")
+        return None
+    if len(evs) > 1:
+        rep.fail(22, f"{len(evs)} postal votes events: a hybrid ballot has exactly one")
+        _postal_not_checked(rep, True, "more than one postal votes event (check 22)", "")
+        return None
+    ev = evs[0]
+    try:
+        pv, signature = parse_postal_votes(ev["payload"], st.units, st.questions)
+    except (PostalFormatError, group.DecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        rep.fail(22, f"event {ev['seq']}: the postal votes do not decode: {exc}")
+        _postal_not_checked(rep, True, "the postal votes event does not decode (check 22)", "")
+        return None
+    if pv.rule != st.hybrid.rule:
+        rep.fail(22, f"event {ev['seq']}: the postal votes apply {pv.rule}, the election's rule is {st.hybrid.rule}")
+    assert st.fingerprint is not None
+    if not verify_postal_votes(st.hybrid.scrutineer, st.fingerprint, pv, signature):
+        rep.fail(22, f"event {ev['seq']}: the scrutineer's signature on the postal votes does not verify")
+    return pv
+
+
+def _double_votes(rep: Report, st: _State, pv: PostalVotes, last: dict[bytes, int]) -> dict[int, str]:
+    """Check 23 (its list part): every member who voted twice is listed once, in credential order, with a
+    credential on the published list for that unit that cast an online ballot, and the vote the rule lets stand;
+    under "online vote stands" each unit's set-aside postal papers are the members listed for it, under "postal
+    vote stands" none. Returns the positions of the online ballots that are set aside (postal vote stands)."""
+    assert st.hybrid is not None
+    rule = st.hybrid.rule
+    aside: dict[int, str] = {}
+    listed: dict[str, int] = {}
+    seen: set[bytes] = set()
+    prev: bytes | None = None
+    for d in pv.double_votes:
+        c, short = d.credential, d.credential.hex()[:16] + "..."
+        if c in seen:
+            rep.fail(23, f"credential {short} is listed twice among the members who voted online and by post")
+            continue
+        if prev is not None and c < prev:
+            rep.fail(23, f"credential {short}: the members who voted twice must be listed in credential order")
+        seen.add(c)
+        prev = c
+        listed[d.unit] = listed.get(d.unit, 0) + 1
+        unit = st.cred_units.get(c)
+        if unit is None:
+            rep.fail(23, f"credential {short} (listed as voting twice) is not on the published credential list")
+            continue
+        if unit != d.unit:
+            rep.fail(23, f"credential {short} is on the list for unit {unit}, not {d.unit}")
+            continue
+        if d.stands != STANDS[rule]:
+            rep.fail(23, f"credential {short}: its {d.stands} vote is said to stand; the rule is {rule}")
+        if c not in last:
+            rep.fail(23, f"credential {short} is listed as voting twice but cast no online ballot")
+            continue
+        if rule == POSTAL_VOTE_STANDS:
+            aside[last[c]] = unit
+    for u in pv.units:
+        want = listed.get(u.unit, 0) if rule == ONLINE_VOTE_STANDS else 0
+        if u.set_aside != want:
+            why = (f"{want} members who voted twice are listed for it" if rule == ONLINE_VOTE_STANDS else
+                   "under postal_vote_stands no postal paper is set aside")
+            rep.fail(23, f"unit {u.unit}: {u.set_aside} postal papers set aside, but {why}")
+    return aside
+
+
+def _set_aside_still_counted(rep: Report, st: _State, unit: str,
+                             items: list[tuple[bytes, tuple[tuple[bytes, bytes], ...]]],
+                             published: dict[tuple[str, str], tuple[Ciphertext, int]],
+                             tallies: dict[tuple[str, int], Ciphertext], counted: int) -> None:
+    """Check 23 (its tally part): under "postal vote stands", the unit's encrypted tally must leave out the online
+    ballots set aside. Where it does not match (check 17 fails too), say so under 23 if the published tally is the
+    right one plus the set-aside ballots (all of them, or any one), or claims their number on top."""
+    zero = Ciphertext(group.IDENTITY, group.IDENTITY)
+    pub = [published.get((unit, q)) for q in st.questions]
+    if any(x is None for x in pub):
+        return
+    adjusted = [tallies.get((unit, qi), zero) for qi in range(len(st.questions))]
+    if all(x is not None and x[0] == a and x[1] == counted for x, a in zip(pub, adjusted, strict=True)):
+        return
+    candidates = [items] + ([[it] for it in items] if len(items) > 1 else [])
+    for cand in candidates:
+        plus = list(adjusted)
+        for _cred, cts in cand:
+            for qi, (alpha, beta) in enumerate(cts):
+                plus[qi] = plus[qi] + Ciphertext(alpha, beta)
+        if all(x is not None and x[0] == ct for x, ct in zip(pub, plus, strict=True)):
+            rep.fail(23, f"unit {unit}: the encrypted tally still counts the online ballots of {len(cand)} "
+                         "member(s) whose postal vote stands")
+            return
+    if any(x is not None and x[1] >= counted + 1 and x[1] <= counted + len(items) for x in pub):
+        rep.fail(23, f"unit {unit}: the encrypted tally claims set-aside online ballots among its ballots "
+                     f"({counted} counted once the {len(items)} set aside are left out)")
+
+
+def _figures(obj: Any, what: str) -> dict[tuple[str, str], tuple[int, int, int]]:
+    """A result's ``postal`` or ``combined`` list: (unit, question) -> (yes, no, spoilt), counts non-negative."""
+    if not isinstance(obj, list):
+        raise ValueError(f"the result's {what} figures must be a list")
+    out: dict[tuple[str, str], tuple[int, int, int]] = {}
+    for r in obj:
+        if not isinstance(r, dict) or set(r) != {"unit", "question", "yes", "no", "spoilt"}:
+            raise ValueError(f"a {what} figure has exactly: unit, question, yes, no, spoilt")
+        key = (r["unit"], r["question"])
+        if not all(isinstance(k, str) for k in key):
+            raise ValueError(f"a {what} figure's unit and question are text")
+        counts = (r["yes"], r["no"], r["spoilt"])
+        if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in counts):
+            raise ValueError(f"unit {key[0]}, question {key[1]}: {what} counts must be non-negative integers")
+        if key in out:
+            raise ValueError(f"unit {key[0]}, question {key[1]}: given twice in the {what} figures")
+        out[key] = counts
+    return out
+
+
+def _combined(rep: Report, st: _State, by_type: dict[str, list[dict[str, Any]]], pv: PostalVotes | None,
+              complete_required: bool) -> None:
+    """Check 24: the result's postal figures are the scrutineer's signed ones and each combined figure is the
+    decrypted online one plus the postal one (spoilt: the postal spoilt; online ballots cannot be spoilt)."""
+    if rep.checks[24].status != "pass":
+        return
+    res = by_type.get("result", [])
+    if not res:
+        rep.fail(24, "no result") if complete_required else rep.skip(24, "no result yet")
+        return
+    p = res[0]["payload"]
+    if st.hybrid is None:
+        if isinstance(p, dict) and ("postal" in p or "combined" in p):
+            rep.fail(24, "the result gives postal or combined figures for a ballot that is not hybrid")
+        else:
+            rep.skip(24, "the election does not declare a hybrid ballot")
+        return
+    if pv is None:
+        rep.fail(24, "cannot be checked: no valid postal votes event (check 22)")
+        return
+    try:
+        online = {(r["unit"], r["question"]): (r["yes"], r["no"]) for r in p["results"]}
+        if "postal" not in p or "combined" not in p:
+            raise ValueError("a hybrid ballot's result gives postal and combined figures")
+        postal = _figures(p["postal"], "postal")
+        combined = _figures(p["combined"], "combined")
+    except (KeyError, TypeError, ValueError) as exc:
+        rep.fail(24, f"the result's figures do not decode: {exc}")
+        return
+    keys = {(u, q) for u in st.units for q in st.questions}
+    for what, figures in (("postal", postal), ("combined", combined)):
+        if set(figures) != keys:
+            rep.fail(24, f"the result's {what} figures must have one entry per unit and question")
+    signed = pv.figures()
+    for u in st.units:
+        for q in st.questions:
+            key, s = (u, q), signed[(u, q)]
+            if key in postal and postal[key] != (s.yes, s.no, s.spoilt):
+                rep.fail(24, f"unit {u}, question {q}: the postal figures are not the scrutineer's signed count")
+            if key not in combined or key not in online:
+                continue
+            oy, on = online[key]
+            if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in (oy, on)):
+                rep.fail(24, f"unit {u}, question {q}: the online figures are not non-negative integers")
+                continue
+            want = (oy + s.yes, on + s.no, s.spoilt)
+            if combined[key] != want:
+                rep.fail(24, f"unit {u}, question {q}: combined {combined[key]} (yes, no, spoilt) is not online "
+                             f"+ postal {want}")
