@@ -120,12 +120,17 @@ def test_desks_from_history(files: Path) -> None:
     ("desks", "DAR,3", "NPT,3", "desks.csv, line 3, field 'site_code': 'NPT' appears more than once"),
 ])
 def test_desks_bad_input(files: Path, file: str, old: str, new: str, message: str) -> None:
+    _refused_with_one_line(files, file, old, new, message, desks_args(files, "--json"))
+
+
+def _refused_with_one_line(files: Path, file: str, old: str, new: str, message: str, args: list[str]) -> None:
+    """Damage one file (``old`` to ``new``), run the command: exit 2, one line naming the fault, nothing written."""
     path = files / f"{file}.csv"
     assert old in path.read_text()
     path.write_text(path.read_text().replace(old, new, 1))
     before = sorted(files.iterdir())
-    res = CliRunner().invoke(app, desks_args(files, "--json"))
-    assert res.exit_code == 2
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 2, res.output
     assert res.stdout == ""
     assert res.stderr.startswith(f"Error: {message}") and res.stderr.count("\n") == 1
     assert sorted(files.iterdir()) == before
@@ -245,15 +250,7 @@ def test_anchor_days_reads_the_attendance_people_file(files: Path) -> None:
     ("desks", "NPT,10", "NPT,", "desks.csv, line 2, field 'desks': is empty: give a number of desks"),
 ])
 def test_anchor_days_bad_input(files: Path, file: str, old: str, new: str, message: str) -> None:
-    path = files / f"{file}.csv"
-    assert old in path.read_text()
-    path.write_text(path.read_text().replace(old, new, 1))
-    before = sorted(files.iterdir())
-    res = CliRunner().invoke(app, anchor_args(files, "--json"))
-    assert res.exit_code == 2, res.output
-    assert res.stdout == ""
-    assert res.stderr.startswith(f"Error: {message}") and res.stderr.count("\n") == 1
-    assert sorted(files.iterdir()) == before
+    _refused_with_one_line(files, file, old, new, message, anchor_args(files, "--json"))
 
 
 @pytest.mark.parametrize(("option", "value", "message"), [
