@@ -31,6 +31,12 @@ def simulate(
     seed: int = typer.Option(1, help="Seed for the true votes only (never for cryptographic nonces)."),
     out: Path = typer.Option(..., help="Where to write the record (JSON Lines)."),
     workers: int = typer.Option(0, help="Worker processes (0: all cores)."),
+    postal_share: float = typer.Option(0.0, help="Hybrid ballot: share of members who vote by post only "
+                                       "(0: no postal votes)."),
+    double_vote_share: float = typer.Option(0.01, help="Hybrid ballot: share of online voters who also vote by "
+                                            "post."),
+    double_vote_rule: str = typer.Option("postal", help="Hybrid ballot: which vote of a member who voted both "
+                                         "ways stands: postal or online."),
 ) -> None:
     """Run a whole election and write its record, plus the true totals beside it as RECORD.truth.json."""
     from mandate.crypto.simulate import SettingsError, check_settings
@@ -40,7 +46,9 @@ def simulate(
     qs = [q.strip() for q in questions.split(",") if q.strip()]
     try:
         check_settings(voters=voters, units=units, questions=qs, trustees=trustees, threshold=threshold,
-                       revote_share=revote_share, challenge_share=challenge_share, out=out, workers=workers)
+                       revote_share=revote_share, challenge_share=challenge_share, out=out, workers=workers,
+                       postal_share=postal_share, double_vote_share=double_vote_share,
+                       double_vote_rule=double_vote_rule)
     except SettingsError as exc:
         typer.echo(f"Error: {exc.option} {exc.message}.", err=True)
         raise typer.Exit(2) from None
@@ -48,7 +56,8 @@ def simulate(
         task = bar.add_task("ballots", total=None)
         summary = run(voters=voters, units=units, questions=qs, trustees=trustees, threshold=threshold,
                       revote_share=revote_share, challenge_share=challenge_share, seed=seed, out=out,
-                      workers=workers or None,
+                      workers=workers or None, postal_share=postal_share, double_vote_share=double_vote_share,
+                      double_vote_rule=double_vote_rule,
                       progress=lambda done, total: bar.update(task, completed=done, total=total))
     typer.echo(json.dumps(summary, indent=2))
     if not summary["decrypted_matches_truth"]:
