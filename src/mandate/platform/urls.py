@@ -6,7 +6,7 @@ from mandate.platform import views
 from mandate.platform.roles import login_only
 
 admin.site.site_header = "mandate administration"
-admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser  # type: ignore[method-assign]
+admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser  # type: ignore[method-assign]  # superusers only, not staff
 
 STEP = "registration/account_step.html"  # one template for every account step
 
