@@ -13,28 +13,13 @@ from typing import Any
 from django.template.loader import render_to_string
 
 from mandate.platform.models import Document
+from mandate.platform.pdf import html_to_pdf
 
-PRINT_CSS = """
-@page { size: A4; margin: 20mm 18mm; @bottom-right { content: "Page " counter(page) " of " counter(pages);
-        font-size: 8pt; color: #444; } }
-body { font-family: "DejaVu Sans", sans-serif; font-size: 10.5pt; line-height: 1.4; color: #111; }
-h1 { font-size: 16pt; } h2 { font-size: 13pt; } table { border-collapse: collapse; width: 100%; }
-th, td { border-bottom: 1px solid #999; padding: 3pt 4pt; text-align: left; vertical-align: top; }
-td.num, th.num { text-align: right; } .page-break { page-break-after: always; }
-.statement { border: 1.5pt solid #000; padding: 6pt; font-weight: bold; }
-"""
+__all__ = ["html_to_pdf", "issue_document", "render_html"]
 
 
 def render_html(template: str, context: dict[str, Any]) -> str:
     return render_to_string(template, context)
-
-
-def html_to_pdf(html: str, extra_css: str = "") -> bytes:
-    """Render HTML to PDF bytes with WeasyPrint (fonts from the system; no network fetches)."""
-    from weasyprint import CSS, HTML
-
-    stylesheets = [CSS(string=PRINT_CSS + extra_css)]
-    return HTML(string=html, base_url=None).write_pdf(stylesheets=stylesheets)
 
 
 def issue_document(
