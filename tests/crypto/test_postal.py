@@ -586,3 +586,37 @@ def test_postal_signature_round_trip_and_any_changed_byte_fails(pv: PostalVotes,
     i = data.draw(st.integers(min_value=0, max_value=len(raw) - 1), label="byte")
     b = data.draw(st.integers(min_value=0, max_value=255).filter(lambda b: b != raw[i]), label="new value")
     assert not _verifies(raw[:i] + bytes([b]) + raw[i + 1:], n_units)
+
+
+def test_signature_follows_the_documented_hash_inputs(postal_rule: Hybrid) -> None:
+    """A second reading of docs/record-format.md 6.1, from the JSON with hashlib and the group alone: the digest P
+    and the Schnorr challenge recomputed byte by byte accept the simulator's event."""
+    events = postal_rule.events()
+    p = events[first(events, "postal_votes")]["payload"]
+    fp = bytes.fromhex(events[first(events, "election_key")]["hash"])
+    s_key = bytes.fromhex(events[0]["payload"]["hybrid"]["scrutineer"])
+
+    def framed(tag: str, items: list[bytes]) -> bytes:
+        out = len(tag).to_bytes(4, "big") + tag.encode()
+        for item in items:
+            out += len(item).to_bytes(4, "big") + item
+        return out
+
+    def u64(n: int) -> bytes:
+        return n.to_bytes(8, "big")
+
+    items = [fp, p["rule"].encode(), u64(len(p["units"]))]
+    for u in p["units"]:
+        items += [u["unit"].encode(), u64(u["papers"]), u64(u["set_aside"]), u64(len(u["counts"]))]
+        for c in u["counts"]:
+            items += [c["question"].encode(), u64(c["yes"]), u64(c["no"]), u64(c["spoilt"])]
+    items.append(u64(len(p["double_votes"])))
+    for d in p["double_votes"]:
+        items += [bytes.fromhex(d["credential"]), d["unit"].encode(), d["stands"].encode()]
+    digest = hashlib.sha512(framed("mandate/v1/postal-votes", items)).digest()
+    c = int.from_bytes(bytes.fromhex(p["signature"]["c"]), "little")
+    v = int.from_bytes(bytes.fromhex(p["signature"]["v"]), "little")
+    a = group.sub(group.base_mul(v), group.mul(c, s_key))
+    challenge = hashlib.sha512(framed("mandate/v1/postal-votes-signature",
+                                      [b"ristretto255", fp, digest, s_key, a])).digest()
+    assert int.from_bytes(challenge, "little") % group.ORDER == c
