@@ -101,12 +101,15 @@ def test_reviews_due_in_the_next_30_days_are_listed(client, make_user, ledger) -
     Adjustment.objects.create(staff=s0, review_date=today + dt.timedelta(days=10), **common)
     Adjustment.objects.create(staff=s1, review_date=today - dt.timedelta(days=3), **common)  # overdue
     Adjustment.objects.create(staff=s2, review_date=today + dt.timedelta(days=45), **common)  # not yet
+    Adjustment.objects.create(staff=s2, review_date=today - dt.timedelta(days=1), **common)  # overdue by a day
     ended = {**common, "date_to": today - dt.timedelta(days=1)}
     Adjustment.objects.create(staff=s2, review_date=today + dt.timedelta(days=5), **ended)  # already over
     client.force_login(make_user("hr_admin"))
     response = client.get(reverse("workplace:reminders"))
-    assert [a.staff.staff_id for a in response.context["due"]] == ["S00001", "S00000"]
+    due = response.context["due"]
+    assert [r.adjustment.staff.staff_id for r in due] == ["S00001", "S00002", "S00000"]
+    assert [(r.days_left, r.overdue) for r in due] == [(-3, True), (-1, True), (10, False)]
     page = response.content.decode()
-    assert "Overdue by 3 days" in page and "In 10 days" in page
+    assert "Overdue by 3 days" in page and "Overdue by 1 day<" in page and "In 10 days" in page
     dashboard = client.get(reverse("workplace:dashboard")).content.decode()
     assert "adjustment reviews due within 30 days" in dashboard

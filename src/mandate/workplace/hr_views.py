@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,10 +17,26 @@ from mandate.platform.roles import role_required
 from mandate.workplace.access import organisation_for
 from mandate.workplace.forms import AdjustmentForm, ImportForm, PolicyForm
 from mandate.workplace.importers import MAX_ERRORS, ImportRefused, import_file
-from mandate.workplace.models import Adjustment, AttendancePolicy, ImportBatch
+from mandate.workplace.models import Adjustment, AttendancePolicy, ImportBatch, Organisation
 
 HR = "hr_admin"
 REVIEW_WINDOW_DAYS = 30
+
+
+@dataclass(frozen=True)
+class ReviewDue:
+    """An adjustment whose review is due, and the days to its review date (negative once overdue)."""
+
+    adjustment: Adjustment
+    days_left: int
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
+
+    @property
+    def days_overdue(self) -> int:
+        return -self.days_left
 
 
 @role_required(HR)
@@ -45,7 +63,7 @@ def imports(request: HttpRequest) -> HttpResponse:
         "max_errors": MAX_ERRORS, "batches": batches}, status=status)
 
 
-def reviews_due(organisation, today: dt.date, days: int = REVIEW_WINDOW_DAYS):  # type: ignore[no-untyped-def]
+def reviews_due(organisation: Organisation, today: dt.date, days: int = REVIEW_WINDOW_DAYS) -> QuerySet[Adjustment]:
     """Adjustments whose review date falls on or before `today + days` (overdue ones included)."""
     return (Adjustment.objects.filter(staff__organisation=organisation,
                                       review_date__lte=today + dt.timedelta(days=days))
@@ -89,10 +107,7 @@ def reminders(request: HttpRequest) -> HttpResponse:
     """Notifications for HR: adjustment reviews due in the next 30 days, and overdue ones."""
     organisation = organisation_for(request)
     today = timezone.localdate()
-    due = list(reviews_due(organisation, today))
-    for a in due:
-        a.overdue = a.review_date < today
-        a.days_left = (a.review_date - today).days
+    due = [ReviewDue(a, (a.review_date - today).days) for a in reviews_due(organisation, today)]
     record(request.user, "view_review_reminders", "Organisation", organisation.code, count=len(due))
     return render(request, "workplace/reminders.html", {
         "organisation": organisation, "due": due, "today": today, "window": REVIEW_WINDOW_DAYS})
