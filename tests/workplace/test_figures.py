@@ -92,6 +92,16 @@ def test_hr_compares_two_policies(client, make_user, ledger) -> None:  # type: i
     assert "S00001" not in page and "Staff 1" not in page
 
 
+def test_a_hand_edited_policy_is_a_form_error_not_a_server_error(client, make_user, ledger) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(make_user("hr_admin"))
+    response = client.get(reverse("workplace:compare") + OCTOBER + "&policy=abc")
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert list(form.errors) == ["policy"] and "a" not in response.context
+    # the policy to compare with is still offered: the first of the organisation's policies
+    assert form.data["other"] == AttendancePolicy.objects.first().pk
+
+
 def test_hr_saves_a_policy_and_a_bad_one_is_named(client, make_user, ledger) -> None:  # type: ignore[no-untyped-def]
     client.force_login(make_user("hr_admin"))
     text = AttendancePolicy.objects.get(is_default=True).toml.replace("ONS individual 40%", "Darlington 20%") \

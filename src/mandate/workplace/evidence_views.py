@@ -7,8 +7,10 @@ period, the policies and the cut asked for; no personal data goes into it.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
@@ -22,7 +24,7 @@ from mandate.platform.roles import role_required
 from mandate.workplace.access import organisation_for
 from mandate.workplace.evidence import CHARACTERISTICS, EvidencePack, build_pack
 from mandate.workplace.figures import FigureError
-from mandate.workplace.forms import PeriodForm
+from mandate.workplace.forms import PeriodForm, other_policy
 from mandate.workplace.models import AttendancePolicy, Organisation
 
 HR, ANALYST = "hr_admin", "analyst"
@@ -51,21 +53,21 @@ class EvidenceForm(PeriodForm):
     cut_a = forms.ChoiceField(label="Cut by", choices=CUT_CHOICES, required=False)
     cut_b = forms.ChoiceField(label="and by", choices=CUT_CHOICES, required=False)
 
-    def __init__(self, data, organisation, today):  # type: ignore[no-untyped-def]
+    def __init__(self, data: Mapping[str, Any] | None, organisation: Organisation, today: dt.date) -> None:
         super().__init__(data, organisation, today)
         data = data or {}
         policies = AttendancePolicy.objects.filter(organisation=organisation)
-        self.fields["other"].queryset = policies
+        cast(forms.ModelChoiceField, self.fields["other"]).queryset = policies
         extra: dict[str, Any] = {"days_a_week": data.get("days_a_week") or "2",
                                  "cut_a": data.get("cut_a", ""), "cut_b": data.get("cut_b", "")}
         if "other" in data:
             extra["other"] = data.get("other", "")
         else:  # first visit: compare the default policy with the next one, if there is one
-            first = policies.exclude(pk=self.data.get("policy")).first()
+            first = other_policy(policies, self.data.get("policy"))
             extra["other"] = first.pk if first is not None else ""
         self.data = {**self.data, **extra}
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         policy, other = data.get("policy"), data.get("other")
         if policy is not None and other is not None and policy.pk == other.pk:

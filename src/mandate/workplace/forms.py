@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any, cast
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
 
-from mandate.workplace.models import Adjustment, AttendancePolicy, ImportBatch, StaffMember
+from mandate.workplace.models import Adjustment, AttendancePolicy, ImportBatch, Organisation, StaffMember
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MAX_UPLOAD = 200 * 1024 * 1024
+
+
+def other_policy(policies: QuerySet[AttendancePolicy], chosen: object) -> AttendancePolicy | None:
+    """The first of `policies` that is not the one chosen; `chosen` comes from the query string and may be
+    anything (a hand-edited address), so it is compared as text, never looked up as a primary key."""
+    return next((p for p in policies if str(p.pk) != str(chosen)), None)
 
 
 def last_full_month(today: dt.date) -> tuple[dt.date, dt.date]:
@@ -24,11 +34,11 @@ class ImportForm(forms.Form):
                            help_text="CSV (UTF-8, with a header line) or Parquet. A file already imported "
                                      "changes nothing.")
 
-    def clean_file(self):  # type: ignore[no-untyped-def]
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD:
+    def clean_file(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["file"]  # FileField has refused a file without name or size
+        if (upload.size or 0) > MAX_UPLOAD:
             raise forms.ValidationError("The file is larger than 200 MB: split it by month.")
-        name = upload.name.lower()
+        name = (upload.name or "").lower()
         if not name.endswith((".csv", ".txt", ".parquet")):
             raise forms.ValidationError("Upload a .csv or .parquet file.")
         return upload
@@ -43,7 +53,7 @@ class PeriodForm(forms.Form):
 
     MAX_DAYS = 400
 
-    def __init__(self, data, organisation, today: dt.date):  # type: ignore[no-untyped-def]
+    def __init__(self, data: Mapping[str, Any] | None, organisation: Organisation, today: dt.date) -> None:
         start, end = last_full_month(today)
         policies = AttendancePolicy.objects.filter(organisation=organisation)
         default = policies.filter(is_default=True).first() or policies.first()
@@ -51,10 +61,11 @@ class PeriodForm(forms.Form):
         merged = {**{k: v for k, v in initial.items() if v is not None},
                   **{k: v for k, v in (data or {}).items() if k in ("date_from", "date_to", "policy") and v}}
         super().__init__(merged)
-        self.fields["policy"].queryset = policies
+        cast(forms.ModelChoiceField, self.fields["policy"]).queryset = policies
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("date_from"), data.get("date_to")
         if start and end:
             if end < start:
@@ -68,18 +79,23 @@ class ComparePolicyForm(PeriodForm):
     other = forms.ModelChoiceField(label="Compare with", queryset=AttendancePolicy.objects.none(),
                                    empty_label=None)
 
-    def __init__(self, data, organisation, today: dt.date):  # type: ignore[no-untyped-def]
+    def __init__(self, data: Mapping[str, Any] | None, organisation: Organisation, today: dt.date) -> None:
         super().__init__(data, organisation, today)
         policies = AttendancePolicy.objects.filter(organisation=organisation)
-        self.fields["other"].queryset = policies
+        cast(forms.ModelChoiceField, self.fields["other"]).queryset = policies
         if not self.data.get("other"):
-            first = policies.exclude(pk=self.data.get("policy")).first()
+            first = other_policy(policies, self.data.get("policy"))
             if first is not None:
                 self.data = {**self.data, "other": first.pk}
 
 
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: StaffMember) -> str:
+        return f"{obj.name} ({obj.staff_id})"
+
+
 class AdjustmentForm(forms.ModelForm):
-    staff = forms.ModelChoiceField(label="Member of staff", queryset=StaffMember.objects.none())
+    staff = StaffChoiceField(label="Member of staff", queryset=StaffMember.objects.none())
 
     class Meta:
         model = Adjustment
@@ -87,10 +103,9 @@ class AdjustmentForm(forms.ModelForm):
                   "review_date"]
         widgets = {"date_from": DATE_INPUT, "date_to": DATE_INPUT, "review_date": DATE_INPUT}
 
-    def __init__(self, *args, organisation, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["staff"].queryset = StaffMember.objects.filter(organisation=organisation)
-        self.fields["staff"].label_from_instance = lambda s: f"{s.name} ({s.staff_id})"
+        cast(StaffChoiceField, self.fields["staff"]).queryset = StaffMember.objects.filter(organisation=organisation)
 
 
 class PolicyForm(forms.ModelForm):
