@@ -22,9 +22,9 @@ import csv
 import datetime as dt
 import hashlib
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
@@ -149,6 +149,9 @@ def _timestamp(value: Any) -> dt.datetime:
     return stamp
 
 
+T = TypeVar("T")
+
+
 class _Validator:
     def __init__(self, organisation: Organisation, kind: str, filename: str) -> None:
         self.organisation = organisation
@@ -171,7 +174,7 @@ class _Validator:
         else:
             self.more = True
 
-    def check(self, line: int, field_name: str, func: Any, value: Any) -> Any:
+    def check(self, line: int, field_name: str, func: Callable[[Any], T], value: Any) -> T | None:
         try:
             return func(value)
         except ValueError as exc:
@@ -242,7 +245,8 @@ def import_file(organisation: Organisation, kind: str, filename: str, data: byte
                     unmatched += staff is None
             else:
                 staff = v.staff_pk(line, row.get("staff_id"))
-            if not v.errors:
+            # a value that failed its check is None and left an error, so no object is made from it
+            if not v.errors and site is not None and stamp is not None:
                 objects.append(PresenceRecord(organisation=organisation, staff_id=staff, card_number=card,
                                               site_id=site, timestamp=stamp, source=PresenceRecord.BADGE))
         elif kind == "bookings":
@@ -258,7 +262,7 @@ def import_file(organisation: Organisation, kind: str, filename: str, data: byte
             purpose = _text(row.get("purpose"))
             if purpose and purpose not in PURPOSE_CODES:
                 v.fail(line, "purpose", f"'{purpose}' is not one of {', '.join(sorted(PURPOSE_CODES))}")
-            if not v.errors:
+            if not v.errors and site is not None and day is not None:
                 if checkin is not None:
                     stamp, source = checkin, PresenceRecord.CHECKIN
                 else:  # a booking without check-in: kept, dated at noon, never presence
@@ -276,7 +280,7 @@ def import_file(organisation: Organisation, kind: str, filename: str, data: byte
                            if absence_kind else "is empty")
             else:
                 absence_kind = "official_business"
-            if not v.errors:
+            if not v.errors and staff is not None and day is not None:
                 key = (staff, day, absence_kind)
                 if key not in seen_absences:  # the same day twice in one file is one absence
                     seen_absences.add(key)
@@ -312,6 +316,6 @@ def import_file(organisation: Organisation, kind: str, filename: str, data: byte
         return ImportResult(previous, True, previous.rows, 0, previous.unmatched)
     counts: dict[str, int] = {}
     for o in objects:
-        key = getattr(o, "source", None) or getattr(o, "kind", "")
-        counts[key] = counts.get(key, 0) + 1
+        label = o.source if isinstance(o, PresenceRecord) else o.kind
+        counts[label] = counts.get(label, 0) + 1
     return ImportResult(batch, False, n_rows, len(objects), unmatched, counts)

@@ -6,8 +6,14 @@ only the analyst role's aggregate evidence pack reads it. There is no union memb
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.db import models
+
+if TYPE_CHECKING:
+    from mandate.policy.config import Policy
 
 NATIONS = [("england-and-wales", "England and Wales"), ("scotland", "Scotland")]
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -209,7 +215,7 @@ class AttendancePolicy(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         policy = self.parsed()
         self.name = policy.name
         self.effective_from = policy.versions[0].effective_from
@@ -218,7 +224,7 @@ class AttendancePolicy(models.Model):
             AttendancePolicy.objects.filter(organisation_id=self.organisation_id).exclude(pk=self.pk).update(
                 is_default=False)
 
-    def parsed(self):  # type: ignore[no-untyped-def]
+    def parsed(self) -> Policy:
         from mandate.policy.config import loads_policy
 
         return loads_policy(self.toml, source=self.name or "policy")
@@ -293,5 +299,5 @@ class Adjustment(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def in_force_on(self, day) -> bool:  # type: ignore[no-untyped-def]
+    def in_force_on(self, day: dt.date) -> bool:
         return self.date_from <= day and (self.date_to is None or day <= self.date_to)

@@ -60,7 +60,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 # -- helpers ---------------------------------------------------------------------------------------------------
 
 def _own_record(request: HttpRequest, organisation: Organisation) -> StaffMember | None:
-    return StaffMember.objects.filter(user=request.user, organisation=organisation).first()
+    user = request.user
+    if not user.is_authenticated:  # never, behind role_required; an anonymous user has no record
+        return None
+    return StaffMember.objects.filter(user=user, organisation=organisation).first()
 
 
 def _period(request: HttpRequest, organisation: Organisation, form_class: type = PeriodForm) -> Any:
