@@ -118,8 +118,20 @@ def test_tua16_notice_carries_per_category_figures(ballot):  # type: ignore[no-u
     new = docs.issue_notice(ballot, ons, sent_on=date(2026, 10, 20), expected_receipt=date(2026, 10, 22))
     assert "How these figures were arrived at" in old.html and "How these figures were arrived at" not in new.html
     assert bytes(new.pdf)[:4] == b"%PDF"
-    warned = docs.record_dates(old, ballot, received_on=date(2026, 2, 19))
-    assert "drafted for regime TUA16 but was received under ERA1" in warned.warning
+    warning = docs.record_dates(old, ballot, received_on=date(2026, 2, 19))
+    assert "drafted for regime TUA16 but was received under ERA1" in warning
+    assert docs.record_dates(new, ballot, received_on=date(2026, 10, 22)) == ""
+
+
+def test_the_ballot_page_shows_the_warning_of_a_notice_received_under_another_regime(ballot, client, make_user):  # type: ignore[no-untyped-def]
+    old = docs.issue_notice(ballot, Employer.objects.get(code="ons"), sent_on=date(2026, 2, 10),
+                            expected_receipt=date(2026, 2, 12))
+    client.force_login(make_user("union_official", "pcs"))
+    page = client.post(f"/union/ballots/{ballot.pk}/documents/{old.pk}/dates/", {"received_on": "2026-02-19"},
+                       follow=True).content.decode()
+    assert "drafted for regime TUA16 but was received under ERA1" in page
+    old.refresh_from_db()
+    assert old.received_on == date(2026, 2, 19)
 
 
 def test_hand_entered_mandate_uses_the_rulebook(union_org):  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ from datetime import date
 from typing import IO, Any
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from mandate.platform.audit import record
@@ -111,7 +111,7 @@ def update_dates(ballot: Ballot, opening_day: date, closing_day: date, actor: An
     record(actor, "ballot.dates_changed", "Ballot", ballot.pk, opening_day=opening_day, closing_day=closing_day)
 
 
-def candidate_members(ballot: Ballot):  # type: ignore[no-untyped-def]
+def candidate_members(ballot: Ballot) -> QuerySet[Member]:
     members = Member.objects.filter(union=ballot.union, left_on__isnull=True,
                                     employer__in=ballot.employers.all())
     if ballot.workplaces.exists():
@@ -138,10 +138,10 @@ def freeze_electorate(ballot: Ballot, actor: Any = None) -> int:
         for m in members:
             if ballot.units_mode == "aggregated":
                 unit = single
+            elif m.workplace_id in units:
+                unit = units[m.workplace_id]
             else:
-                unit = units.get(m.workplace_id)
-                if unit is None:
-                    unit = units[m.workplace_id] = BallotUnit.objects.create(
+                unit = units[m.workplace_id] = BallotUnit.objects.create(
                         ballot=ballot, name=f"{m.workplace.name} ({m.employer.name})", workplace=m.workplace)
             number += 1
             basis = (f"separate workplace ballot at {m.workplace.name} (s.228)" if ballot.units_mode == "separate"

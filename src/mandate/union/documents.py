@@ -197,7 +197,9 @@ def issue_scrutineer_report(ballot: Ballot, *, sent_on: date, satisfied: dict[st
 
 
 def record_dates(document: Document, ballot: Ballot, *, sent_on: date | None = None,
-                 received_on: date | None = None, actor: Any = None) -> Document:
+                 received_on: date | None = None, actor: Any = None) -> str:
+    """Record the day a ballot's document was sent or received; return a warning to show, or "" if none
+    (a notice received under another regime than the one it was drafted for)."""
     if document.related_type != "Ballot" or document.related_id != str(ballot.pk):
         raise svc.BallotError("That document belongs to another ballot.")
     if ballot.status in ("open", "counted") and document.kind in ("s226a-notice", "sample-paper"):
@@ -222,5 +224,4 @@ def record_dates(document: Document, ballot: Ballot, *, sent_on: date | None = N
                        "issue a new notice with the right content.")
     record(actor, "document.dates_recorded", "Ballot", ballot.pk, document=document.pk, kind=document.kind,
            sent_on=document.sent_on, received_on=document.received_on, warning=warning)
-    document.warning = warning  # type: ignore[attr-defined]
-    return document
+    return warning

@@ -36,7 +36,8 @@ class Projection:
         return asdict(self)
 
 
-def _logistic(t: np.ndarray, k: float, t0: float, s: float) -> np.ndarray:
+def _logistic(t: np.ndarray, k: float | np.ndarray, t0: float | np.ndarray, s: float | np.ndarray) -> np.ndarray:
+    """The logistic curve at days `t`; the parameters are numbers, or arrays of draws broadcast against `t`."""
     return k / (1.0 + np.exp(-(t - t0) / s))
 
 

@@ -28,7 +28,7 @@ import io
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
@@ -231,7 +231,7 @@ def _insert_many(union: Union, rows: list[dict[str, Any]], batch_size: int) -> N
 
     columns = ["union_id", "branch_id", "membership_number", "name", "personal_email", "mobile", "home_address",
                "employer_id", "workplace_id", "job_category", "overseas", "joined_on", "left_on"]
-    known = {f.column for f in Member._meta.concrete_fields if not f.primary_key}
+    known = {cast(str, f.column) for f in Member._meta.concrete_fields if not f.primary_key}  # concrete: a column
     assert known == set(columns), f"Member's columns changed: {sorted(known ^ set(columns))}"
     table = connection.ops.quote_name(Member._meta.db_table)
     sql = (f"INSERT INTO {table} ({', '.join(connection.ops.quote_name(c) for c in columns)}) "  # noqa: S608

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -52,13 +52,19 @@ STAFF = ("union_official", "branch_rep", "scrutineer")
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d %B %Y", "%d %b %Y"]
 
 
-def _date(what: str, **kw: object) -> forms.DateField:
+def _date(what: str, **kw: Any) -> forms.DateField:
     """A date field whose errors name it in the users' words: `what` completes "Enter a real date for ..."."""
-    return forms.DateField(  # type: ignore[misc]
+    return forms.DateField(
         widget=forms.DateInput(attrs={"type": "date"}), input_formats=DATE_INPUT_FORMATS,
         error_messages={"required": f"Enter the date for {what}",
                         "invalid": f"Enter a real date for {what}, for example 23 November 2026"},
-        **kw)  # type: ignore[arg-type]
+        **kw)
+
+
+def _choose_from(form: forms.BaseForm, **querysets: QuerySet[Any]) -> None:
+    """Offer each named model choice field only `querysets[name]` (this union's own employers, disputes...)."""
+    for name, queryset in querysets.items():
+        cast(forms.ModelChoiceField, form.fields[name]).queryset = queryset
 
 
 class StepRefused(Exception):
@@ -120,8 +126,8 @@ class EventForm(forms.ModelForm):
 def disputes(request: HttpRequest) -> HttpResponse:
     union = union_for(request)
     form = DisputeForm(request.POST or None)
-    form.fields["employers"].queryset = Employer.objects.filter(union=union)
-    form.fields["workplaces"].queryset = Workplace.objects.filter(employer__union=union)
+    _choose_from(form, employers=Employer.objects.filter(union=union),
+                 workplaces=Workplace.objects.filter(employer__union=union))
     if request.method == "POST":
         if not has_role(request.user, *OFFICIAL):
             return HttpResponse("Only an official can open a dispute.", status=403)
@@ -173,7 +179,7 @@ def register(request: HttpRequest) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
-            text = request.FILES["file"].read().decode("utf-8-sig")
+            text = form.cleaned_data["file"].read().decode("utf-8-sig")
         except UnicodeDecodeError:
             text = None
             errors = ["The file is not UTF-8 text: save it as CSV UTF-8 and upload it again."]
@@ -239,15 +245,14 @@ def ballots(request: HttpRequest) -> HttpResponse:
 def ballot_new(request: HttpRequest) -> HttpResponse:
     union = union_for(request)
     form = BallotForm(request.POST or None)
-    form.fields["dispute"].queryset = Dispute.objects.filter(union=union)
-    form.fields["employers"].queryset = Employer.objects.filter(union=union)
-    form.fields["workplaces"].queryset = Workplace.objects.filter(employer__union=union)
+    _choose_from(form, dispute=Dispute.objects.filter(union=union), employers=Employer.objects.filter(union=union),
+                 workplaces=Workplace.objects.filter(employer__union=union))
     if request.method == "POST" and form.is_valid() and Ballot.objects.filter(
             union=union, code=form.cleaned_data["code"]).exists():
         form.add_error("code", "A ballot with this code already exists.")
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        questions = {}
+        questions: dict[str, dict[str, Any]] = {}
         if d["strike"]:
             questions["strike"] = {}
         if d["asos"]:
@@ -389,7 +394,7 @@ def ballot_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             messages.success(request, "The ballot is open.")
         elif action == "omission":
             form = OmissionForm(request.POST)
-            form.fields["unit"].queryset = b.units.all()  # type: ignore[attr-defined]
+            _choose_from(form, unit=b.units.all())
             d = _valid(form)
             svc.record_omission(b, d["unit"], kind=d["kind"], description=d["description"],
                                 discovered_on=d["discovered_on"], membership_number=d["membership_number"],
@@ -417,10 +422,10 @@ def document_dates(request: HttpRequest, pk: int, doc: int) -> HttpResponse:
     document = get_object_or_404(Document, pk=doc, related_type="Ballot", related_id=str(b.pk))
     try:
         d = _valid(DocumentDatesForm(request.POST))
-        document = docs.record_dates(document, b, sent_on=d["sent_on"], received_on=d["received_on"],
-                                     actor=request.user)
-        if document.warning:  # type: ignore[attr-defined]
-            messages.warning(request, document.warning)  # type: ignore[attr-defined]
+        warning = docs.record_dates(document, b, sent_on=d["sent_on"], received_on=d["received_on"],
+                                    actor=request.user)
+        if warning:
+            messages.warning(request, warning)
     except StepRefused as refused:
         for problem in refused.problems:
             messages.error(request, problem)
@@ -496,13 +501,14 @@ def returns(request: HttpRequest, pk: int) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST":
         try:
-            if "file" in request.FILES:
+            upload = request.FILES.get("file")
+            if upload is not None:
                 try:
-                    text = request.FILES["file"].read().decode("utf-8-sig")
+                    text = upload.read().decode("utf-8-sig")
                 except UnicodeDecodeError as error:
                     raise svc.BallotError("The file is not UTF-8 text: save it as CSV UTF-8 and upload it "
                                           "again.") from error
-                summary = svc.import_returns(b, text, request.user, name=request.FILES["file"].name)
+                summary = svc.import_returns(b, text, request.user, name=upload.name or "returns.csv")
                 messages.success(request, f"Recorded {summary['lines']} papers: {summary['counted']} to count, "
                                           f"{summary['duplicates']} duplicates, {summary['late']} late, "
                                           f"{summary['marked_both_ways']} marked both ways on a question.")
@@ -597,8 +603,7 @@ def mandates(request: HttpRequest) -> HttpResponse:
     union = union_for(request)
     today = date.today()
     form = MandateForm(request.POST or None)
-    form.fields["employer"].queryset = Employer.objects.filter(union=union)
-    form.fields["dispute"].queryset = Dispute.objects.filter(union=union)
+    _choose_from(form, employer=Employer.objects.filter(union=union), dispute=Dispute.objects.filter(union=union))
     if request.method == "POST":
         if not has_role(request.user, *OFFICIAL):
             return HttpResponse("Only an official can enter a mandate.", status=403)
@@ -651,7 +656,7 @@ class AgreementForm(forms.Form):
     def __init__(self, *args: Any, months: tuple[int, int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         statutory, longest = months
-        self.fields["months"].choices = [(n, f"{n} months") for n in range(statutory + 1, longest + 1)]
+        cast(forms.TypedChoiceField, self.fields["months"]).choices = [(n, f"{n} months") for n in range(statutory + 1, longest + 1)]
 
 
 @role_required(*OFFICIAL)
@@ -668,8 +673,8 @@ def mandate_agreement(request: HttpRequest, pk: int) -> HttpResponse:
     form = AgreementForm(request.POST, months=allowed[:2])
     if not form.is_valid():
         for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+            for error in errors:  # an ErrorList gives each error as its message
+                messages.error(request, cast(str, error))
         return redirect("union:renewal", pk=m.pk)
     d = form.cleaned_data
     try:
