@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from itertools import islice
-from typing import Any
+from typing import Any, cast
 
 from django.db import connections, models, router
 from django.utils import timezone
@@ -29,14 +29,13 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
     for field in model._meta.concrete_fields:
         if field.primary_key and isinstance(field, models.AutoField | models.BigAutoField | models.SmallAutoField):
             continue
-        columns.append(connection.ops.quote_name(field.column))
+        columns.append(connection.ops.quote_name(cast(str, field.column)))  # a concrete field has a column
         if field.attname in given:
             makers.append(_maker(field, given[field.attname], connection))
         else:
             value = timezone.now() if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False) \
                 else field.get_default()
-            constant = field.get_db_prep_save(value, connection)
-            makers.append(lambda row, c=constant: c)
+            makers.append(_constant(field.get_db_prep_save(value, connection)))
     unknown = set(given) - {f.attname for f in model._meta.concrete_fields}
     if unknown:
         raise ValueError(f"{model.__name__} has no fields {sorted(unknown)}")
@@ -61,6 +60,10 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
             if advance is not None:
                 advance(len(batch))
     return total
+
+
+def _constant(value: Any) -> Callable[[Sequence[Any]], Any]:
+    return lambda row: value
 
 
 def _maker(field: models.Field, index: int, connection: Any) -> Callable[[Sequence[Any]], Any]:

@@ -21,6 +21,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from importlib import resources
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -438,7 +439,8 @@ def make_cards(rng: np.random.Generator, people: People, unknown: int) -> Cards:
 
 def _utc_offsets() -> np.ndarray:
     """Europe/London's UTC offset in seconds at 09:00 on each day of the year."""
-    return np.array([int(datetime(d.year, d.month, d.day, 9, tzinfo=LONDON).utcoffset().total_seconds())
+    # an aware datetime always has an offset (utcoffset() is None only for a naive one)
+    return np.array([int(cast(timedelta, datetime(d.year, d.month, d.day, 9, tzinfo=LONDON).utcoffset()).total_seconds())
                      for d in DAYS])
 
 
