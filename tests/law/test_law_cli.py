@@ -132,7 +132,11 @@ def test_voting_paper_and_parameters_commands() -> None:
     rows = json.loads(p.stdout)
     turnout = [row for row in rows if row["parameter"] == "turnout_threshold"]
     assert any(row["declared_to"] == "ERA2" and row["uncertain"] == "era2-commencement" for row in turnout)
-    assert run("parameters").exit_code == 0
+    table = runner.invoke(app, ["parameters"], env={"COLUMNS": "400"})
+    assert table.exit_code == 0 and "Legislation parameters" in table.stdout
+    # every dated value is a row, its dates as people read them or the event it waits for
+    assert table.stdout.count("turnout_threshold") == len(turnout)
+    assert "1 March 2017" in table.stdout and "when ERA2 commences" in table.stdout
 
 
 def test_installed_command_exit_status_and_stderr() -> None:

@@ -119,6 +119,9 @@ def test_cli_journey(union_org, tmp_path):  # type: ignore[no-untyped-def]
 
     code, out = run("mandates", "pcs", "--json", "--on", "2026-11-23")
     assert [m["days_left"] for m in out] == [357, 357]
+    code, text = run("mandates", "pcs", "--on", "2026-11-23")  # a table 80 characters wide: the action wraps
+    assert code == 0 and "action short of" in text and "action_short" not in text
+    assert text.count("│ 15 November     │ 357 ") == 2 and text.count("│ 2027 ") == 2
 
     code, out = run("issue-results", "pcs", "ons-2026-11", "--json", "--sent-on", "2026-11-23")
     assert code == 0 and {d["kind"] for d in out} == {"s231-result", "s231a-result"}
@@ -128,3 +131,19 @@ def test_cli_journey(union_org, tmp_path):  # type: ignore[no-untyped-def]
 
     code, out = run("result", "pcs", "ons-2026-11")
     assert code == 0 and "Newport" in out
+
+    code, text = run("issue-results", "pcs", "ons-2026-11", "--sent-on", "2026-11-24")
+    words = " ".join(text.split())  # lines wrap at 80 characters
+    assert code == 0 and words.count("Issued Result of the ballot") == 2 and words.count(" bytes of PDF)") == 2
+    assert words.startswith("Issued Result of the ballot, for members (")
+    assert "Issued Result of the ballot, for Office for National Statistics (" in words
+
+
+@pytest.mark.django_db
+def test_cli_create_says_in_words_what_it_made(union_org, tmp_path):  # type: ignore[no-untyped-def]
+    spec = tmp_path / "ballot.toml"
+    spec.write_text(SPEC)
+    code, text = run("create", str(spec), "--no-papers")
+    assert code == 0, text
+    assert " ".join(text.split()) == ("Created ballot ons-2026-11: 3 electors in 2 unit(s); notice of ballot by 26 October "
+                            "2026, sample paper by 30 October 2026.")

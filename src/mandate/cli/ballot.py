@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 import tomllib
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
@@ -28,7 +29,7 @@ def _setup() -> None:
     setup_django()
 
 
-def _emit(data: Any, as_json: bool, render: Any = None) -> None:
+def _emit(data: Any, as_json: bool, render: Callable[[], None] | None = None) -> None:
     if as_json:
         print(json.dumps(data, indent=2, default=_default, ensure_ascii=False))
     elif render is not None:
@@ -250,12 +251,12 @@ def create_cmd(spec_file: Path, as_json: bool = JSON, actor: str = ACTOR, papers
     from mandate.union.rules import timeline_for
 
     t = timeline_for(ballot)
-    data = {"ballot": ballot.code, "status": ballot.status, "electors": electors,
-            "units": [{"name": x.name, "entitled": x.electors.count()} for x in ballot.units.all()],
+    units = [{"name": x.name, "entitled": x.electors.count()} for x in ballot.units.all()]
+    data = {"ballot": ballot.code, "status": ballot.status, "electors": electors, "units": units,
             "documents": issued, "timeline": {k: t[k] for k in ("regime", "notice_by", "sample_by", "report_by",
                                                                  "mandate_last_day")}}
     _emit(data, as_json, lambda: console.print(
-        f"Created ballot {ballot.code}: {electors} electors in {len(data['units'])} unit(s); notice of ballot by "
+        f"Created ballot {ballot.code}: {electors} electors in {len(units)} unit(s); notice of ballot by "
         f"{t['notice_by']:%-d %B %Y}, sample paper by {t['sample_by']:%-d %B %Y}."))
 
 
@@ -380,15 +381,15 @@ def mandates_cmd(union: str, as_json: bool = JSON, on: str = typer.Option(None, 
     from mandate.union.models import Mandate
 
     today = _d(on, "--on") or date.today()
+    live = list(Mandate.objects.filter(union=_union(union), last_day__gte=today).select_related("employer"))
     rows = [{"unit": m.unit_name, "employer": m.employer.code, "kind": m.kind, "date_of_ballot": m.date_of_ballot,
-             "last_day": m.last_day, "days_left": (m.last_day - today).days, "source": m.source}
-            for m in Mandate.objects.filter(union=_union(union), last_day__gte=today).select_related("employer")]
+             "last_day": m.last_day, "days_left": (m.last_day - today).days, "source": m.source} for m in live]
 
     def render() -> None:
         table = Table("Unit", "Employer", "Action", "Last day", "Days left")
-        for r in rows:
-            table.add_row(r["unit"], r["employer"], r["kind"].replace("_", " "), f"{r['last_day']:%-d %B %Y}",
-                          str(r["days_left"]))
+        for m in live:
+            table.add_row(m.unit_name, m.employer.code, m.kind.replace("_", " "), f"{m.last_day:%-d %B %Y}",
+                          str((m.last_day - today).days))
         console.print(table)
 
     _emit(rows, as_json, render)
@@ -411,4 +412,8 @@ def issue_results_cmd(union: str, ballot: str, sent_on: str = typer.Option(None,
         _fail(str(error), as_json=as_json)
     data = [{"id": d.pk, "kind": d.kind, "title": d.title, "sent_on": d.sent_on, "pdf_bytes": len(d.pdf or b"")}
             for d in made]
-    _emit(data, as_json, lambda: [console.print(f"Issued {d['title']} ({d['pdf_bytes']} bytes of PDF)") for d in data])
+    def render() -> None:
+        for d in made:
+            console.print(f"Issued {d.title} ({len(d.pdf or b'')} bytes of PDF)")
+
+    _emit(data, as_json, render)

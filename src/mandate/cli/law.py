@@ -230,31 +230,28 @@ def parameters_command(
 ) -> None:
     """List every dated legislation parameter: its values, dates, trigger and section."""
     p = default_parameters()
-    rows = []
-    for name, param in sorted(p.parameters.items()):
-        for v in param.values:
-            rows.append({
-                "parameter": name, "trigger": param.trigger,
-                "from": v.start.isoformat() if v.start else None, "to": v.end.isoformat() if v.end else None,
-                "declared_from": v.declared_from, "declared_to": v.declared_to,
-                "value": None if v.repealed else v.value, "repealed": v.repealed,
-                "section": v.citation.section, "url": v.citation.url, "uncertain": v.uncertain,
-            })
+    values = [(name, param, v) for name, param in sorted(p.parameters.items()) for v in param.values]
     if as_json:
+        rows = [{
+            "parameter": name, "trigger": param.trigger,
+            "from": v.start.isoformat() if v.start else None, "to": v.end.isoformat() if v.end else None,
+            "declared_from": v.declared_from, "declared_to": v.declared_to,
+            "value": None if v.repealed else v.value, "repealed": v.repealed,
+            "section": v.citation.section, "url": v.citation.url, "uncertain": v.uncertain,
+        } for name, param, v in values]
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False, default=str))
         return
     table = Table(title="Legislation parameters")
     table.add_column("Parameter", no_wrap=True)
     for col in ("Trigger", "From", "To", "Value", "Section", "Uncertain"):
         table.add_column(col)
-    for r in rows:
-        value = "repealed" if r["repealed"] else r["value"]
+    for name, param, v in values:
+        value = "repealed" if v.repealed else v.value
         if isinstance(value, list):
             value = f"{len(value)} items" if value and isinstance(value[0], dict) else ", ".join(map(str, value))
         text = str(value)
-        table.add_row(r["parameter"], r["trigger"],
-                      human_date(date.fromisoformat(r["from"])) if r["from"] else f"when {r['declared_from']} commences",
-                      human_date(date.fromisoformat(r["to"])) if r["to"]
-                      else (f"until {r['declared_to']} commences" if r["declared_to"] else ""),
-                      text if len(text) <= 60 else text[:57] + "...", r["section"], r["uncertain"] or "")
+        table.add_row(name, param.trigger,
+                      human_date(v.start) if v.start else f"when {v.declared_from} commences",
+                      human_date(v.end) if v.end else (f"until {v.declared_to} commences" if v.declared_to else ""),
+                      text if len(text) <= 60 else text[:57] + "...", v.citation.section, v.uncertain or "")
     _console().print(table)
