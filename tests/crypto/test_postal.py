@@ -465,6 +465,15 @@ def test_encrypted_tally_that_adds_back_a_set_aside_ballot(postal_rule: Hybrid, 
     assert check(23) in got and check(17) in got
 
 
+def test_tally_count_of_the_wrong_type_in_a_hybrid_ballot(postal_rule: Hybrid, tmp_path: Path) -> None:
+    events = postal_rule.events()
+    unit = events[first(events, "postal_votes")]["payload"]["double_votes"][0]["unit"]
+    for t in events[first(events, "encrypted_tally")]["payload"]["tallies"]:
+        if t["unit"] == unit:
+            t["ballots"] = str(t["ballots"])
+    assert check(17) in failed(save(events, tmp_path / "r.jsonl"))
+
+
 def test_set_aside_papers_inconsistent(online_rule: Hybrid, postal_rule: Hybrid, tmp_path: Path) -> None:
     for h in (online_rule, postal_rule):
         events = h.events()

@@ -904,7 +904,7 @@ def _set_aside_still_counted(rep: Report, st: _State, unit: str,
             rep.fail(23, f"unit {unit}: the encrypted tally still counts the online ballots of {len(cand)} "
                          "member(s) whose postal vote stands")
             return
-    if any(x is not None and x[1] >= counted + 1 and x[1] <= counted + len(items) for x in pub):
+    if any(x is not None and isinstance(x[1], int) and counted < x[1] <= counted + len(items) for x in pub):
         rep.fail(23, f"unit {unit}: the encrypted tally claims set-aside online ballots among its ballots "
                      f"({counted} counted once the {len(items)} set aside are left out)")
 
