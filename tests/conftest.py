@@ -12,6 +12,10 @@ import pytest
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM is still used synchronously.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Rich sizes a console from COLUMNS (once, when it is made): tests read tables as a plain 80-column terminal
+# shows them, whatever terminal runs the tests.
+os.environ["COLUMNS"] = "80"
+os.environ.pop("LINES", None)
 
 CHROMIUM = os.environ.get("MANDATE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -49,14 +49,6 @@ def run(*args: str) -> tuple[int, object]:
         return result.exit_code, result.output
 
 
-@pytest.fixture(autouse=True)
-def _plain_terminal_width(monkeypatch):  # type: ignore[no-untyped-def]
-    """Rich sizes its console once, at import, from the terminal running the tests: fix it at 80 columns."""
-    from mandate.cli import ballot
-
-    monkeypatch.setattr(ballot.console, "width", 80)
-
-
 @pytest.mark.django_db
 def test_cli_journey(union_org, tmp_path):  # type: ignore[no-untyped-def]
     from mandate.platform.models import Document
