@@ -149,3 +149,22 @@ def test_names_that_hold_a_key_word_are_redacted() -> None:
 
     line = redact("SECRET_KEY=abc1 db_password: abc2 csrftoken=abc3 api_key=abc4 user=alice")
     assert not any(f"abc{i}" in line for i in range(1, 5)) and "user=alice" in line
+
+
+def test_a_password_reset_link_in_a_request_line_is_redacted() -> None:
+    """The development server logs every request line at INFO; the reset link carries its token in the path,
+    not as name=value, so it needs its own rule. The page it redirects to (set-password) stays readable."""
+    from django.urls import reverse
+
+    console = next(h for h in logging.getLogger("django.server").handlers
+                   if not type(h).__module__.startswith("_pytest"))
+    token = f"cz{secrets.token_hex(3)}-{secrets.token_hex(16)}"
+    link = reverse("password_reset_confirm", kwargs={"uidb64": "MQ", "token": token})
+    lines = []
+    for path in (link, reverse("password_reset_confirm", kwargs={"uidb64": "MQ", "token": "set-password"})):
+        record = logging.getLogger("django.server").makeRecord(
+            "django.server", logging.INFO, __file__, 1, '"%s %s HTTP/1.1" %s %s', ("GET", path, 302, 0), None)
+        assert console.filter(record)
+        lines.append(console.format(record))
+    assert token not in lines[0] and '"GET /accounts/reset/MQ/[redacted]/ HTTP/1.1" 302 0' in lines[0]
+    assert '"GET /accounts/reset/MQ/set-password/ HTTP/1.1" 302 0' in lines[1]

@@ -7,8 +7,11 @@ import re
 
 _SECRET_PATTERNS = [
     # the key word may stand inside a longer name: SECRET_KEY=..., csrf_token: ..., db_password=...
-    re.compile(r"(\w*(?:password|passwd|secret|token|nonce|private_key|api_key|credential)\w*)(\s*[=:]\s*)(\S+)",
-               re.I),
+    (re.compile(r"(\w*(?:password|passwd|secret|token|nonce|private_key|api_key|credential)\w*)(\s*[=:]\s*)(\S+)",
+                re.I), r"\1\2[redacted]"),
+    # a password reset link carries its token in the path (/accounts/reset/<uidb64>/<token>/), and the
+    # development server logs every request line; Django's own next step, set-password, holds no secret
+    (re.compile(r"(/reset/[^/\s]+/)(?!set-password(?:[/\s?\"]|$))[^/\s?\"]+"), r"\1[redacted]"),
 ]
 
 # Formats exceptions exactly as logging.Formatter does by default, so the redacted text the filter leaves in
@@ -19,8 +22,8 @@ _UNREDACTABLE = "[log text withheld: it could not be checked for secrets]"
 
 
 def redact(text: str) -> str:
-    for pattern in _SECRET_PATTERNS:
-        text = pattern.sub(r"\1\2[redacted]", text)
+    for pattern, replacement in _SECRET_PATTERNS:
+        text = pattern.sub(replacement, text)
     return text
 
 
