@@ -360,6 +360,7 @@ DAMAGE = {
     "credential short": _set(("double_votes", 0, "credential"), "abcd"),
     "stands unknown": _set(("double_votes", 0, "stands"), "both"),
     "unit not text": _set(("double_votes", 0, "unit"), 1),
+    "unit not Unicode (a lone surrogate)": _set(("double_votes", 0, "unit"), "\ud800"),
     "double vote extra key": _set(("double_votes", 0, "member"), "M123"),
     "signature missing": _drop("signature"),
     "signature scalar unreduced": _set(("signature", "c"), "ff" * 32),

@@ -115,6 +115,18 @@ def _count(obj: Any, name: str) -> int:
     return obj
 
 
+def _is_text(obj: Any) -> bool:
+    """A JSON string that is Unicode text, so that it has a UTF-8 encoding to hash (JSON can also write a lone
+    surrogate, such as ``"\\ud800"``, which has none)."""
+    if not isinstance(obj, str):
+        return False
+    try:
+        obj.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _exact(obj: Any, keys: set[str], what: str) -> dict[str, Any]:
     if not isinstance(obj, dict) or set(obj) != keys:
         raise PostalFormatError(f"{what} has exactly: " + ", ".join(sorted(keys)))
@@ -161,7 +173,7 @@ def parse_postal_votes(payload: Any, units: Sequence[str], questions: Sequence[s
             cred = parse_point(d["credential"])
         except group.DecodeError as exc:
             raise PostalFormatError(f"a double vote's credential: {exc}") from exc
-        if not isinstance(d["unit"], str) or d["stands"] not in ("postal", "online"):
+        if not _is_text(d["unit"]) or d["stands"] not in ("postal", "online"):
             raise PostalFormatError("a double vote's unit is text and stands is postal or online")
         doubles.append(DoubleVote(cred, d["unit"], d["stands"]))
     sig = _exact(p["signature"], {"c", "v"}, "the signature")
