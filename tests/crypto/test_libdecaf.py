@@ -127,6 +127,19 @@ def test_what_libdecaf_refuses(which: int, kind: str, seed: int, monkeypatch: py
     assert _decaf_commitments(checker, parts, cred) is None
 
 
+@pytest.mark.parametrize("backend", ["libdecaf", "libsodium"])
+def test_a_key_or_credential_that_is_not_32_bytes_is_refused(backend: str,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both libraries read 32 bytes from the election key and from a credential whatever the Python object's
+    length: a shorter one would be read past its end, so the checker refuses it at once."""
+    monkeypatch.setenv("MANDATE_VERIFY_BACKEND", backend)
+    key, cred = group.base_mul(7), group.base_mul(3)
+    assert BallotLineChecker(b"\x01" * 32, key, ("q",), {cred: "u"}).nq == 1
+    for bad_key, bad_creds in ((key[:31], {cred: "u"}), (key, {cred[:31]: "u"}), (key + b"\0", {})):
+        with pytest.raises(ValueError, match="32-byte"):
+            BallotLineChecker(b"\x01" * 32, bad_key, ("q",), bad_creds)
+
+
 def test_beta_equal_to_the_generator_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     """beta - G would be the identity, where libsodium refuses to multiply: libdecaf refuses too."""
     checker = _checker(group.base_mul(7), 1, False, monkeypatch)

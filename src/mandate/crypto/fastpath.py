@@ -88,11 +88,15 @@ def backend() -> str:
 class BallotLineChecker:
     """Per-election constants, computed once per worker, and the check of one line (see the module's notes).
 
-    ``credentials`` maps each published credential (a point decoded at check 8) to its ballot unit.
+    ``credentials`` maps each published credential (a point decoded at check 8) to its ballot unit. The election
+    key and every credential must be 32-byte encodings (ValueError otherwise): libsodium and libdecaf read 32
+    bytes from each, whatever its length.
     """
 
     def __init__(self, fingerprint: bytes, public_key: bytes, questions: tuple[str, ...],
                  credentials: dict[bytes, str]) -> None:
+        if len(public_key) != 32 or any(len(c) != 32 for c in credentials):
+            raise ValueError("the election key and the credentials must be 32-byte point encodings")
         self.fingerprint_hex = fingerprint.hex()
         self.public_key = public_key
         self.questions = questions
@@ -118,14 +122,16 @@ class BallotLineChecker:
             + '"tracking_code":"%s"}'
         )
         self._t1 = ctypes.create_string_buffer(32)
+        self._t2 = ctypes.create_string_buffer(32)
+        self._t3 = ctypes.create_string_buffer(32)
+        # libdecaf: the election key's table (freed with this object) and the output buffer of
+        # mandate_ballot_commitments (4 commitments of 32 bytes per question, then the signature's)
         self._decaf_key = None
         if _decaf is not None and backend() == "libdecaf":
             key = _decaf.mandate_key_new(public_key)
             if key != _ffi.NULL:
                 self._decaf_key = _ffi.gc(key, _decaf.mandate_key_free)
                 self._decaf_out = _ffi.new("uint8_t[]", 128 * self.nq + 32)
-        self._t2 = ctypes.create_string_buffer(32)
-        self._t3 = ctypes.create_string_buffer(32)
 
     def check(self, line: bytes) -> tuple[Any, ...] | None:
         """For a fully valid ballot event: (seq, parent hex, hash hex, event hash, credential, unit, tracking
