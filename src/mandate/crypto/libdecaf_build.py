@@ -64,6 +64,10 @@ static int point_in(decaf_255_point_t p, const uint8_t s[32]) {
     return !(s[31] & 0x80) && decaf_255_point_decode(p, s, DECAF_FALSE) == DECAF_SUCCESS;
 }
 
+/* -s for a challenge s, which must be canonical and not zero. Zero is refused not only because the ordinary path
+   decides such a ballot: libdecaf 1.0.2's decaf_255_base_double_scalarmul_non_secret(out, a, P, b) returns the
+   identity whenever b is zero, whatever a is (it returns early when b has no non-zero digit), so every b passed
+   to it below must be non-zero. */
 static int negated_scalar_in(decaf_255_scalar_t out, const uint8_t s[32]) {
     decaf_255_scalar_t x;
     if (decaf_255_scalar_decode(x, s) != DECAF_SUCCESS) return 0;  /* not canonical */
