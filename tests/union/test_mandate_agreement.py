@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from dateutil.relativedelta import relativedelta
@@ -50,13 +50,33 @@ def test_one_mandate_alone(union_org) -> None:  # type: ignore[no-untyped-def]
     (date(2025, 10, 1), date(2025, 10, 22), 6, date(2026, 1, 5), "more than 6"),
     (date(2025, 10, 1), date(2025, 10, 22), 9, date(2025, 10, 21), "before the ballot closed"),
     (date(2025, 10, 1), date(2025, 10, 22), 9, date(2026, 4, 22), "cannot revive an ended mandate"),
+    (date(2025, 10, 1), date(2025, 10, 22), 9, date(2026, 3, 3), "Today is 2 March 2026, and the agreement is "
+                                                                 "dated 3 March 2026"),
 ])
 def test_refusals_change_nothing(union_org, opening, closing, months, agreed_on, message) -> None:  # type: ignore[no-untyped-def]
     strike, _ = _mandates(union_org, opening, closing)
     before = list(Mandate.objects.values_list("last_day", "agreed_months"))
     with pytest.raises(svc.BallotError, match=message):
-        svc.lengthen_mandate_by_agreement(strike, months=months, agreed_on=agreed_on)
+        svc.lengthen_mandate_by_agreement(strike, months=months, agreed_on=agreed_on,
+                                          today=date(2026, 3, 2) if "Today" in message else agreed_on)
     assert list(Mandate.objects.values_list("last_day", "agreed_months")) == before
+
+
+def test_a_further_agreement_while_an_agreed_mandate_runs(union_org) -> None:  # type: ignore[no-untyped-def]
+    """Agreed to 7 months (to 21 May 2026), then, on 10 May, after the six statutory months but while the
+    mandate still runs, to 9: taken. An agreement made after the mandate it would change had ended is not,
+    and neither is one that would end the mandate before the day it was made."""
+    strike, _ = _mandates(union_org, date(2025, 10, 1), date(2025, 10, 22))
+    svc.lengthen_mandate_by_agreement(strike, months=7, agreed_on=date(2026, 3, 2), today=date(2026, 3, 2))
+    svc.lengthen_mandate_by_agreement(strike, months=9, agreed_on=date(2026, 5, 10), today=date(2026, 5, 10))
+    strike.refresh_from_db()
+    assert (strike.last_day, strike.agreed_months, strike.agreed_on) == (date(2026, 7, 21), 9, date(2026, 5, 10))
+    with pytest.raises(svc.BallotError, match="ended on 21 July 2026, before the agreement"):
+        svc.lengthen_mandate_by_agreement(strike, months=9, agreed_on=date(2026, 7, 22), today=date(2026, 8, 1))
+    with pytest.raises(svc.BallotError, match="would end on 21 May 2026, before the agreement"):
+        svc.lengthen_mandate_by_agreement(strike, months=7, agreed_on=date(2026, 6, 1), today=date(2026, 6, 1))
+    strike.refresh_from_db()
+    assert (strike.last_day, strike.agreed_months, strike.agreed_on) == (date(2026, 7, 21), 9, date(2026, 5, 10))
 
 
 def test_the_official_records_it_on_the_renewal_page(union_org, client, make_user) -> None:  # type: ignore[no-untyped-def]
@@ -67,6 +87,11 @@ def test_the_official_records_it_on_the_renewal_page(union_org, client, make_use
     bad = client.post(f"/union/mandates/{strike.pk}/agreement/",
                       {"months": "9", "agreed_on": "31 February 2026", "whole_ballot": "on"}, follow=True)
     assert "Enter a real date for the day the employer agreed" in bad.content.decode()
+    tomorrow = date.today() + timedelta(days=1)
+    early = client.post(f"/union/mandates/{strike.pk}/agreement/",
+                        {"months": "9", "agreed_on": tomorrow.isoformat(), "whole_ballot": "on"}, follow=True)
+    assert f"the agreement is dated {tomorrow.day} {tomorrow:%B %Y}: record an agreement once it is made" in (
+        early.content.decode())
     strike.refresh_from_db()
     assert strike.agreed_months is None
     done = client.post(f"/union/mandates/{strike.pk}/agreement/",

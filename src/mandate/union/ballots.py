@@ -531,14 +531,20 @@ def enter_mandate(union: Union, *, employer: Employer, unit_name: str, kind: str
 
 
 def lengthen_mandate_by_agreement(mandate: Mandate, *, months: int, agreed_on: date, reference: str = "",
-                                  whole_ballot: bool = True, actor: Any = None) -> list[Mandate]:
+                                  whole_ballot: bool = True, actor: Any = None,
+                                  today: date | None = None) -> list[Mandate]:
     """Record that the members' employer agreed a longer mandate (Trade Union Act 2016 ballots, up to 9 months,
     s.234(1)(b)); the rulebook gives the new last day. With ``whole_ballot``, every mandate of the same ballot
     with the same employer is lengthened (the agreement is the employer's, not a unit's).
 
     Refused, with nothing changed: where the ballot's regime allows no agreement, months out of its range, an
-    agreement dated before the ballot closed, or one dated after a mandate had already ended (an agreement
-    cannot revive an ended mandate: our cautious reading, the statute sets no date)."""
+    agreement dated before the ballot closed or after ``today``, one dated after a mandate had already ended
+    (its statutory months, or an earlier agreement's), and one that would end a mandate before the day it was
+    made. An ended mandate cannot be revived by agreement: our cautious reading, the statute sets no date."""
+    today = today or date.today()
+    if agreed_on > today:
+        raise BallotError(f"Today is {today:%-d %B %Y}, and the agreement is dated {agreed_on:%-d %B %Y}: record "
+                          "an agreement once it is made.")
     mandates = [mandate]
     if whole_ballot:
         mandates = list(Mandate.objects.filter(
@@ -554,10 +560,14 @@ def lengthen_mandate_by_agreement(mandate: Mandate, *, months: int, agreed_on: d
             raise BallotError(f"The agreement ({agreed_on:%-d %B %Y}) is dated before the ballot closed "
                               f"({m.date_of_ballot:%-d %B %Y}).")
         statutory_last, _, _ = rules.mandate_last_day(m.date_of_ballot, m.opening_day)
-        if agreed_on > statutory_last:
-            raise BallotError(f"The {m.get_kind_display().lower()} mandate at {m.unit_name} ended on "
-                              f"{statutory_last:%-d %B %Y}, before the agreement ({agreed_on:%-d %B %Y}): "
+        ended = max(statutory_last, m.last_day)  # an earlier agreement may have lengthened it
+        what = f"The {m.get_kind_display().lower()} mandate at {m.unit_name}"
+        if agreed_on > ended:
+            raise BallotError(f"{what} ended on {ended:%-d %B %Y}, before the agreement ({agreed_on:%-d %B %Y}): "
                               "an agreement cannot revive an ended mandate.")
+        if last < agreed_on:
+            raise BallotError(f"{what} would end on {last:%-d %B %Y}, before the agreement ({agreed_on:%-d %B %Y}) "
+                              f"was made: {months} months cannot be agreed on that day.")
         planned.append((m, last, review, section))
     with transaction.atomic():
         for m, last, review, section in planned:
