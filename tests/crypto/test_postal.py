@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.crypto.record_edits import check, failed, first, load, save
 
 import mandate.crypto.simulate as sim_module
 from mandate.crypto import group
@@ -29,44 +30,12 @@ from mandate.crypto.postal import (
     sign_postal_votes,
     verify_postal_votes,
 )
-from mandate.crypto.record import GENESIS_PARENT, canonical_json, event_hash
+from mandate.crypto.record import canonical_json
 from mandate.crypto.secrets import Secret
 from mandate.crypto.simulate import simulate
-from mandate.crypto.verifier import CHECKS, verify_record
+from mandate.crypto.verifier import verify_record
 
-
-def load(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
-
-
-def save(events: list[dict[str, Any]], path: Path, rehash: bool = True) -> Path:
-    """Write events; with rehash, recompute seq, parents and hashes as a forger would."""
-    if rehash:
-        parent = GENESIS_PARENT
-        for n, ev in enumerate(events):
-            ev["seq"], ev["parent"] = n, parent.hex()
-            h = event_hash(n, ev["type"], parent, ev["payload"])
-            ev["hash"] = h.hex()
-            parent = h
-    path.write_text("".join(json.dumps(ev) + "\n" for ev in events))
-    return path
-
-
-def first(events: list[dict[str, Any]], type_: str) -> int:
-    return next(i for i, e in enumerate(events) if e["type"] == type_)
-
-NAMES = {n: name for n, name, _ in CHECKS}
 QUESTIONS = ["strike", "action_short_of_strike"]
-
-
-def check(n: int) -> tuple[int, str]:
-    return (n, NAMES[n])
-
-
-def failed(path: Path, **kw: Any) -> set[tuple[int, str]]:
-    rep = verify_record(path, workers=1, **kw)
-    assert not any("unexpected error" in d for d in rep.checks[3].details), rep.checks[3].details
-    return set(rep.failed())
 
 
 class Hybrid:

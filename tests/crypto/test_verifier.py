@@ -8,15 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.crypto.record_edits import check, failed, first, load, save
 from typer.testing import CliRunner
 
 from mandate.crypto import group
 from mandate.crypto import secrets as msecrets
-from mandate.crypto.record import GENESIS_PARENT, event_hash
 from mandate.crypto.simulate import simulate
-from mandate.crypto.verifier import CHECKS, verify_record
-
-NAMES = {n: name for n, name, _ in CHECKS}
+from mandate.crypto.verifier import verify_record
 
 
 @pytest.fixture(scope="module")
@@ -25,36 +23,6 @@ def record(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, An
     summary = simulate(voters=40, units=2, questions=["strike", "action_short_of_strike"], trustees=5,
                        threshold=3, revote_share=0.15, challenge_share=0.08, seed=11, out=out, workers=1)
     return out, summary
-
-
-def load(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
-
-
-def save(events: list[dict[str, Any]], path: Path, rehash: bool = True) -> Path:
-    """Write events; with rehash, recompute seq, parents and hashes as a forger would."""
-    if rehash:
-        parent = GENESIS_PARENT
-        for n, ev in enumerate(events):
-            ev["seq"], ev["parent"] = n, parent.hex()
-            h = event_hash(n, ev["type"], parent, ev["payload"])
-            ev["hash"] = h.hex()
-            parent = h
-    path.write_text("".join(json.dumps(ev) + "\n" for ev in events))
-    return path
-
-
-def failed(path: Path, **kw: Any) -> set[tuple[int, str]]:
-    rep = verify_record(path, workers=1, **kw)
-    return set(rep.failed())
-
-
-def first(events: list[dict[str, Any]], type_: str) -> int:
-    return next(i for i, e in enumerate(events) if e["type"] == type_)
-
-
-def check(n: int) -> tuple[int, str]:
-    return (n, NAMES[n])
 
 
 def test_clean_record_passes_and_matches_truth(record: tuple[Path, dict[str, Any]]) -> None:
