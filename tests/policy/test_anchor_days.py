@@ -248,6 +248,7 @@ def test_a_team_too_big_for_any_day_names_every_day_of_its_site() -> None:
     ([Team("A")], [Person("x", "NPT", "A", frozenset({MON}), office_days=2)], r"field 'office_days': 2 office"),
     ([Team("A")], [Person("x", "NPT", "A", exempt=True, office_days=1)], r"an exempt person"),
     ([Team("A")], [Person("x", "NPT", "A"), Person("x", "NPT", "A")], r"row 2, field 'staff_id'"),
+    ([Team("A")], [Person("x", "NPT", "A", commute_minutes=1441)], r"field 'commute_minutes': 1441 is not"),
     ([Team("A", collaborates_with=frozenset({"Z"}))], [], r"teams, row 1, field 'collaborates_with': 'Z'"),
     ([Team("A", collaborates_with=frozenset({"A"}))], [], r"itself"),
     ([Team("A", 6)], [], r"field 'anchor_days': 6 is not"),
@@ -264,6 +265,8 @@ def test_bad_parameters() -> None:
         schedule([], [], [], buffer=-1)
     with pytest.raises(ValueError, match="weight of spread"):
         schedule([], [], [], weights=Weights(spread=-1))
+    with pytest.raises(ValueError, match="weight of commute must be a whole number from 0 to 1000000"):
+        schedule([], [], [], weights=Weights(commute=2**62))  # CP-SAT would call the model invalid
     with pytest.raises(ValueError, match="time limit"):
         schedule([], [], [], time_limit=0)
 

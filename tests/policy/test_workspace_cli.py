@@ -239,7 +239,10 @@ def test_anchor_days_reads_the_attendance_people_file(files: Path) -> None:
     ("people", "A5,NPT,A,Mon;Wed,,100,", "A5,NPT,A,Mon;Wed,,100,3",
      "people.csv, line 7, field 'office_days': 3 office days is more than the person's 2 working weekdays"),
     ("people", "A5,NPT,A,Mon;Wed,,100,", "A5,NPT,A,Mon;Wed,,-5,",
-     "people.csv, line 7, field 'commute_minutes': '-5' is not a whole number of minutes (0 or more)"),
+     "people.csv, line 7, field 'commute_minutes': '-5' is not a whole number of minutes (from 0 to 1440)"),
+    ("people", "A5,NPT,A,Mon;Wed,,100,", "A5,NPT,A,Mon;Wed,,9223372036854775807,",  # would overflow CP-SAT
+     "people.csv, line 7, field 'commute_minutes': '9223372036854775807' is not a whole number of minutes (from 0 "
+     "to 1440)"),
     ("people", "B4,NPT,B,Mon;Tue;Wed;Thu;Fri,true", "B4,NPT,B,Mon;Tue;Wed;Thu;Fri,maybe",
      "people.csv, line 12, field 'exempt': 'maybe' must be true or false"),
     ("people", "C0,DAR,C", "C0,DAR,D", "people.csv, line 13, field 'team': 'D' is not a team in the teams file"),
@@ -258,7 +261,13 @@ def test_anchor_days_bad_input(files: Path, file: str, old: str, new: str, messa
     ("--buffer", "two", "--buffer 'two' is not a whole number of desks, 0 or more"),
     ("--anchor-days", "6", "--anchor-days '6' is not a number of anchor days from 0 to 5"),
     ("--time-limit", "0", "--time-limit '0' is not a time above 0"),
-    ("--weight-spread", "1.5", "--weight-spread '1.5' is not a whole number, 0 or more"),
+    ("--time-limit", "-0.0", "--time-limit '-0.0' is not a time above 0"),
+    ("--time-limit", "inf", "--time-limit 'inf' is not a time above 0"),
+    ("--weight-spread", "1.5", "--weight-spread '1.5' is not a whole number from 0 to 1000000"),
+    # a weight this large overflowed CP-SAT's objective, reported as "no plan found within the time limit"
+    ("--weight-spread", "9223372036854775807", "--weight-spread '9223372036854775807' is not a whole number from 0 "
+                                               "to 1000000"),
+    ("--weight-commute", "-1", "--weight-commute '-1' is not a whole number from 0 to 1000000"),
 ])
 def test_anchor_days_bad_options(files: Path, option: str, value: str, message: str) -> None:
     res = CliRunner().invoke(app, anchor_args(files, option, value))

@@ -155,12 +155,18 @@ def _bad(message: object) -> NoReturn:
 
 
 def _number(value: str, option: str, kind: type[int] | type[float], low: float, high: float | None,
-            what: str) -> Any:
+            what: str, *, open_interval: bool = False) -> Any:
+    """The option's value as `kind`, from `low` to `high` (None: no upper bound), or strictly between them
+    with `open_interval`; otherwise one line naming the option and `what` it must be, exit 2."""
     try:
         number = kind(value)
     except ValueError:
-        number = None
-    if number is None or not math.isfinite(number) or number < low or (high is not None and number > high):
+        _bad(f"{option} {value!r} is not {what}")
+    if open_interval:
+        inside = low < number and (high is None or number < high)
+    else:
+        inside = low <= number and (high is None or number <= high)
+    if not (math.isfinite(number) and inside):
         _bad(f"{option} {value!r} is not {what}")
     return number
 
@@ -204,7 +210,6 @@ def desks_command(
                                       "who comes in finds a desk, above 0 and below 1"),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
 ) -> None:
-    """Desks needed per site and weekday at a service level, against the desks there."""
     from mandate.policy.capacity import (
         PRIOR,
         check_people_sites,
@@ -216,9 +221,7 @@ def desks_command(
     from mandate.policy.workspace import read_desks
 
     level = _number(service_level, "--service-level", float, 0.0, 1.0,
-                    "a probability above 0 and below 1 (for example 0.95)")
-    if level in (0.0, 1.0):
-        _bad(f"--service-level {service_level!r} is not a probability above 0 and below 1 (for example 0.95)")
+                    "a probability above 0 and below 1 (for example 0.95)", open_interval=True)
     try:
         sites = read_desks(desks)
         persons, working = read_demand_people(people, with_history=history is not None)
@@ -294,17 +297,15 @@ def anchor_days_command(
                                           help="Cost of an anchor day a team avoids or does not prefer"),
     as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
 ) -> None:
-    """Choose each team's anchor days within the desks, and say which site and day binds."""
-    from mandate.policy.anchor_days import Weights, read_teams, schedule
+    from mandate.policy.anchor_days import MAX_WEIGHT, Weights, read_teams, schedule
     from mandate.policy.anchor_days import read_people as read_team_people
     from mandate.policy.workspace import DAY_NAMES, read_desks
 
     buf = _number(buffer, "--buffer", int, 0, None, "a whole number of desks, 0 or more")
     default_days = _number(anchor_days, "--anchor-days", int, 0, 5, "a number of anchor days from 0 to 5")
-    limit = _number(time_limit, "--time-limit", float, 0.0, None, "a time above 0")
-    if limit == 0:
-        _bad(f"--time-limit {time_limit!r} is not a time above 0")
-    weights = Weights(**{name: _number(value, f"--weight-{name}", int, 0, None, "a whole number, 0 or more")
+    limit = _number(time_limit, "--time-limit", float, 0.0, None, "a time above 0", open_interval=True)
+    weights = Weights(**{name: _number(value, f"--weight-{name}", int, 0, MAX_WEIGHT,
+                                       f"a whole number from 0 to {MAX_WEIGHT}")
                          for name, value in (("collaboration", weight_collaboration), ("spread", weight_spread),
                                              ("commute", weight_commute), ("preference", weight_preference))})
     try:

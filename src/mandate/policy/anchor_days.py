@@ -63,6 +63,10 @@ from mandate.policy.workspace import (
 
 #: The default limit on each solve, in CP-SAT's deterministic time (roughly seconds).
 TIME_LIMIT = 10.0
+#: The largest weight and the longest commute (a day's minutes, there and back) taken: beyond them the weighted
+#: sum could overflow CP-SAT's 64-bit integers, which it reports as an invalid model, not as a plan.
+MAX_WEIGHT = 1_000_000
+MAX_COMMUTE_MINUTES = 1_440
 
 
 @dataclass(frozen=True)
@@ -279,8 +283,8 @@ def _check(teams: Sequence[Team], people: Sequence[Person], desks: Sequence[Site
         raise ValueError(f"the buffer must be a whole number of desks, 0 or more, not {buffer!r}")
     for name in TERMS:
         w = getattr(weights, name)
-        if not _whole(w) or w < 0:
-            raise ValueError(f"the weight of {name} must be a whole number, 0 or more, not {w!r}")
+        if not _whole(w) or not 0 <= w <= MAX_WEIGHT:
+            raise ValueError(f"the weight of {name} must be a whole number from 0 to {MAX_WEIGHT}, not {w!r}")
     if not (isinstance(time_limit, float | int) and time_limit > 0):
         raise ValueError(f"the time limit must be above 0, not {time_limit!r}")
     if not _whole(workers) or workers < 1:
@@ -323,8 +327,9 @@ def _check(teams: Sequence[Team], people: Sequence[Person], desks: Sequence[Site
             raise w.error(f"{p.home_site!r} is not a site in the desks file", "home_site")
         if not p.working_days <= frozenset(range(5)):
             raise w.error("names a day that is not Monday to Friday", "working_days")
-        if not _whole(p.commute_minutes) or p.commute_minutes < 0:
-            raise w.error(f"{p.commute_minutes!r} is not a number of minutes (0 or more)", "commute_minutes")
+        if not _whole(p.commute_minutes) or not 0 <= p.commute_minutes <= MAX_COMMUTE_MINUTES:
+            raise w.error(f"{p.commute_minutes!r} is not a number of minutes (from 0 to {MAX_COMMUTE_MINUTES})",
+                          "commute_minutes")
         if not _whole(p.office_days) or p.office_days < 0:
             raise w.error(f"{p.office_days!r} is not a number of office days (0 or more)", "office_days")
         if p.exempt and p.office_days:
@@ -593,10 +598,11 @@ def read_people(path: str | Path) -> list[Person]:
         out.append(Person(
             staff, row.text("home_site", "the site"), row.text("team", "the team"),
             row.weekdays("working_days", weekend=True, required=True), row.flag("exempt"),
-            row.integer("commute_minutes", low=0, default=0, what="a whole number of minutes"),
+            row.integer("commute_minutes", low=0, high=MAX_COMMUTE_MINUTES, default=0,
+                        what="a whole number of minutes"),
             row.integer("office_days", low=0, high=5, default=0, what="a number of office days"), row.where))
     return out
 
 
-__all__ = ["TERMS", "TIME_LIMIT", "Limit", "Overflow", "Person", "Schedule", "SiteDay", "Team", "Term", "Weights",
-           "read_people", "read_teams", "schedule"]
+__all__ = ["MAX_COMMUTE_MINUTES", "MAX_WEIGHT", "TERMS", "TIME_LIMIT", "Limit", "Overflow", "Person", "Schedule",
+           "SiteDay", "Team", "Term", "Weights", "read_people", "read_teams", "schedule"]
