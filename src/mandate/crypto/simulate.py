@@ -384,36 +384,31 @@ def _run(
         results.append({"unit": u, "question": q, "yes": yes, "no": counted_per_unit[u] - yes})
     online_totals = {u: {q: {"yes": truth[u][q], "no": counted_per_unit[u] - truth[u][q]} for q in questions}
                      for u in unit_ids}
-    if not hybrid:
-        w.append("result", {"trustees": chosen, "results": results})
-        return {
-            "record": "",
-            "head": w.head.hex(),
-            "voters": voters,
-            "ballots": n_ballots,
-            "challenges": n_challenges,
-            "true_totals": online_totals,
-            "decrypted_matches_truth": decrypted == truth,
-        }
-    postal_results = [dict(unit=u, question=q, **postal[u][q]) for (u, q) in tallies]
-    # the combined figures from what was decrypted (not from the truth), so that the truth can check them
-    combined = {u: {q: {"yes": decrypted[u][q] + postal[u][q]["yes"],
-                        "no": counted_per_unit[u] - decrypted[u][q] + postal[u][q]["no"],
-                        "spoilt": postal[u][q]["spoilt"]} for q in questions} for u in unit_ids}
-    combined_results = [dict(unit=u, question=q, **combined[u][q]) for (u, q) in tallies]
-    w.append("result", {"trustees": chosen, "results": results, "postal": postal_results,
-                        "combined": combined_results})
-    true_totals = {u: {q: {k: online_totals[u][q].get(k, 0) + postal[u][q][k] for k in ("yes", "no", "spoilt")}
-                       for q in questions} for u in unit_ids}
-    return {
+    result: dict[str, Any] = {"trustees": chosen, "results": results}
+    true_totals: dict[str, dict[str, dict[str, int]]] = online_totals
+    matches = decrypted == truth
+    if hybrid:
+        # the combined figures from what was decrypted (not from the truth), so that the truth can check them
+        combined = {u: {q: {"yes": decrypted[u][q] + postal[u][q]["yes"],
+                            "no": counted_per_unit[u] - decrypted[u][q] + postal[u][q]["no"],
+                            "spoilt": postal[u][q]["spoilt"]} for q in questions} for u in unit_ids}
+        result["postal"] = [dict(unit=u, question=q, **postal[u][q]) for (u, q) in tallies]
+        result["combined"] = [dict(unit=u, question=q, **combined[u][q]) for (u, q) in tallies]
+        true_totals = {u: {q: {k: online_totals[u][q].get(k, 0) + postal[u][q][k] for k in ("yes", "no", "spoilt")}
+                           for q in questions} for u in unit_ids}
+        matches = matches and combined == true_totals
+    w.append("result", result)
+    summary: dict[str, Any] = {
         "record": "",
         "head": w.head.hex(),
         "voters": voters,
         "ballots": n_ballots,
         "challenges": n_challenges,
         "true_totals": true_totals,
-        "decrypted_matches_truth": decrypted == truth and combined == true_totals,
-        "hybrid": {
+        "decrypted_matches_truth": matches,
+    }
+    if hybrid:
+        summary["hybrid"] = {
             "double_vote_rule": rule,
             "online_voters": online_voters,
             "postal_papers": sum(papers.values()),
@@ -421,5 +416,5 @@ def _run(
             "postal_papers_set_aside": sum(set_aside.values()),
             "online_totals": online_totals,
             "postal_totals": postal,
-        },
-    }
+        }
+    return summary
