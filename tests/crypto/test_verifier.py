@@ -187,28 +187,35 @@ def test_since_extends(record: tuple[Path, dict[str, Any]], tmp_path: Path) -> N
     assert check(21) in failed(save(forked, tmp_path / "fork.jsonl"), since=head)
 
 
-def test_record_holds_no_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every secret scalar drawn during an election (coefficients, credential keys, nonces) is absent."""
+@pytest.mark.parametrize("postal_share", [0.0, 0.4])
+def test_record_holds_no_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, postal_share: float) -> None:
+    """Every secret scalar drawn during an election (coefficients, credential keys, nonces; in a hybrid ballot also
+    the scrutineer's key and its signing nonce) is absent."""
     drawn: list[int] = []
+    kinds: set[str] = set()
     real = msecrets.random_secret_scalar
 
     def spy(kind: str) -> msecrets.Secret:
         s = real(kind)
         drawn.append(s.reveal())
+        kinds.add(kind)
         return s
 
     import mandate.crypto.credentials as cr
     import mandate.crypto.elgamal as eg
     import mandate.crypto.keygen as kg
     import mandate.crypto.proofs as pr
+    import mandate.crypto.simulate as sim
 
-    for mod in (cr, eg, kg, pr, msecrets):
+    for mod in (cr, eg, kg, pr, msecrets, sim):
         monkeypatch.setattr(mod, "random_secret_scalar", spy)
     out = tmp_path / "e.jsonl"
     simulate(voters=12, units=1, questions=["strike", "action_short_of_strike"], trustees=3, threshold=2,
-             revote_share=0.2, challenge_share=0.0, seed=4, out=out, workers=1)
+             revote_share=0.2, challenge_share=0.0, seed=4, out=out, workers=1, postal_share=postal_share,
+             double_vote_share=0.5)
     text = out.read_text() + (tmp_path / "e.jsonl.truth.json").read_text()
     assert len(drawn) > 12 * 2
+    assert ('"postal_votes"' in text and "scrutineer key" in kinds) == (postal_share > 0)
     for x in drawn:
         for enc in (x.to_bytes(32, "little").hex(), x.to_bytes(32, "big").hex(), str(x)):
             assert enc not in text
