@@ -113,3 +113,19 @@ def test_an_era_mandate_offers_no_agreement(union_org, client, make_user) -> Non
     assert "cannot be lengthened by agreement" in refused
     strike.refresh_from_db()
     assert strike.agreed_months is None and strike.last_day == date(2027, 3, 22)
+
+
+def test_every_hint_a_field_points_to_is_on_the_page(union_org, client, make_user) -> None:  # type: ignore[no-untyped-def]
+    """Django gives a field with help text aria-describedby="<id>_helptext"; a screen reader reads the hint only
+    if an element has that id."""
+    import re
+
+    strike, _ = _mandates(union_org, date(2025, 10, 1), date(2025, 10, 22))
+    client.force_login(make_user("union_official", "pcs"))
+    pointed = 0
+    for url in (f"/union/mandates/{strike.pk}/renewal/", "/union/mandates/", "/union/register/", "/union/disputes/"):
+        page = client.get(url).content.decode()
+        for target in re.findall(r'aria-describedby="([^"]+)"', page):
+            pointed += 1
+            assert f'id="{target}"' in page, (url, target)
+    assert pointed >= 4
