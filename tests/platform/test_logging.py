@@ -168,3 +168,30 @@ def test_a_password_reset_link_in_a_request_line_is_redacted() -> None:
         lines.append(console.format(record))
     assert token not in lines[0] and '"GET /accounts/reset/MQ/[redacted]/ HTTP/1.1" 302 0' in lines[0]
     assert '"GET /accounts/reset/MQ/set-password/ HTTP/1.1" 302 0' in lines[1]
+
+
+def test_sql_and_its_values_never_reach_the_log_even_at_debug(tmp_path) -> None:
+    """The SQL log (django.db.backends, at DEBUG when settings.DEBUG is on) prints every query's values: members'
+    names and home addresses, union membership itself (special category data). Even with MANDATE_DEBUG=1 and
+    MANDATE_LOG_LEVEL=DEBUG it stays out of the log, while the rest of Django logs at DEBUG."""
+    import os
+    import subprocess
+    import sys
+
+    marker = f"Ms Example {secrets.token_hex(4)}, 1 Member Road"
+    script = (
+        "import logging, django\n"
+        "django.setup()\n"
+        "from django.db import connection\n"
+        "with connection.cursor() as c:\n"
+        f"    c.execute('SELECT %s', [{marker!r}])\n"
+        "print(logging.getLogger('django.db.backends').isEnabledFor(logging.DEBUG),"
+        " logging.getLogger('django.request').isEnabledFor(logging.DEBUG))\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "mandate.platform.settings", "MANDATE_DEBUG": "1",
+           "MANDATE_LOG_LEVEL": "DEBUG", "MANDATE_SQLITE": str(tmp_path / "db.sqlite3")}
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120,
+                          check=True)
+    assert done.stdout.split() == ["False", "True"]
+    assert marker not in done.stderr and marker not in done.stdout

@@ -134,18 +134,21 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+LOG_LEVEL = os.environ.get("MANDATE_LOG_LEVEL", "WARNING").upper()
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact": {"()": "mandate.platform.logging.RedactSecrets"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
-    "root": {"handlers": ["console"], "level": os.environ.get("MANDATE_LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # Django's own loggers get the same handler instead of Django's defaults (a console handler and an e-mail to
     # ADMINS with the traceback), which do not pass through the filter. The development server's request lines
-    # stay at INFO.
+    # stay at INFO. The SQL log (django.db.backends, DEBUG) is never on: it prints each query's values, members'
+    # names and addresses among them; connection.queries still has them under MANDATE_DEBUG=1.
     "loggers": {
-        "django": {"handlers": ["console"], "level": os.environ.get("MANDATE_LOG_LEVEL", "WARNING"),
-                   "propagate": False},
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "INFO" if LOG_LEVEL in ("DEBUG", "NOTSET") else LOG_LEVEL},
     },
 }
