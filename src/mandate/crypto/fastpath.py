@@ -8,16 +8,21 @@ ordinary path (:func:`mandate.crypto.verifier.parse_event_line` and ``check_ball
 decides and names the failed check exactly as before. The fast path therefore never accepts what the ordinary
 path would reject, and never has to classify a failure itself.
 
-Where the time goes and what this saves (per ballot of two questions): 13 variable-base and 5 fixed-base scalar
-multiplications and 11 point subtractions are unavoidable with libsodium's API and stay; around them this
-module
+Where the time goes: the commitments the verifier recomputes from a ballot's compact proofs (four per question,
+and the signature's). Where the libdecaf binding is built (:mod:`mandate.crypto.libdecaf_build`), one C call
+computes them all in variable time (double-base multiplications, a table of the election key's multiples): all
+of it is public. Otherwise, or with ``MANDATE_VERIFY_BACKEND=libsodium``, libsodium's one-point calls do (13
+variable-base and 5 fixed-base multiplications and 11 subtractions per ballot of two questions). Either way the
+hashing and every comparison stay here, both libraries get the same 32-byte inputs and, where both answer, give
+the same commitments, and whatever either refuses goes to the ordinary path. Around them this module
 
-* hands libsodium the record's own 32-byte encodings (scalars are checked canonical, so their bytes *are* the
+* hands the library the record's own 32-byte encodings (scalars are checked canonical, so their bytes *are* the
   encodings) and reuses output buffers, so no integer is re-encoded and no point is decoded in Python;
-* drops the separate ``is_valid_point`` calls for alpha and beta: ``crypto_scalarmult_ristretto255`` and
-  ``crypto_core_ristretto255_sub`` decode their inputs with the same ``ristretto255_frombytes`` and return -1
-  on an invalid encoding, and every alpha and beta goes through both (a zero scalar, where the ordinary path
-  skips libsodium, sends the ballot to the ordinary path); the bit-255 rejection that libsodium lacks stays;
+* with libsodium, drops the separate ``is_valid_point`` calls for alpha and beta:
+  ``crypto_scalarmult_ristretto255`` and ``crypto_core_ristretto255_sub`` decode their inputs with the same
+  ``ristretto255_frombytes`` and return -1 on an invalid encoding, and every alpha and beta goes through both
+  (a zero scalar, where the ordinary path skips libsodium, sends the ballot to the ordinary path); the bit-255
+  rejection that this libsodium lacks stays (the libdecaf glue makes it too);
 * looks the credential's hex up in the published list (whose points were decoded once, at check 8);
 * hashes with SHA-512 states that already hold each hash's constant prefix (``hashlib``'s ``copy``);
 * writes the event's canonical JSON directly from the validated strings instead of re-serialising the parsed

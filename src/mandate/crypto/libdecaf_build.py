@@ -12,7 +12,8 @@ verifier recomputes from a compact proof; the hashing and every comparison stay 
 names the failed check. A property test checks the two libraries agree (tests/crypto/test_libdecaf.py).
 
 Run ``python -m mandate.crypto.libdecaf_build`` (``dev.py install`` does) to compile ``mandate/crypto/_libdecaf``
-in place; without it the verifier uses libsodium alone, correctly but about a third slower.
+in place; without it the verifier uses libsodium alone, correctly but taking about 1.8 times the CPU time per
+ballot (docs/benchmarks.md).
 """
 
 from __future__ import annotations

@@ -71,6 +71,8 @@ class UnitCount:
 
 @dataclass(frozen=True, slots=True)
 class DoubleVote:
+    """A member who voted both online and by post: their credential, its ballot unit and the vote that stands."""
+
     credential: bytes
     unit: str
     stands: str  # "postal" or "online"
@@ -93,6 +95,7 @@ class PostalVotes:
         }
 
     def figures(self) -> dict[tuple[str, str], QuestionCount]:
+        """The postal count of each (unit, question)."""
         return {(u.unit, c.question): c for u in self.units for c in u.counts}
 
 
@@ -208,6 +211,7 @@ def sign_postal_votes(scrutineer_secret: Secret, scrutineer_public: bytes, finge
 
 def verify_postal_votes(scrutineer_public: bytes, fingerprint: bytes, pv: PostalVotes,
                         signature: ChallengeResponse) -> bool:
+    """Whether the scrutineer's signature covers exactly these postal votes, in this election."""
     digest = postal_votes_digest(fingerprint, pv)
     return schnorr_verify(TAG_POSTAL_VOTES_SIGNATURE, scrutineer_public, signature,
                           (text(GROUP_NAME), fingerprint, digest))

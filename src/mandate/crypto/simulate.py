@@ -2,11 +2,12 @@
 close, postal votes (a hybrid ballot, optional), tally and threshold decryption; for tests and benchmarks.
 
 Randomness: the *true votes*, ballot units, who re-votes or challenges, the order of ballots and which trustees
-decrypt come from ``random.Random(seed)`` (in a hybrid ballot, who votes by post and how from a second generator
-seeded from the same seed, so that a ballot without postal votes draws exactly what it always drew) so that a run can be repeated and its true totals compared. Every
-cryptographic secret (trustee coefficients, credential keys, encryption and proof nonces) comes from the
-operating system's CSPRNG through Python's ``secrets`` and never from the seed: a simulated record cannot be
-decrypted by someone who knows the seed. Ballots are made in parallel worker processes (fork).
+decrypt come from ``random.Random(seed)`` so that a run can be repeated and its true totals compared (in a hybrid
+ballot, who votes by post and how come from a second generator seeded from the same seed, so that a ballot
+without postal votes draws exactly what it always drew). Every cryptographic secret (trustee coefficients,
+credential keys, the scrutineer's key, encryption and proof nonces) comes from the operating system's CSPRNG
+through Python's ``secrets`` and never from the seed: someone who knows the seed can neither decrypt a simulated
+record nor forge its scrutineer's signature. Ballots are made in parallel worker processes (fork).
 """
 
 from __future__ import annotations
