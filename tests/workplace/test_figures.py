@@ -146,3 +146,14 @@ def test_the_analyst_sees_no_small_group(client, make_user, ledger) -> None:  # 
     assert "Withheld: fewer than 10 people" in page
     assert "26.6%" in page  # the organisation as a whole (three people) is the page's purpose
     assert " of 2<" not in page and " of 1<" not in page
+
+
+def test_a_period_typed_in_words_is_the_same_period(client, make_user, ledger) -> None:  # type: ignore[no-untyped-def]
+    """The union's forms take 23 November 2026 as typed; so do the workplace's (one list of input formats)."""
+    client.force_login(make_user("hr_admin"))
+    iso = client.get(reverse("workplace:compare") + OCTOBER)
+    words = client.get(reverse("workplace:compare"), {"date_from": "1 October 2026", "date_to": "31 Oct 2026"})
+    assert words.status_code == 200 and not words.context["form"].errors
+    form = words.context["form"].cleaned_data
+    assert (form["date_from"], form["date_to"]) == (dt.date(2026, 10, 1), dt.date(2026, 10, 31))
+    assert words.context["a"].result.organisation == iso.context["a"].result.organisation

@@ -48,14 +48,11 @@ SCRUTINEER = ("scrutineer",)
 STAFF = ("union_official", "branch_rep", "scrutineer")
 
 
-# The browser's date picker sends 2026-11-23; a typed date may also be 23/11/2026 or 23 November 2026.
-DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d %B %Y", "%d %b %Y"]
-
-
 def _date(what: str, **kw: Any) -> forms.DateField:
-    """A date field whose errors name it in the users' words: `what` completes "Enter a real date for ..."."""
+    """A date field whose errors name it in the users' words: `what` completes "Enter a real date for ...".
+    It takes the date picker's 2026-11-23 or a typed 23/11/2026 or 23 November 2026 (platform/formats)."""
     return forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}), input_formats=DATE_INPUT_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"required": f"Enter the date for {what}",
                         "invalid": f"Enter a real date for {what}, for example 23 November 2026"},
         **kw)
