@@ -145,6 +145,27 @@ def test_changed_result(record: tuple[Path, dict[str, Any]], tmp_path: Path) -> 
     assert failed(save(events, tmp_path / "r.jsonl")) == {check(20)}
 
 
+def test_counts_written_as_booleans(tmp_path: Path) -> None:
+    """JSON true and false are not the integers 1 and 0 (a count is an integer, section 6), though Python's
+    comparisons say they are: a count of 1 or 0 written as a boolean fails its check (16 end of voting,
+    17 encrypted tally, 20 result) even where the numbers agree."""
+    out = tmp_path / "small.jsonl"
+    simulate(voters=1, units=1, questions=["strike"], trustees=3, threshold=2, revote_share=0.0,
+             challenge_share=0.0, seed=3, out=out, workers=1)
+    events = load(out)
+    assert failed(save(events, tmp_path / "clean.jsonl")) == set()
+    events[first(events, "end_of_voting")]["payload"]["counted"] = True
+    assert failed(save(events, tmp_path / "eov.jsonl")) == {check(16)}
+    events = load(out)
+    events[first(events, "encrypted_tally")]["payload"]["tallies"][0]["ballots"] = True
+    assert check(17) in failed(save(events, tmp_path / "tally.jsonl"))
+    events = load(out)
+    r = events[-1]["payload"]["results"][0]
+    key = "yes" if r["yes"] == 1 else "no"  # one voter: yes + no = 1
+    r[key] = True
+    assert failed(save(events, tmp_path / "result.jsonl")) == {check(20)}
+
+
 def test_changed_encrypted_tally(record: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
     events = load(record[0])
     i = first(events, "encrypted_tally")

@@ -653,7 +653,7 @@ def _after_voting(
     p = eov[0]["payload"]
     # end of voting comes before the postal votes: its counted credentials include any set aside later
     want = {"ballots": len(ballots), "challenges": len(by_type.get("challenge", [])), "counted": len(counted)}
-    if p != want:
+    if p != want or any(type(n) is not int for n in p.values()):  # JSON true is not the count 1
         rep.fail(16, f"end of voting says {p}, the record holds {want}")
     _tally_and_result(rep, st, ctx, by_type, tallies, unit_counts, aside_cts, complete_required)
     if postal_applies:
@@ -720,7 +720,7 @@ def _tally_and_result(rep: Report, st: _State, ctx: ElectionContext, by_type: di
             ct, count = published[(u, q)]
             if ct != tallies.get((u, qi), zero):
                 rep.fail(17, f"unit {u}, question {q}: the encrypted tally is not the sum of the counted ballots")
-            if count != unit_counts.get(u, 0):
+            if type(count) is not int or count != unit_counts.get(u, 0):  # JSON true is not the count 1
                 rep.fail(17, f"unit {u}, question {q}: {count} ballots claimed, {unit_counts.get(u, 0)} counted")
     for u, items in aside_cts.items():
         _set_aside_still_counted(rep, st, u, items, published, tallies, unit_counts.get(u, 0))
@@ -766,8 +766,9 @@ def _tally_and_result(rep: Report, st: _State, ctx: ElectionContext, by_type: di
             if key not in published:
                 continue
             ct, count = published[key]
-            if not (isinstance(yes, int) and isinstance(no, int) and yes >= 0 and no >= 0 and yes + no == count):
-                rep.fail(20, f"unit {key[0]}, question {key[1]}: yes + no must equal the ballots counted")
+            if not (all(type(n) is int for n in (yes, no)) and yes >= 0 and no >= 0 and yes + no == count):
+                rep.fail(20, f"unit {key[0]}, question {key[1]}: yes and no must be integers (not true or false) "
+                             "adding up to the ballots counted")
                 continue
             sh = shares.get(key, {})
             if len(sh) < st.k:
