@@ -10,6 +10,8 @@ documents (the voting papers hold every elector's name and home address), papers
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any, cast
 
@@ -77,6 +79,19 @@ def _valid(form: forms.Form) -> dict[str, Any]:
     if not form.is_valid():
         raise StepRefused([str(e) for errors in form.errors.values() for e in errors])
     return form.cleaned_data
+
+
+@contextmanager
+def _refusals_as_messages(request: HttpRequest) -> Iterator[None]:
+    """Run a step; a refusal (a form's errors, the services' BallotError, the rulebook's ValueError such as
+    OutOfScope, each worded as a sentence) becomes error messages on the page the step returns to."""
+    try:
+        yield
+    except StepRefused as refused:
+        for problem in refused.problems:
+            messages.error(request, problem)
+    except (svc.BallotError, ValueError) as error:
+        messages.error(request, str(error))
 
 
 @role_required(*UNION_ROLES)
@@ -369,7 +384,7 @@ class ReportForm(forms.Form):
 def ballot_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """The official's set-up steps: dates, freeze, notices, papers, open, omissions, results."""
     b = _ballot(request, pk)
-    try:
+    with _refusals_as_messages(request):
         if action == "dates":
             d = _valid(DatesForm(request.POST))
             svc.update_dates(b, d["opening_day"], d["closing_day"], request.user)
@@ -404,11 +419,6 @@ def ballot_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             messages.success(request, "Result issued to members (s.231) and to every employer (s.231A).")
         else:
             raise Http404("no such step")
-    except StepRefused as refused:
-        for problem in refused.problems:
-            messages.error(request, problem)
-    except (svc.BallotError, ValueError) as error:  # the rulebook's refusals (OutOfScope, ...) read as sentences
-        messages.error(request, str(error))
     return redirect("union:results" if action == "results" else "union:ballot", pk=b.pk)
 
 
@@ -417,17 +427,12 @@ def ballot_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def document_dates(request: HttpRequest, pk: int, doc: int) -> HttpResponse:
     b = _ballot(request, pk)
     document = get_object_or_404(Document, pk=doc, related_type="Ballot", related_id=str(b.pk))
-    try:
+    with _refusals_as_messages(request):
         d = _valid(DocumentDatesForm(request.POST))
         warning = docs.record_dates(document, b, sent_on=d["sent_on"], received_on=d["received_on"],
                                     actor=request.user)
         if warning:
             messages.warning(request, warning)
-    except StepRefused as refused:
-        for problem in refused.problems:
-            messages.error(request, problem)
-    except (svc.BallotError, ValueError) as error:  # the rulebook's refusals (OutOfScope, ...) read as sentences
-        messages.error(request, str(error))
     return redirect("union:ballot", pk=b.pk)
 
 
@@ -563,15 +568,10 @@ def scrutineer_report(request: HttpRequest, pk: int) -> HttpResponse:
     keys = ("no_contravention", "security", "independence")
     satisfied = {k: request.POST.get(k) == "on" for k in keys}
     reasons = {k: request.POST.get(f"{k}_reasons", "") for k in keys}
-    try:
+    with _refusals_as_messages(request):
         sent = _valid(ReportForm(request.POST))["sent_on"] or date.today()
         docs.issue_scrutineer_report(b, sent_on=sent, satisfied=satisfied, reasons=reasons, actor=request.user)
         messages.success(request, "The scrutineer's report (s.231B) is issued.")
-    except StepRefused as refused:
-        for problem in refused.problems:
-            messages.error(request, problem)
-    except (svc.BallotError, ValueError) as error:  # the rulebook's refusals (OutOfScope, ...) read as sentences
-        messages.error(request, str(error))
     return redirect("union:results", pk=b.pk)
 
 
@@ -667,20 +667,11 @@ def mandate_agreement(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, f"A mandate from a ballot opened on {m.opening_day:%-d %B %Y} cannot be lengthened "
                                 f"by agreement ({rules.agreement_section(m.opening_day)}).")
         return redirect("union:renewal", pk=m.pk)
-    form = AgreementForm(request.POST, months=allowed[:2])
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:  # an ErrorList gives each error as its message
-                messages.error(request, cast(str, error))
-        return redirect("union:renewal", pk=m.pk)
-    d = form.cleaned_data
-    try:
+    with _refusals_as_messages(request):
+        d = _valid(AgreementForm(request.POST, months=allowed[:2]))
         changed = svc.lengthen_mandate_by_agreement(m, months=d["months"], agreed_on=d["agreed_on"],
                                                     reference=d["reference"], whole_ballot=d["whole_ballot"],
                                                     actor=request.user)
-    except svc.BallotError as error:
-        messages.error(request, str(error))
-    else:
         m.refresh_from_db()
         messages.success(request, f"{len(changed)} mandate{'s' if len(changed) != 1 else ''} now run until "
                                   f"{m.last_day:%-d %B %Y}.")
