@@ -145,6 +145,25 @@ def test_changed_result(record: tuple[Path, dict[str, Any]], tmp_path: Path) -> 
     assert failed(save(events, tmp_path / "r.jsonl")) == {check(20)}
 
 
+@pytest.mark.parametrize("written", ["1.0", "1e0", "10E-1"])
+def test_a_number_with_a_fraction_or_exponent_is_refused(tmp_path: Path, written: str) -> None:
+    """The record holds no floats (section 5): a count written 1.0, 1e0 or 10E-1 fails check 1 (the event is not
+    read), even where its hash is taken over the number and the number equals the count."""
+    out = tmp_path / "small.jsonl"
+    simulate(voters=1, units=1, questions=["strike"], trustees=3, threshold=2, revote_share=0.0,
+             challenge_share=0.0, seed=3, out=out, workers=1)
+    events = load(out)
+    i = first(events, "encrypted_tally")
+    events[i]["payload"]["tallies"][0]["ballots"] = 1.0  # hashed as 1.0, which each spelling reads as
+    path = save(events, tmp_path / "r.jsonl")
+    text = path.read_text()
+    assert text.count('"ballots": 1.0') == 1
+    path.write_text(text.replace('"ballots": 1.0', f'"ballots": {written}'))
+    assert check(1) in failed(path)
+    rep = verify_record(path, workers=1)
+    assert any(f"line {i + 1}:" in d and "integers only" in d for d in rep.checks[1].details), rep.checks[1].details
+
+
 def test_counts_written_as_booleans(tmp_path: Path) -> None:
     """JSON true and false are not the integers 1 and 0 (a count is an integer, section 6), though Python's
     comparisons say they are: a count of 1 or 0 written as a boolean fails its check (16 end of voting,

@@ -138,10 +138,24 @@ class Report:
 # ---------------------------------------------------------------- event parsing (shared with the workers)
 
 
+class _FloatInRecord(ValueError):
+    pass
+
+
+def _refuse_float(written: str) -> Any:
+    raise _FloatInRecord(f"a number with a fraction or exponent ({written[:20]}): the record holds integers only")
+
+
+# json.loads with the record's rule on numbers (section 5: no floats); the bytes decoded as json.loads decodes them
+_EVENT_DECODER = json.JSONDecoder(parse_float=_refuse_float)
+
+
 def parse_event_line(line: bytes) -> tuple[dict[str, Any] | None, bytes | None, str | None]:
     """Returns (event, recomputed hash, error)."""
     try:
-        ev = json.loads(line)
+        ev = _EVENT_DECODER.decode(line.decode(json.detect_encoding(line), "surrogatepass"))
+    except _FloatInRecord as exc:
+        return None, None, str(exc)
     except (ValueError, UnicodeDecodeError) as exc:
         return None, None, f"not JSON ({exc.__class__.__name__})"
     if not isinstance(ev, dict) or set(ev) != {"seq", "type", "parent", "hash", "payload"}:
