@@ -129,3 +129,28 @@ def test_every_hint_a_field_points_to_is_on_the_page(union_org, client, make_use
             pointed += 1
             assert f'id="{target}"' in page, (url, target)
     assert pointed >= 4
+
+
+def test_the_cli_lists_the_agreed_length(union_org) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from typer.testing import CliRunner
+
+    from mandate.cli import app
+
+    strike, asos = _mandates(union_org, date(2025, 10, 1), date(2025, 10, 22))
+    svc.lengthen_mandate_by_agreement(strike, months=9, agreed_on=date(2026, 3, 2), whole_ballot=False,
+                                      today=date(2026, 3, 2))
+    asos.unit_name = "Newport [u] block"  # Rich would read [u] as markup (underline): printed as it is
+    asos.save()
+    runner = CliRunner()
+    rows = json.loads(runner.invoke(app, ["ballot", "mandates", "pcs", "--json", "--on", "2026-03-02"]).stdout)
+    assert [(r["kind"], r["last_day"], r["agreed_months"], r["agreed_on"]) for r in rows] == [
+        ("action_short_of_strike", "2026-04-21", None, None), ("strike", "2026-07-21", 9, "2026-03-02")]
+    table = runner.invoke(app, ["ballot", "mandates", "pcs", "--on", "2026-03-02"]).stdout
+    # the table is 80 characters wide, so a cell may wrap: read each column's text from top to bottom
+    columns = [" ".join(c.strip() for c in cells if c.strip())
+               for cells in zip(*[line.split("│")[1:-1] for line in table.splitlines() if line.startswith("│")],
+                                strict=True)]
+    assert columns[0] == "Newport [u] block Newport"
+    assert columns[3] == "21 April 2026 21 July 2026 (agreed: 9 months)"

@@ -383,13 +383,17 @@ def mandates_cmd(union: str, as_json: bool = JSON, on: str = typer.Option(None, 
     today = _d(on, "--on") or date.today()
     live = list(Mandate.objects.filter(union=_union(union), last_day__gte=today).select_related("employer"))
     rows = [{"unit": m.unit_name, "employer": m.employer.code, "kind": m.kind, "date_of_ballot": m.date_of_ballot,
-             "last_day": m.last_day, "days_left": (m.last_day - today).days, "source": m.source} for m in live]
+             "last_day": m.last_day, "days_left": (m.last_day - today).days, "source": m.source,
+             "agreed_months": m.agreed_months, "agreed_on": m.agreed_on} for m in live]
 
     def render() -> None:
+        from rich.markup import escape
+
         table = Table("Unit", "Employer", "Action", "Last day", "Days left")
         for m in live:
-            table.add_row(m.unit_name, m.employer.code, m.kind.replace("_", " "), f"{m.last_day:%-d %B %Y}",
-                          str((m.last_day - today).days))
+            agreed = f" (agreed: {m.agreed_months} months)" if m.agreed_months else ""
+            table.add_row(escape(m.unit_name), escape(m.employer.code), m.kind.replace("_", " "),
+                          f"{m.last_day:%-d %B %Y}{agreed}", str((m.last_day - today).days))
         console.print(table)
 
     _emit(rows, as_json, render)
