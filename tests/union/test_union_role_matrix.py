@@ -186,3 +186,23 @@ def test_the_ballot_page_offers_the_voting_papers_only_to_who_may_open_them(worl
         client.force_login(world["users"][column])
         page = client.get(reverse("union:ballot", kwargs=world["params"]["ballot"])).content.decode()
         assert (papers in page) is offered and notice in page, column
+
+
+def test_every_opening_of_a_ballot_document_is_in_the_audit_log(world, client) -> None:  # type: ignore[no-untyped-def]
+    """The voting papers hold every elector's name and home address: each time someone opens them (or any other
+    document of the ballot, by either route) the audit log says who, which document and in which format; a
+    refused request leaves no such entry."""
+    from mandate.platform.models import AuditEntry
+
+    opened = []
+    for column in COLUMNS:
+        client.force_login(world["users"][column])
+        for params, name in (("papers", "document_file"), ("notice", "document_file"), ("result", "result_document")):
+            kwargs = world["params"][params]
+            if client.get(reverse(f"union:{name}", kwargs=kwargs)).status_code == 200:
+                opened.append((ACCOUNTS[column][1], str(kwargs["doc"]), kwargs["fmt"]))
+    logged = [(e.actor, e.object_id, e.detail["format"])
+              for e in AuditEntry.objects.filter(action="document.viewed").order_by("seq")]
+    assert logged == opened
+    papers = str(world["params"]["papers"]["doc"])
+    assert [a for a, doc, _ in logged if doc == papers] == ["official", "scrutineer-appointed"]
