@@ -185,6 +185,35 @@ def test_counts_written_as_booleans(tmp_path: Path) -> None:
     assert failed(save(events, tmp_path / "result.jsonl")) == {check(20)}
 
 
+def test_result_names_the_trustees_who_decrypted(record: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    """The result's trustees are the indices of the trustees whose decryption shares the record holds, ascending
+    (section 6); anything else fails check 20."""
+    events = load(record[0])
+    decrypted = sorted(e["payload"]["trustee"] for e in events if e["type"] == "decryption_share")
+    assert events[-1]["payload"]["trustees"] == decrypted
+    others = sorted(set(range(1, 6)) - set(decrypted))
+    bads: list[Any] = [["strike", *decrypted[1:]], decrypted[::-1], decrypted[:-1], sorted(decrypted + others[:1]),
+                       "all", None]
+    if 1 in decrypted:
+        bads.append([True if j == 1 else j for j in decrypted])  # JSON true is not trustee 1
+    for bad in bads:
+        events = load(record[0])
+        events[-1]["payload"]["trustees"] = bad
+        assert failed(save(events, tmp_path / "r.jsonl")) == {check(20)}, bad
+
+
+def test_decryption_share_from_trustee_true(tmp_path: Path) -> None:
+    """A decryption share whose trustee is JSON true is from no trustee (true is not 1), though its proof, hashed
+    with u64(1), verifies as trustee 1's."""
+    out = tmp_path / "small.jsonl"
+    simulate(voters=3, units=1, questions=["strike"], trustees=2, threshold=2, revote_share=0.0,
+             challenge_share=0.0, seed=3, out=out, workers=1)
+    events = load(out)
+    i = next(i for i, e in enumerate(events) if e["type"] == "decryption_share" and e["payload"]["trustee"] == 1)
+    events[i]["payload"]["trustee"] = True
+    assert check(18) in failed(save(events, tmp_path / "r.jsonl"))
+
+
 def test_changed_encrypted_tally(record: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
     events = load(record[0])
     i = first(events, "encrypted_tally")

@@ -744,8 +744,8 @@ def _tally_and_result(rep: Report, st: _State, ctx: ElectionContext, by_type: di
     for ev in by_type.get("decryption_share", []):
         try:
             j = ev["payload"]["trustee"]
-            if j not in st.vkeys:
-                rep.fail(18, f"event {ev['seq']}: unknown trustee {j}")
+            if type(j) is not int or j not in st.vkeys:  # JSON true is not trustee 1
+                rep.fail(18, f"event {ev['seq']}: unknown trustee {j!r:.40}")
                 continue
             for s in ev["payload"]["shares"]:
                 key = (s["unit"], s["question"])
@@ -773,6 +773,12 @@ def _tally_and_result(rep: Report, st: _State, ctx: ElectionContext, by_type: di
         return
     try:
         p = res[0]["payload"]
+        decrypted_by = sorted({e["payload"].get("trustee") for e in by_type.get("decryption_share", [])
+                               if type(e["payload"].get("trustee")) is int})
+        named = p["trustees"]
+        if not (isinstance(named, list) and all(type(j) is int for j in named) and named == decrypted_by):
+            rep.fail(20, f"the result names trustees {named!r:.60}; the trustees who published decryption shares "
+                         f"are {decrypted_by}")
         claimed = {(r["unit"], r["question"]): (r["yes"], r["no"]) for r in p["results"]}
         if set(claimed) != set(published):
             rep.fail(20, "the result must have one entry per unit and question")
