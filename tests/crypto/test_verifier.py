@@ -202,6 +202,27 @@ def test_result_names_the_trustees_who_decrypted(record: tuple[Path, dict[str, A
         assert failed(save(events, tmp_path / "r.jsonl")) == {check(20)}, bad
 
 
+def test_setup_integers_written_as_booleans(tmp_path: Path) -> None:
+    """JSON true is not the integer 1 in the setup either: as the number of trustees and the threshold (check 4),
+    as the trustee of a commitment and its reveal (5 and 6, though their hashes take u64(true) as u64(1)), or as
+    the trustee of a verification key (7)."""
+    out = tmp_path / "one.jsonl"
+    simulate(voters=2, units=1, questions=["strike"], trustees=1, threshold=1, revote_share=0.0,
+             challenge_share=0.0, seed=3, out=out, workers=1)
+    events = load(out)
+    events[0]["payload"]["trustees"] = events[0]["payload"]["threshold"] = True
+    assert check(4) in failed(save(events, tmp_path / "n.jsonl"))
+    events = load(out)
+    for e in events:
+        if e["type"] in ("dkg_commit", "dkg_reveal"):
+            e["payload"]["trustee"] = True
+    got = failed(save(events, tmp_path / "dkg.jsonl"))
+    assert check(5) in got and check(6) in got
+    events = load(out)
+    events[first(events, "election_key")]["payload"]["verification_keys"][0]["trustee"] = True
+    assert check(7) in failed(save(events, tmp_path / "vk.jsonl"))
+
+
 def test_decryption_share_from_trustee_true(tmp_path: Path) -> None:
     """A decryption share whose trustee is JSON true is from no trustee (true is not 1), though its proof, hashed
     with u64(1), verifies as trustee 1's."""

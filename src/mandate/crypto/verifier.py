@@ -311,7 +311,7 @@ def _setup_event(rep: Report, st: _State, ev: dict[str, Any], event_hash_bytes: 
             _election(rep, st, p, event_hash_bytes)
         elif t == "dkg_commit":
             i = p["trustee"]
-            if not isinstance(i, int) or i in st.commits or st.coefficients:
+            if type(i) is not int or i in st.commits or st.coefficients:  # JSON true is not trustee 1
                 rep.fail(5, f"event {ev['seq']}: commitment out of turn or repeated (trustee {i})")
                 st.setup_ok = False
             st.commits[i] = parse_bytes32(p["commitment"])
@@ -345,7 +345,7 @@ def _election(rep: Report, st: _State, p: dict[str, Any], h: bytes) -> None:
     if not us or len(set(us)) != len(us) or not all(isinstance(u, str) and u for u in us):
         problems.append("units must be a non-empty list of unique ids")
     n, k = p.get("trustees"), p.get("threshold")
-    if not (isinstance(n, int) and isinstance(k, int) and 1 <= k <= n <= 1000):
+    if not (type(n) is int and type(k) is int and 1 <= k <= n <= 1000):  # JSON true is not 1
         problems.append("need 1 <= threshold <= trustees")
     try:
         st.authority = parse_point(p.get("credential_authority"))
@@ -368,6 +368,8 @@ def _election(rep: Report, st: _State, p: dict[str, Any], h: bytes) -> None:
 
 def _reveal(rep: Report, st: _State, p: dict[str, Any], seq: int) -> None:
     i = p["trustee"]
+    if type(i) is not int:
+        raise TypeError(f"trustee {i!r:.40} is not an integer")
     if len(st.commits) != st.n or sorted(st.commits) != list(range(1, st.n + 1)):
         rep.fail(5, f"event {seq}: trustee {i} revealed before every trustee had committed")
         st.setup_ok = False
@@ -401,7 +403,7 @@ def _election_key(rep: Report, st: _State, p: dict[str, Any], h: bytes) -> None:
         rep.fail(7, "the election public key is not the sum of the trustees' constant commitments")
         st.setup_ok = False
     vks = {v["trustee"]: parse_point(v["key"]) for v in p["verification_keys"]}
-    if sorted(vks) != list(range(1, st.n + 1)):
+    if sorted(vks) != list(range(1, st.n + 1)) or any(type(j) is not int for j in vks):
         rep.fail(7, "verification keys must be given for trustees 1..n")
         st.setup_ok = False
     for j, key in vks.items():
