@@ -186,3 +186,23 @@ def test_only_the_appointed_scrutineer_opens_the_papers(ballot, client, make_use
     assert client.post(f"/union/ballots/{ballot.pk}/report/").status_code == 403
     client.force_login(make_user("scrutineer", "pcs", username="scrutineer-a"))
     assert client.get(f"/union/ballots/{ballot.pk}/returns/").status_code == 200
+
+
+def test_a_results_step_that_fails_part_way_issues_nothing(ballot, client, make_user, monkeypatch):  # type: ignore[no-untyped-def]
+    """The results step issues the members' result, then one per employer: a refusal for an employer undoes the
+    members' result too (one transaction), and the page says why."""
+    from mandate.platform.models import Document
+
+    _open(ballot)
+    for paper in range(1, 31):
+        svc.record_return(ballot, paper, {"strike": "yes", "action_short_of_strike": "yes"}, date(2026, 11, 12))
+    svc.count(ballot, "scrutineer", today=date(2026, 11, 17))
+
+    def refused(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise svc.BallotError("The employer's address is missing.")  # as a real refusal would be worded
+
+    monkeypatch.setattr(docs, "issue_result_to_employer", refused)
+    client.force_login(make_user("union_official", "pcs"))
+    page = client.post(f"/union/ballots/{ballot.pk}/step/results/", {"sent_on": "2026-11-18"}, follow=True)
+    assert "The employer&#x27;s address is missing." in page.content.decode()
+    assert not Document.objects.filter(kind__in=["s231-result", "s231a-result"]).exists()

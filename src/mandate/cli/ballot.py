@@ -404,14 +404,18 @@ def issue_results_cmd(union: str, ballot: str, sent_on: str = typer.Option(None,
                       as_json: bool = JSON, actor: str = ACTOR) -> None:
     """Issue the s.231 result to members and the s.231A result to each employer (HTML and PDF)."""
     _setup()
+    from django.db import transaction
+
     from mandate.union import ballots as svc
     from mandate.union import documents as docs
 
     sent = _d(sent_on, "--sent-on") or date.today()
     b = _ballot(union, ballot)
     try:
-        made = [docs.issue_result_to_members(b, sent_on=sent, actor=actor)]
-        made += [docs.issue_result_to_employer(b, e, sent_on=sent, actor=actor) for e in svc.employers_in_electorate(b)]
+        with transaction.atomic():  # all the results or none
+            made = [docs.issue_result_to_members(b, sent_on=sent, actor=actor)]
+            made += [docs.issue_result_to_employer(b, e, sent_on=sent, actor=actor)
+                     for e in svc.employers_in_electorate(b)]
     except svc.BallotError as error:
         _fail(str(error), as_json=as_json)
     data = [{"id": d.pk, "kind": d.kind, "title": d.title, "sent_on": d.sent_on, "pdf_bytes": len(d.pdf or b"")}

@@ -18,6 +18,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -83,10 +84,12 @@ def _valid(form: forms.Form) -> dict[str, Any]:
 
 @contextmanager
 def _refusals_as_messages(request: HttpRequest) -> Iterator[None]:
-    """Run a step; a refusal (a form's errors, the services' BallotError, the rulebook's ValueError such as
-    OutOfScope, each worded as a sentence) becomes error messages on the page the step returns to."""
+    """Run a step in one transaction; a refusal (a form's errors, the services' BallotError, the rulebook's
+    ValueError such as OutOfScope, each worded as a sentence) undoes all of the step, documents for the first
+    employers of several included, and becomes error messages on the page the step returns to."""
     try:
-        yield
+        with transaction.atomic():
+            yield
     except StepRefused as refused:
         for problem in refused.problems:
             messages.error(request, problem)
