@@ -154,3 +154,30 @@ def test_the_cli_lists_the_agreed_length(union_org) -> None:  # type: ignore[no-
                                 strict=True)]
     assert columns[0] == "Newport [u] block Newport"
     assert columns[3] == "21 April 2026 21 July 2026 (agreed: 9 months)"
+
+
+def test_the_command_line_records_it(union_org) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from typer.testing import CliRunner
+
+    from mandate.cli import app
+
+    strike, asos = _mandates(union_org, date(2025, 10, 1), date(2025, 10, 22))
+    runner = CliRunner()
+    listed = json.loads(runner.invoke(app, ["ballot", "mandates", "pcs", "--json", "--on", "2026-01-05"]).stdout)
+    assert {m["id"] for m in listed} == {strike.pk, asos.pk}
+    refused = runner.invoke(app, ["ballot", "agree-mandate", "pcs", str(strike.pk), "--months", "12",
+                                  "--agreed-on", "2026-01-05"])
+    assert refused.exit_code == 1 and "at most 9 months" in refused.stderr
+    assert Mandate.objects.filter(agreed_months__isnull=False).count() == 0
+    done = runner.invoke(app, ["ballot", "agree-mandate", "pcs", str(strike.pk), "--months", "8", "--agreed-on",
+                               "2026-01-05", "--only-this", "--json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout) == [{"id": strike.pk, "unit": "Newport", "employer": "ons", "kind": "strike",
+                                        "last_day": "2026-06-21", "agreed_months": 8, "agreed_on": "2026-01-05"}]
+    asos.refresh_from_db()
+    assert asos.agreed_months is None
+    missing = runner.invoke(app, ["ballot", "agree-mandate", "pcs", "999999", "--months", "8", "--agreed-on",
+                                  "2026-01-05"])
+    assert missing.exit_code == 1 and "no mandate 999999 in pcs" in missing.stderr

@@ -382,7 +382,8 @@ def mandates_cmd(union: str, as_json: bool = JSON, on: str = typer.Option(None, 
 
     today = _d(on, "--on") or date.today()
     live = list(Mandate.objects.filter(union=_union(union), last_day__gte=today).select_related("employer"))
-    rows = [{"unit": m.unit_name, "employer": m.employer.code, "kind": m.kind, "date_of_ballot": m.date_of_ballot,
+    rows = [{"id": m.pk, "unit": m.unit_name, "employer": m.employer.code, "kind": m.kind,
+             "date_of_ballot": m.date_of_ballot,
              "last_day": m.last_day, "days_left": (m.last_day - today).days, "source": m.source,
              "agreed_months": m.agreed_months, "agreed_on": m.agreed_on} for m in live]
 
@@ -395,6 +396,47 @@ def mandates_cmd(union: str, as_json: bool = JSON, on: str = typer.Option(None, 
             table.add_row(escape(m.unit_name), escape(m.employer.code), m.kind.replace("_", " "),
                           f"{m.last_day:%-d %B %Y}{agreed}", str((m.last_day - today).days))
         console.print(table)
+
+    _emit(rows, as_json, render)
+
+
+@app.command("agree-mandate")
+def agree_mandate_cmd(
+    union: str,
+    mandate_id: int = typer.Argument(..., help="The mandate's id (`mandate ballot mandates UNION --json`)."),
+    months: int = typer.Option(..., help="The agreed length in months (Trade Union Act 2016 ballots: up to 9)."),
+    agreed_on: str = typer.Option(..., help="The day the employer agreed (ISO date, e.g. 2026-03-02)."),
+    reference: str = typer.Option("", help="Where the agreement is recorded, e.g. the employer's letter."),
+    only_this: bool = typer.Option(False, "--only-this",
+                                   help="Only this mandate, not every mandate of its ballot with its employer."),
+    as_json: bool = JSON, actor: str = ACTOR,
+) -> None:
+    """Record that the members' employer agreed a longer mandate (s.234(1)(b)); the rulebook gives the last day.
+    Refused, with nothing changed, for ballots opened from 18 February 2026 and for agreements out of range."""
+    _setup()
+    from mandate.union import ballots as svc
+    from mandate.union.models import Mandate
+
+    day = _d(agreed_on, "--agreed-on")
+    assert day is not None  # a required option
+    mandate = Mandate.objects.filter(union=_union(union), pk=mandate_id).select_related("employer").first()
+    if mandate is None:
+        _fail(f"no mandate {mandate_id} in {union} (`mandate ballot mandates {union} --json` lists them)",
+              as_json=as_json)
+    try:
+        changed = svc.lengthen_mandate_by_agreement(mandate, months=months, agreed_on=day, reference=reference,
+                                                    whole_ballot=not only_this, actor=actor)
+    except svc.BallotError as error:
+        _fail(str(error), as_json=as_json)
+    rows = [{"id": m.pk, "unit": m.unit_name, "employer": m.employer.code, "kind": m.kind, "last_day": m.last_day,
+             "agreed_months": m.agreed_months, "agreed_on": m.agreed_on} for m in changed]
+
+    def render() -> None:
+        from rich.markup import escape
+
+        for m in changed:
+            console.print(f"{escape(m.unit_name)}, {m.kind.replace('_', ' ')}: {m.agreed_months} months, until "
+                          f"{m.last_day:%-d %B %Y}")
 
     _emit(rows, as_json, render)
 
