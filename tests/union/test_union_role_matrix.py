@@ -77,6 +77,7 @@ MATRIX: dict[str, tuple[str, str, str, tuple[int, ...]]] = {
     "mandates, enter one": ("mandates", "post", "", (200, 403, 403, 403, 403, 403)),
     "renewal": ("renewal", "get", "mandate", (200, 200, 403, 403, 403, 403)),
     "mandate agreed with the employer": ("mandate_agreement", "post", "mandate", (302, 403, 403, 403, 403, 403)),
+    "court order for a mandate": ("mandate_court_order", "post", "mandate", (302, 403, 403, 403, 403, 403)),
 }
 
 

@@ -23,6 +23,7 @@ from mandate.union.models import (
     Ballot,
     BallotQuestion,
     BallotUnit,
+    CourtOrderExclusion,
     Dispute,
     Elector,
     Employer,
@@ -553,7 +554,8 @@ def lengthen_mandate_by_agreement(mandate: Mandate, *, months: int, agreed_on: d
     planned = []
     for m in mandates:
         try:
-            last, review, section = rules.agreed_mandate_last_day(m.date_of_ballot, m.opening_day, months)
+            last, review, section = rules.agreed_mandate_last_day(m.date_of_ballot, m.opening_day, months,
+                                                                  m.court_excluded_days())
         except ValueError as error:
             raise BallotError(str(error)) from None
         if agreed_on < m.date_of_ballot:
@@ -580,3 +582,55 @@ def lengthen_mandate_by_agreement(mandate: Mandate, *, months: int, agreed_on: d
             record(actor, "mandate.lengthened_by_agreement", "Mandate", m.pk, employer=m.employer.code,
                    kind=m.kind, months=months, agreed_on=agreed_on, last_day=last)
     return [m for m, *_ in planned]
+
+
+def record_court_exclusion(mandate: Mandate, *, court: str, made_on: date, excluded_from: date, excluded_to: date,
+                           reference: str = "", whole_ballot: bool = True, actor: Any = None,
+                           today: date | None = None) -> list[Mandate]:
+    """Record a court order that a period does not count towards the mandate (s.234(2)-(6), both regimes; no
+    cap): the rulebook gives the new last day, with any agreed length kept. With ``whole_ballot``, every mandate
+    of the same ballot with the same employer (the prohibited action was the union's against that employer).
+
+    Refused, with nothing changed: a period that ends before it starts, starts before the ballot closed, ends
+    after the order was made, or overlaps a period already excluded; an order dated in the future."""
+    today = today or date.today()
+    if not court.strip():
+        raise BallotError("Name the court that made the order.")
+    if made_on > today:
+        raise BallotError(f"Today is {today:%-d %B %Y}, and the order is dated {made_on:%-d %B %Y}: record an "
+                          "order once it is made.")
+    if excluded_to < excluded_from:
+        raise BallotError(f"The excluded period ends ({excluded_to:%-d %B %Y}) before it starts "
+                          f"({excluded_from:%-d %B %Y}).")
+    if excluded_to > made_on:
+        raise BallotError(f"The excluded period ends ({excluded_to:%-d %B %Y}) after the order was made "
+                          f"({made_on:%-d %B %Y}): the time after the decision counts.")
+    mandates = [mandate]
+    if whole_ballot:
+        mandates = list(Mandate.objects.filter(
+            union=mandate.union, employer=mandate.employer, opening_day=mandate.opening_day,
+            date_of_ballot=mandate.date_of_ballot, ballot=mandate.ballot).order_by("pk"))
+    for m in mandates:
+        if excluded_from < m.date_of_ballot:
+            raise BallotError(f"The excluded period starts ({excluded_from:%-d %B %Y}) before the ballot closed "
+                              f"({m.date_of_ballot:%-d %B %Y}).")
+        for e in m.court_exclusions.all():
+            if excluded_from <= e.excluded_to and e.excluded_from <= excluded_to:
+                raise BallotError(f"The {m.get_kind_display().lower()} mandate at {m.unit_name} already excludes "
+                                  f"{e.excluded_from:%-d %B %Y} to {e.excluded_to:%-d %B %Y} ({e.court}): a day "
+                                  "cannot be excluded twice.")
+    with transaction.atomic():
+        for m in mandates:
+            exclusion = CourtOrderExclusion.objects.create(
+                mandate=m, court=court.strip(), made_on=made_on, excluded_from=excluded_from,
+                excluded_to=excluded_to, reference=reference, created_by=_actor(actor))
+            days = m.court_excluded_days()
+            last, review, section = rules.mandate_last_day_after_orders(m.date_of_ballot, m.opening_day,
+                                                                        m.agreed_months, days)
+            m.last_day = last
+            m.basis = {**m.basis, "last_day": last.isoformat(), "review": review,
+                       "court_excluded_days": days, "section": section}
+            m.save(update_fields=["last_day", "basis"])
+            record(actor, "mandate.court_exclusion_recorded", "Mandate", m.pk, employer=m.employer.code,
+                   kind=m.kind, exclusion=exclusion.pk, days=exclusion.days, last_day=last)
+    return mandates

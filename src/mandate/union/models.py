@@ -359,3 +359,28 @@ class Mandate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} mandate, {self.unit_name}, until {human_date(self.last_day)}"
+
+    def court_excluded_days(self) -> int:
+        """Days that do not count towards the mandate, by recorded court orders (s.234(2)-(6))."""
+        return sum(e.days for e in self.court_exclusions.all())
+
+
+class CourtOrderExclusion(models.Model):
+    """A period that does not count towards a mandate, by order of the court (TULRCA 1992 s.234(2)-(6)): the time
+    a court order or undertaking prohibited the action, until it lapsed or was set aside, and the time between
+    the union's application and the decision. Recorded only from an order actually made."""
+
+    mandate = models.ForeignKey(Mandate, on_delete=models.CASCADE, related_name="court_exclusions")
+    court = models.CharField(max_length=200)
+    made_on = models.DateField(help_text="The day the court made the order.")
+    excluded_from = models.DateField(help_text="First day that does not count.")
+    excluded_to = models.DateField(help_text="Last day that does not count.")
+    reference = models.CharField(max_length=300, blank=True, help_text="The order's reference.")
+    created_by = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["excluded_from"]
+
+    @property
+    def days(self) -> int:
+        return (self.excluded_to - self.excluded_from).days + 1

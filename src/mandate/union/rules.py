@@ -159,7 +159,16 @@ def agreement_section(opening: date) -> str:
     return str(_param("mandate_max_agreed_months", opening).citation.section)
 
 
-def agreed_mandate_last_day(closing: date, opening: date, months: int) -> tuple[date, bool, str]:
+def mandate_last_day_after_orders(closing: date, opening: date, agreed_months: int | None,
+                                  court_excluded_days: int) -> tuple[date, bool, str]:
+    """The last day of a mandate with its agreed length (if any) and the days courts ordered not to count."""
+    last, review, citation = law_rules.mandate_last_day(closing, opening, agreed_months=agreed_months,
+                                                        court_excluded_days=court_excluded_days)
+    return last, review, citation.section
+
+
+def agreed_mandate_last_day(closing: date, opening: date, months: int,
+                            court_excluded_days: int = 0) -> tuple[date, bool, str]:
     """The last day of a mandate lengthened to ``months`` by agreement with the employer; ValueError, in words,
     where the regime allows no agreement or the months are out of its range."""
     allowed = agreed_months_allowed(opening)
@@ -170,7 +179,8 @@ def agreed_mandate_last_day(closing: date, opening: date, months: int) -> tuple[
     if not statutory < months <= longest:
         raise ValueError(f"An agreed mandate runs for more than {statutory} and at most {longest} months "
                          f"({section}); {months} months were given.")
-    last, review, citation = law_rules.mandate_last_day(closing, opening, agreed_months=months)
+    last, review, citation = law_rules.mandate_last_day(closing, opening, agreed_months=months,
+                                                        court_excluded_days=court_excluded_days)
     return last, review, citation.section
 
 

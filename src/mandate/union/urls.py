@@ -24,4 +24,5 @@ urlpatterns = [
     path("mandates/", views.mandates, name="mandates"),
     path("mandates/<int:pk>/renewal/", views.renewal, name="renewal"),
     path("mandates/<int:pk>/agreement/", views.mandate_agreement, name="mandate_agreement"),
+    path("mandates/<int:pk>/court-order/", views.mandate_court_order, name="mandate_court_order"),
 ]

@@ -640,9 +640,11 @@ def renewal(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = None
     if allowed is not None and has_role(request.user, *OFFICIAL):
         agreement = AgreementForm(months=allowed[:2], initial={"months": allowed[1]})
+    court_order = CourtOrderForm() if has_role(request.user, *OFFICIAL) else None
     return render(request, "union/renewal.html", {"mandate": m, "plan": plan, "today": date.today(),
                                                   "allowed": allowed, "agreement": agreement,
-                                                  "agreement_section": rules.agreement_section(m.opening_day)})
+                                                  "agreement_section": rules.agreement_section(m.opening_day),
+                                                  "exclusions": m.court_exclusions.all(), "court_order": court_order})
 
 
 class AgreementForm(forms.Form):
@@ -675,6 +677,36 @@ def mandate_agreement(request: HttpRequest, pk: int) -> HttpResponse:
         changed = svc.lengthen_mandate_by_agreement(m, months=d["months"], agreed_on=d["agreed_on"],
                                                     reference=d["reference"], whole_ballot=d["whole_ballot"],
                                                     actor=request.user)
+        m.refresh_from_db()
+        messages.success(request, f"{len(changed)} mandate{'s' if len(changed) != 1 else ''} now run until "
+                                  f"{m.last_day:%-d %B %Y}.")
+    return redirect("union:renewal", pk=m.pk)
+
+
+class CourtOrderForm(forms.Form):
+    court = forms.CharField(max_length=200, help_text="For example: High Court of Justice, King's Bench Division.",
+                            error_messages={"required": "Name the court that made the order"})
+    made_on = _date("the day the court made the order", label="Order made on")
+    excluded_from = _date("the first day that does not count", label="First day that does not count")
+    excluded_to = _date("the last day that does not count", label="Last day that does not count")
+    reference = forms.CharField(max_length=300, required=False, help_text="The order's reference.")
+    whole_ballot = forms.BooleanField(required=False, initial=True,
+                                      label="Every mandate of this ballot with this employer")
+
+
+@role_required(*OFFICIAL)
+def mandate_court_order(request: HttpRequest, pk: int) -> HttpResponse:
+    """A court order that a period does not count towards the mandate (s.234(2)-(6)): recorded, then back to the
+    renewal page."""
+    m = get_object_or_404(Mandate, pk=pk, union=union_for(request))
+    if request.method != "POST":
+        return redirect("union:renewal", pk=m.pk)
+    with _refusals_as_messages(request):
+        d = _valid(CourtOrderForm(request.POST))
+        changed = svc.record_court_exclusion(m, court=d["court"], made_on=d["made_on"],
+                                             excluded_from=d["excluded_from"], excluded_to=d["excluded_to"],
+                                             reference=d["reference"], whole_ballot=d["whole_ballot"],
+                                             actor=request.user)
         m.refresh_from_db()
         messages.success(request, f"{len(changed)} mandate{'s' if len(changed) != 1 else ''} now run until "
                                   f"{m.last_day:%-d %B %Y}.")
