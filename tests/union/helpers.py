@@ -6,6 +6,7 @@ import csv
 import io
 import random
 from datetime import date, timedelta
+from typing import Any
 
 HEADER = ["membership_number", "name", "personal_email", "mobile", "home_address", "employer", "workplace",
           "job_category", "overseas", "join_date"]
@@ -43,3 +44,15 @@ def returns_csv(papers: dict[int, float], opening: date, closing: date, seed: in
                         "yes" if rng.random() < yes_share + 0.1 else "no"])
             lines += 1
     return out.getvalue(), lines
+
+
+def strike_and_asos_mandates(union: Any, opening: date, closing: date) -> list[Any]:
+    """Two mandates entered by hand for the ONS at Newport, one a question, from a ballot with 60% turnout and
+    two thirds Yes."""
+    from mandate.union import ballots as svc
+    from mandate.union.models import Employer
+
+    ons = Employer.objects.get(code="ons")
+    return [svc.enter_mandate(union, employer=ons, unit_name="Newport", kind=kind, opening_day=opening,
+                              date_of_ballot=closing, entitled=1000, voted=600, yes=400, no=200)
+            for kind in ("strike", "action_short_of_strike")]

@@ -6,24 +6,18 @@ from datetime import date
 
 import pytest
 from dateutil.relativedelta import relativedelta
+from tests.union.helpers import strike_and_asos_mandates
 
 from mandate.platform.models import AuditEntry
 from mandate.union import ballots as svc
-from mandate.union.models import CourtOrderExclusion, Employer, Mandate
+from mandate.union.models import CourtOrderExclusion, Mandate
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 28)
 
 
-def _mandates(union_org, opening: date, closing: date) -> list[Mandate]:  # type: ignore[no-untyped-def]
-    ons = Employer.objects.get(code="ons")
-    return [svc.enter_mandate(union_org, employer=ons, unit_name="Newport", kind=kind, opening_day=opening,
-                              date_of_ballot=closing, entitled=1000, voted=600, yes=400, no=200)
-            for kind in ("strike", "action_short_of_strike")]
-
-
 def test_excluded_days_push_the_last_day_on(union_org) -> None:  # type: ignore[no-untyped-def]
-    strike, asos = _mandates(union_org, date(2026, 3, 2), date(2026, 3, 23))  # ERA 2025: 12 months
+    strike, asos = strike_and_asos_mandates(union_org, date(2026, 3, 2), date(2026, 3, 23))  # ERA 2025: 12 months
     base = date(2026, 3, 23) + relativedelta(months=12) - relativedelta(days=1)
     assert strike.last_day == base == date(2027, 3, 22)
     svc.record_court_exclusion(strike, court="High Court", made_on=date(2026, 6, 30), excluded_from=date(2026, 5, 1),
@@ -39,7 +33,7 @@ def test_excluded_days_push_the_last_day_on(union_org) -> None:  # type: ignore[
 
 
 def test_an_agreement_keeps_the_excluded_days(union_org) -> None:  # type: ignore[no-untyped-def]
-    strike, _ = _mandates(union_org, date(2025, 10, 1), date(2025, 10, 22))  # TUA16: 6 months, up to 9 agreed
+    strike, _ = strike_and_asos_mandates(union_org, date(2025, 10, 1), date(2025, 10, 22))  # TUA16: 6 months, up to 9 agreed
     svc.record_court_exclusion(strike, court="High Court", made_on=date(2026, 2, 2), excluded_from=date(2026, 1, 5),
                                excluded_to=date(2026, 1, 14), whole_ballot=False, today=TODAY)
     strike.refresh_from_db()
@@ -66,7 +60,7 @@ def test_an_agreement_keeps_the_excluded_days(union_org) -> None:  # type: ignor
     ("High Court", date(2026, 6, 30), date(2026, 4, 30), date(2026, 5, 2), "cannot be excluded twice"),
 ])
 def test_refusals_change_nothing(union_org, court, made_on, start, end, message) -> None:  # type: ignore[no-untyped-def]
-    strike, _ = _mandates(union_org, date(2026, 3, 2), date(2026, 3, 23))
+    strike, _ = strike_and_asos_mandates(union_org, date(2026, 3, 2), date(2026, 3, 23))
     svc.record_court_exclusion(strike, court="County Court", made_on=date(2026, 4, 30),
                                excluded_from=date(2026, 4, 1), excluded_to=date(2026, 4, 30), today=TODAY)
     before = (list(Mandate.objects.values_list("pk", "last_day")), CourtOrderExclusion.objects.count(),
@@ -79,7 +73,7 @@ def test_refusals_change_nothing(union_org, court, made_on, start, end, message)
 
 
 def test_the_official_records_it_on_the_renewal_page(union_org, client, make_user) -> None:  # type: ignore[no-untyped-def]
-    strike, asos = _mandates(union_org, date(2026, 3, 2), date(2026, 3, 23))
+    strike, asos = strike_and_asos_mandates(union_org, date(2026, 3, 2), date(2026, 3, 23))
     client.force_login(make_user("union_official", "pcs"))
     page = client.get(f"/union/mandates/{strike.pk}/renewal/").content.decode()
     assert 'data-testid="court-order-form"' in page and "s.234(2)-(6)" in page

@@ -6,23 +6,17 @@ from datetime import date, timedelta
 
 import pytest
 from dateutil.relativedelta import relativedelta
+from tests.union.helpers import strike_and_asos_mandates
 
 from mandate.platform.models import AuditEntry
 from mandate.union import ballots as svc
-from mandate.union.models import Employer, Mandate
+from mandate.union.models import Mandate
 
 pytestmark = pytest.mark.django_db
 
 
-def _mandates(union_org, opening: date, closing: date) -> list[Mandate]:  # type: ignore[no-untyped-def]
-    ons = Employer.objects.get(code="ons")
-    return [svc.enter_mandate(union_org, employer=ons, unit_name="Newport", kind=kind, opening_day=opening,
-                              date_of_ballot=closing, entitled=1000, voted=600, yes=400, no=200)
-            for kind in ("strike", "action_short_of_strike")]
-
-
 def test_a_tua16_mandate_runs_to_the_agreed_months(union_org) -> None:  # type: ignore[no-untyped-def]
-    strike, asos = _mandates(union_org, date(2025, 10, 1), date(2025, 10, 22))
+    strike, asos = strike_and_asos_mandates(union_org, date(2025, 10, 1), date(2025, 10, 22))
     assert strike.last_day == date(2026, 4, 21)  # six months beginning with 22 October 2025
     changed = svc.lengthen_mandate_by_agreement(strike, months=9, agreed_on=date(2026, 3, 2),
                                                 reference="ONS letter of 2 March 2026")
@@ -37,7 +31,7 @@ def test_a_tua16_mandate_runs_to_the_agreed_months(union_org) -> None:  # type: 
 
 
 def test_one_mandate_alone(union_org) -> None:  # type: ignore[no-untyped-def]
-    strike, asos = _mandates(union_org, date(2025, 10, 1), date(2025, 10, 22))
+    strike, asos = strike_and_asos_mandates(union_org, date(2025, 10, 1), date(2025, 10, 22))
     svc.lengthen_mandate_by_agreement(strike, months=7, agreed_on=date(2026, 1, 5), whole_ballot=False)
     strike.refresh_from_db()
     asos.refresh_from_db()
@@ -54,7 +48,7 @@ def test_one_mandate_alone(union_org) -> None:  # type: ignore[no-untyped-def]
                                                                  "dated 3 March 2026"),
 ])
 def test_refusals_change_nothing(union_org, opening, closing, months, agreed_on, message) -> None:  # type: ignore[no-untyped-def]
-    strike, _ = _mandates(union_org, opening, closing)
+    strike, _ = strike_and_asos_mandates(union_org, opening, closing)
     before = list(Mandate.objects.values_list("last_day", "agreed_months"))
     with pytest.raises(svc.BallotError, match=message):
         svc.lengthen_mandate_by_agreement(strike, months=months, agreed_on=agreed_on,
@@ -66,7 +60,7 @@ def test_a_further_agreement_while_an_agreed_mandate_runs(union_org) -> None:  #
     """Agreed to 7 months (to 21 May 2026), then, on 10 May, after the six statutory months but while the
     mandate still runs, to 9: taken. An agreement made after the mandate it would change had ended is not,
     and neither is one that would end the mandate before the day it was made."""
-    strike, _ = _mandates(union_org, date(2025, 10, 1), date(2025, 10, 22))
+    strike, _ = strike_and_asos_mandates(union_org, date(2025, 10, 1), date(2025, 10, 22))
     svc.lengthen_mandate_by_agreement(strike, months=7, agreed_on=date(2026, 3, 2), today=date(2026, 3, 2))
     svc.lengthen_mandate_by_agreement(strike, months=9, agreed_on=date(2026, 5, 10), today=date(2026, 5, 10))
     strike.refresh_from_db()
@@ -80,7 +74,7 @@ def test_a_further_agreement_while_an_agreed_mandate_runs(union_org) -> None:  #
 
 
 def test_the_official_records_it_on_the_renewal_page(union_org, client, make_user) -> None:  # type: ignore[no-untyped-def]
-    strike, _ = _mandates(union_org, date(2025, 10, 1), date(2025, 10, 22))
+    strike, _ = strike_and_asos_mandates(union_org, date(2025, 10, 1), date(2025, 10, 22))
     client.force_login(make_user("union_official", "pcs"))
     page = client.get(f"/union/mandates/{strike.pk}/renewal/").content.decode()
     assert "up to 9 months instead of 6" in page and 'data-testid="agreement-form"' in page
@@ -104,7 +98,7 @@ def test_the_official_records_it_on_the_renewal_page(union_org, client, make_use
 
 
 def test_an_era_mandate_offers_no_agreement(union_org, client, make_user) -> None:  # type: ignore[no-untyped-def]
-    strike, _ = _mandates(union_org, date(2026, 3, 2), date(2026, 3, 23))
+    strike, _ = strike_and_asos_mandates(union_org, date(2026, 3, 2), date(2026, 3, 23))
     client.force_login(make_user("union_official", "pcs"))
     page = client.get(f"/union/mandates/{strike.pk}/renewal/").content.decode()
     assert "cannot be lengthened by agreement" in page and "agreement-form" not in page
@@ -120,7 +114,7 @@ def test_every_hint_a_field_points_to_is_on_the_page(union_org, client, make_use
     if an element has that id."""
     import re
 
-    strike, _ = _mandates(union_org, date(2025, 10, 1), date(2025, 10, 22))
+    strike, _ = strike_and_asos_mandates(union_org, date(2025, 10, 1), date(2025, 10, 22))
     client.force_login(make_user("union_official", "pcs"))
     pointed = 0
     for url in (f"/union/mandates/{strike.pk}/renewal/", "/union/mandates/", "/union/register/", "/union/disputes/"):
@@ -138,7 +132,7 @@ def test_the_cli_lists_the_agreed_length(union_org) -> None:  # type: ignore[no-
 
     from mandate.cli import app
 
-    strike, asos = _mandates(union_org, date(2025, 10, 1), date(2025, 10, 22))
+    strike, asos = strike_and_asos_mandates(union_org, date(2025, 10, 1), date(2025, 10, 22))
     svc.lengthen_mandate_by_agreement(strike, months=9, agreed_on=date(2026, 3, 2), whole_ballot=False,
                                       today=date(2026, 3, 2))
     asos.unit_name = "Newport [u] block"  # Rich would read [u] as markup (underline): printed as it is
@@ -163,7 +157,7 @@ def test_the_command_line_records_it(union_org) -> None:  # type: ignore[no-unty
 
     from mandate.cli import app
 
-    strike, asos = _mandates(union_org, date(2025, 10, 1), date(2025, 10, 22))
+    strike, asos = strike_and_asos_mandates(union_org, date(2025, 10, 1), date(2025, 10, 22))
     runner = CliRunner()
     listed = json.loads(runner.invoke(app, ["ballot", "mandates", "pcs", "--json", "--on", "2026-01-05"]).stdout)
     assert {m["id"] for m in listed} == {strike.pk, asos.pk}

@@ -546,11 +546,7 @@ def lengthen_mandate_by_agreement(mandate: Mandate, *, months: int, agreed_on: d
     if agreed_on > today:
         raise BallotError(f"Today is {today:%-d %B %Y}, and the agreement is dated {agreed_on:%-d %B %Y}: record "
                           "an agreement once it is made.")
-    mandates = [mandate]
-    if whole_ballot:
-        mandates = list(Mandate.objects.filter(
-            union=mandate.union, employer=mandate.employer, opening_day=mandate.opening_day,
-            date_of_ballot=mandate.date_of_ballot, ballot=mandate.ballot).order_by("pk"))
+    mandates = _with_its_ballot(mandate) if whole_ballot else [mandate]
     planned = []
     for m in mandates:
         try:
@@ -605,11 +601,7 @@ def record_court_exclusion(mandate: Mandate, *, court: str, made_on: date, exclu
     if excluded_to > made_on:
         raise BallotError(f"The excluded period ends ({excluded_to:%-d %B %Y}) after the order was made "
                           f"({made_on:%-d %B %Y}): the time after the decision counts.")
-    mandates = [mandate]
-    if whole_ballot:
-        mandates = list(Mandate.objects.filter(
-            union=mandate.union, employer=mandate.employer, opening_day=mandate.opening_day,
-            date_of_ballot=mandate.date_of_ballot, ballot=mandate.ballot).order_by("pk"))
+    mandates = _with_its_ballot(mandate) if whole_ballot else [mandate]
     for m in mandates:
         if excluded_from < m.date_of_ballot:
             raise BallotError(f"The excluded period starts ({excluded_from:%-d %B %Y}) before the ballot closed "
@@ -634,3 +626,11 @@ def record_court_exclusion(mandate: Mandate, *, court: str, made_on: date, exclu
             record(actor, "mandate.court_exclusion_recorded", "Mandate", m.pk, employer=m.employer.code,
                    kind=m.kind, exclusion=exclusion.pk, days=exclusion.days, last_day=last)
     return mandates
+
+
+def _with_its_ballot(mandate: Mandate) -> list[Mandate]:
+    """Every mandate of the same ballot with the same employer (an agreement or a court order is about the
+    union's action against that employer, not one unit's or one question's)."""
+    return list(Mandate.objects.filter(
+        union=mandate.union, employer=mandate.employer, opening_day=mandate.opening_day,
+        date_of_ballot=mandate.date_of_ballot, ballot=mandate.ballot).order_by("pk"))

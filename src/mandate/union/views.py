@@ -677,9 +677,7 @@ def mandate_agreement(request: HttpRequest, pk: int) -> HttpResponse:
         changed = svc.lengthen_mandate_by_agreement(m, months=d["months"], agreed_on=d["agreed_on"],
                                                     reference=d["reference"], whole_ballot=d["whole_ballot"],
                                                     actor=request.user)
-        m.refresh_from_db()
-        messages.success(request, f"{len(changed)} mandate{'s' if len(changed) != 1 else ''} now run until "
-                                  f"{m.last_day:%-d %B %Y}.")
+        _say_mandates_now_run_until(request, m, len(changed))
     return redirect("union:renewal", pk=m.pk)
 
 
@@ -707,7 +705,10 @@ def mandate_court_order(request: HttpRequest, pk: int) -> HttpResponse:
                                              excluded_from=d["excluded_from"], excluded_to=d["excluded_to"],
                                              reference=d["reference"], whole_ballot=d["whole_ballot"],
                                              actor=request.user)
-        m.refresh_from_db()
-        messages.success(request, f"{len(changed)} mandate{'s' if len(changed) != 1 else ''} now run until "
-                                  f"{m.last_day:%-d %B %Y}.")
+        _say_mandates_now_run_until(request, m, len(changed))
     return redirect("union:renewal", pk=m.pk)
+
+
+def _say_mandates_now_run_until(request: HttpRequest, m: Mandate, changed: int) -> None:
+    m.refresh_from_db()
+    messages.success(request, f"{changed} mandate{'s' if changed != 1 else ''} now run until {m.last_day:%-d %B %Y}.")
