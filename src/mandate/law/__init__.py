@@ -48,7 +48,8 @@ accidental_omission_whatif(unit, omitted, facts) -> OmissionWhatIf (.could_chang
     .could_change_ips_40, .could_change_support, .could_affect_result, .scenarios all_yes/all_no/all_abstain)
 """
 
-from mandate.law.dates import human_date, months_beginning_with
+from mandate.dates import human_date
+from mandate.law.dates import months_beginning_with
 from mandate.law.io import facts_from_dict
 from mandate.law.model import (
     QUESTIONS,

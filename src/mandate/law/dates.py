@@ -53,6 +53,3 @@ def inclusive_days(start: date, end: date) -> int:
     return (end - start).days + 1
 
 
-def human_date(day: date) -> str:
-    """A date as people read it in Britain: '30 September 2025'."""
-    return f"{day.day} {day:%B %Y}"

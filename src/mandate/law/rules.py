@@ -11,7 +11,8 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from mandate.law.dates import human_date, months_beginning_with
+from mandate.dates import human_date
+from mandate.law.dates import months_beginning_with
 from mandate.law.model import (
     QUESTIONS,
     Assessment,

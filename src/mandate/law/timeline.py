@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from mandate.law.dates import days_before, human_date, months_beginning_with, weeks_beginning_with
+from mandate.dates import human_date
+from mandate.law.dates import days_before, months_beginning_with, weeks_beginning_with
 from mandate.law.model import Citation, Collector, LawWarning
 from mandate.law.params import ParameterSet, resolve
 from mandate.law.rules import _mandate

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from mandate.law.dates import human_date
+from mandate.dates import human_date
 
 
 class Union(models.Model):

@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from mandate.dates import human_date
 from mandate.law import latest_action_notice_receipt as law_latest_action_notice
 from mandate.law import rules as law_rules
 from mandate.law import timeline as law_timeline
-from mandate.law.dates import human_date
 from mandate.law.model import BallotFacts, QuestionResult, UnitResult
 from mandate.law.params import default_parameters
 from mandate.law.requirements import (
