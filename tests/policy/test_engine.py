@@ -218,7 +218,31 @@ def test_compare_two_policies_side_by_side():
                 dt.date(2026, 11, 30))
     rows = {r["staff_id"]: r for r in c.people.to_pylist()}
     assert rows["A"]["periods_met_a"] == 1 and rows["A"]["periods_met_b"] == 0  # no individual target under b
-    assert c.b.organisation["target_met"] is True and c.a.organisation["target_met"] is False
+    assert c.b.organisation["target_met"] is True and c.a.organisation["target_met"] is None
+
+
+@pytest.mark.parametrize("target_of", ["person", "team", "site", "organisation"])
+def test_a_group_is_judged_only_against_its_own_target(target_of):
+    """A shared target is met or not by its group; individuals and other groups have no target to miss.
+    Under a person target the groups count the people meeting theirs; under a shared one nobody has one."""
+    data = dataset([person("A", team="X"), person("B", team="X"), person("C", team="Y", home="EDI")],
+                   [badge("A", d) for d in NOV[:20]] + [badge("C", d) for d in NOV[:2]])
+    r = run(data, target_of=target_of)
+    levels = {"team": r.teams.to_pylist(), "site": r.sites.to_pylist(),
+              "organisation": r.organisation_periods.to_pylist() + [r.organisation]}
+    for level, rows in levels.items():
+        for g in rows:
+            assert g["target_of"] == target_of
+            if level == target_of:
+                assert g["target_met"] is (g["percent"] >= 40)
+            else:
+                assert g["target_met"] is None, (level, g)
+            if target_of != "person":
+                assert g.get("people_meeting_target") is None
+    people = r.people.to_pylist()
+    assert all((p["target_met"] is None) == (target_of != "person") for p in people)
+    if target_of == "person":
+        assert {t["team"]: t["people_meeting_target"] for t in r.teams.to_pylist()} == {"X": 1, "Y": 0}
 
 
 def test_site_weekly_average_daily_attendance():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.urls import reverse
 
@@ -34,3 +32,25 @@ def test_compare_uses_the_second_policy_chosen(client, ledger, make_user) -> Non
     assert response.context["policy_a"] == first
     assert response.context["policy_b"] == third
     assert response.context["form"]["other"].value() in (third.pk, str(third.pk))
+
+
+@pytest.mark.parametrize("toml,level", [(TEAM_40, "team"), (None, "organisation")])
+def test_a_shared_target_is_judged_for_its_group_only(client, ledger, make_user, toml, level) -> None:  # type: ignore[no-untyped-def]
+    """Under a team or organisation-wide target no site (or team) row is 'Not met' against a target it does
+    not have, nobody is counted as meeting or missing a target of their own, and the below-target list says
+    that individuals have no target instead of 'No one is below target'."""
+    policy = (AttendancePolicy.objects.create(organisation=ledger, toml=toml) if toml
+              else AttendancePolicy.objects.get(name="ONS organisation-wide 40%"))
+    client.force_login(make_user("hr_admin"))
+    response = client.get(reverse("workplace:organisation") + f"?{OCTOBER}&policy={policy.pk}")
+    page = response.content.decode()
+    for r in response.context["sites"]:
+        assert r["target_met"] is None and r["people_meeting_target"] is None
+    for r in response.context["teams"]:
+        assert (r["target_met"] is None) == (level != "team") and r["people_meeting_target"] is None
+    assert "No one is below target" not in page
+    assert 'data-testid="no-individual-targets"' in page
+    sites = page[page.index('data-testid="sites"'):page.index('data-testid="teams"')]
+    assert "Not met" not in sites and "Not judged" in sites and "No individual targets" in sites
+    if level == "team":
+        assert "Not met" in page[page.index('data-testid="teams"'):]  # 11 of 64 days: 17.2% < 40%

@@ -509,16 +509,21 @@ def compute(data: Dataset, policy: Policy, start: dt.date, end: dt.date, *, thre
                         WHEN v_unit = 'hours' THEN
                              (attended_hours + credited_hours) * 100.0 >= target_percent * required_hours - 1e-9
                         ELSE (attended_days + credited_days) * 100.0 >= target_percent * required_days - 1e-9
-                   END AS target_met, v_unit AS unit
+                   END AS target_met, v_target_of AS target_of, v_unit AS unit
             FROM figs ORDER BY staff_id, period_start, period_end""").to_arrow_table()
         con.register("people_out", people_all)
 
-        def agg(key: str, target_sql: str, target_join: str = "") -> str:
+        def agg(key: str, target_sql: str, level: str, target_join: str = "") -> str:
+            # A group's row is judged against the target only if the target is that group's (a team row
+            # under a team target, ...); under a person target the group counts the people meeting theirs,
+            # under a shared one nobody has a target of their own, so that count is empty.
             return f"""
                 WITH g AS (
                     SELECT o.pid, {key} {_SUMS}, any_value(o.unit) AS unit FROM people_out o GROUP BY ALL
                 ), t AS (
-                    SELECT g.*, {target_sql} AS target_percent,
+                    SELECT g.* REPLACE (CASE WHEN v.v_target_of = 'person' THEN g.people_meeting_target END
+                                        AS people_meeting_target),
+                        {target_sql} AS target_percent, v.v_target_of AS target_of,
                         CASE WHEN unit = 'hours' THEN
                              CASE WHEN required_hours > 0 THEN 100.0 * (attended_hours + credited_hours) / required_hours END
                         ELSE CASE WHEN required_days > 0 THEN 100.0 * (attended_days + credited_days) / required_days END
@@ -526,18 +531,19 @@ def compute(data: Dataset, policy: Policy, start: dt.date, end: dt.date, *, thre
                     FROM g JOIN periods pr ON pr.pid = g.pid JOIN _versions v ON v.vnum = pr.vnum {target_join}
                 )
                 SELECT t.*, pr.pstart AS period_start, pr.pend AS period_end,
-                       CASE WHEN percent IS NULL THEN NULL ELSE percent >= target_percent - 1e-9 END AS target_met
+                       CASE WHEN percent IS NULL OR target_of <> '{level}' THEN NULL
+                            ELSE percent >= target_percent - 1e-9 END AS target_met
                 FROM t JOIN periods pr ON pr.pid = t.pid"""
 
         real = ", ".join(str(p.index) for p in run.periods)
         order = "ORDER BY period_start, period_end"
-        teams = con.sql(f"SELECT * EXCLUDE (pid) FROM ({agg('o.team,', 'v.v_target')}) "
+        teams = con.sql(f"SELECT * EXCLUDE (pid) FROM ({agg('o.team,', 'v.v_target', 'team')}) "
                             f"WHERE pid IN ({real}) {order}, team").to_arrow_table()
-        site_sql = agg("o.home_site AS site_code,", "st.target_percent",
+        site_sql = agg("o.home_site AS site_code,", "st.target_percent", "site",
                        "JOIN _site_targets st ON st.pid = g.pid AND st.site_code = g.site_code")
         sites = con.sql(f"SELECT * EXCLUDE (pid) FROM ({site_sql}) WHERE pid IN ({real}) {order}, site_code"
                             ).to_arrow_table()
-        org_all = con.sql(f"SELECT * FROM ({agg('', 'v.v_target')}) {order}").to_arrow_table()
+        org_all = con.sql(f"SELECT * FROM ({agg('', 'v.v_target', 'organisation')}) {order}").to_arrow_table()
         org_rows = org_all.to_pylist()
         org_periods = pa.Table.from_pylist([r for r in org_rows if r["pid"] not in run.extra_pids],
                                            schema=org_all.schema).drop_columns(["pid"])
@@ -583,8 +589,8 @@ def _overall(run: _Run, org_rows: list[dict[str, Any]]) -> dict[str, Any]:
     for k in keys[:5]:
         tot[k] = int(tot[k])
     people = run.con.execute("SELECT count(DISTINCT staff_id) FROM people_out").fetchall()[0]
-    return {"percent": pct, "target_percent": v.target_percent,
-            "target_met": None if pct is None else pct >= v.target_percent - 1e-9,
+    return {"percent": pct, "target_percent": v.target_percent, "target_of": v.target_of,
+            "target_met": None if pct is None or v.target_of != "organisation" else pct >= v.target_percent - 1e-9,
             "people": int(people[0]) if people else 0, **tot}
 
 

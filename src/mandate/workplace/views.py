@@ -266,6 +266,7 @@ def organisation_view(request: HttpRequest) -> HttpResponse:
         else:
             result = figures.result
             names = _site_names(organisation)
+            context.update(_target_context(result))
             context.update(result=result, organisation_figure=result.organisation, unit=result.unit,
                            sites=[{**r, "name": names.get(r["site_code"], r["site_code"])}
                                   for r in result.sites.to_pylist()],
@@ -279,6 +280,15 @@ def organisation_view(request: HttpRequest) -> HttpResponse:
                 _log_individual(request, organisation, sorted({r["staff_id"] for r in below}),
                                 "organisation_below_target", form)
     return render(request, "workplace/organisation.html", context)
+
+
+def _target_context(result: Any) -> dict[str, Any]:
+    """Whose target the policy sets (in force on the last day): a shared target is met or not by its group,
+    and then nobody has a target of their own to be below."""
+    from mandate.workplace.templatetags.workplace_tags import TARGET_OWNERS
+
+    owner = result.organisation.get("target_of", "person")
+    return {"person_target": owner == "person", "target_owner": TARGET_OWNERS.get(owner, owner)}
 
 
 def _team_rows(organisation: Organisation, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -306,6 +316,7 @@ def site_view(request: HttpRequest, code: str) -> HttpResponse:
             context["error"] = str(exc)
         else:
             result = figures.result
+            context.update(_target_context(result))
             context.update(
                 unit=result.unit,
                 periods=[{**r, "name": site.name} for r in result.sites.to_pylist() if r["site_code"] == site.code],
