@@ -54,3 +54,36 @@ def test_a_shared_target_is_judged_for_its_group_only(client, ledger, make_user,
     assert "Not met" not in sites and "Not judged" in sites and "No individual targets" in sites
     if level == "team":
         assert "Not met" in page[page.index('data-testid="teams"'):]  # 11 of 64 days: 17.2% < 40%
+
+
+HOURS_60 = """
+name = "60% of contracted hours"
+unit = "hours"
+period = "month"
+target_percent = 60
+target_of = "person"
+exclude = ["annual_leave", "sickness", "special_leave", "bank_holiday"]
+count = ["badge", "booking_checkin"]
+credit = ["official_business", "training"]
+"""
+
+
+def test_an_hours_policy_speaks_hours_on_the_headline_and_the_person_page(client, ledger, make_user) -> None:  # type: ignore[no-untyped-def]
+    policy = AttendancePolicy.objects.create(organisation=ledger, toml=HOURS_60)
+    client.force_login(make_user("hr_admin"))
+    response = client.get(reverse("workplace:organisation") + f"?{OCTOBER}&policy={policy.pk}")
+    org = response.context["organisation_figure"]
+    page = response.content.decode()
+    counts = page[page.index('data-testid="organisation-counts"'):]
+    counts = counts[:counts.index("</div>")]
+    assert "required hours" in counts and "required days" not in counts
+    assert f"{org['required_hours']:.1f}".removesuffix(".0") in counts
+    pct = 100 * (org["attended_hours"] + org["credited_hours"]) / org["required_hours"]
+    assert org["percent"] == pytest.approx(pct)
+
+    response = client.get(reverse("workplace:person", args=["S00001"]) + f"?{OCTOBER}&policy={policy.pk}")
+    page = response.content.decode()
+    figure = page[page.index('data-testid="figure"'):page.index("</table>", page.index('data-testid="figure"'))]
+    assert "Required hours" in figure and 'data-testid="required-hours"' in figure
+    assert "Required</th>" not in figure  # no bare day counts beside an hours percentage
+    assert "hours" in page[page.index("Percentage ="):][:300]
