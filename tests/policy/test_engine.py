@@ -128,10 +128,24 @@ def test_week_and_rolling_periods():
     assert [(w["period_start"].day, w["working_days"], w["attended_days"]) for w in weeks] == \
         [(1, 0, 0)][:0] + [(2, 5, 3), (9, 5, 0), (16, 5, 0), (23, 5, 0), (30, 1, 0)]
     rolling = run(data, period="rolling_weeks:2").people.to_pylist()
-    # windows end each Sunday (or 30 November) and reach back two weeks, clipped at 1 November
-    assert [(w["period_start"].day, w["period_end"].day, w["attended_days"]) for w in rolling] == \
-        [(1, 8, 3), (2, 15, 3), (9, 22, 0), (16, 29, 0), (23, 30, 0)]
+    # windows end each Sunday (or 30 November) and reach back two weeks, into October for the first two
+    assert [(w["period_start"], w["period_end"].day, w["working_days"], w["attended_days"]) for w in rolling] == [
+        (dt.date(2026, 10, 19), 1, 10, 0), (dt.date(2026, 10, 26), 8, 10, 3), (dt.date(2026, 11, 2), 15, 10, 3),
+        (dt.date(2026, 11, 9), 22, 10, 0), (dt.date(2026, 11, 16), 29, 10, 0), (dt.date(2026, 11, 23), 30, 6, 0)]
     assert run(data, period="rolling_weeks:2").organisation["required_days"] == 21  # each day once
+
+
+def test_a_rolling_window_reaches_back_before_the_period():
+    """1 to 4 October 2026 under a 4-week rolling window: the window ending on Sunday 4 October runs from
+    Monday 7 September, and the September days count in it, with a note saying so."""
+    september = [f"2026-09-{d:02d}" for d in range(7, 31) if dt.date(2026, 9, d).weekday() < 5]
+    data = dataset([person("R")], [badge("R", d) for d in september])
+    r = run(data, start="2026-10-01", end="2026-10-04", period="rolling_weeks:4")
+    (w,) = r.people.to_pylist()
+    assert (w["period_start"], w["period_end"]) == (dt.date(2026, 9, 7), dt.date(2026, 10, 4))
+    assert (w["working_days"], w["attended_days"]) == (20, 18) and w["percent"] == pytest.approx(90.0)
+    assert r.organisation["required_days"] == 2 and r.organisation["attended_days"] == 0  # 1 and 2 October
+    assert any("reach back before the period" in n and "2026-09-07" in n for n in r.notes)
 
 
 def test_hours_merge_intervals_and_single_swipe_rule():

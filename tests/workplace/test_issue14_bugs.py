@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.urls import reverse
 
-from mandate.workplace.models import AttendancePolicy
+from mandate.workplace.models import AttendancePolicy, PresenceRecord, Site, StaffMember
 
 pytestmark = pytest.mark.django_db
+LONDON = ZoneInfo("Europe/London")
 OCTOBER = "date_from=2026-10-01&date_to=2026-10-31"
 
 TEAM_40 = """
@@ -87,3 +91,34 @@ def test_an_hours_policy_speaks_hours_on_the_headline_and_the_person_page(client
     assert "Required hours" in figure and 'data-testid="required-hours"' in figure
     assert "Required</th>" not in figure  # no bare day counts beside an hours percentage
     assert "hours" in page[page.index("Percentage ="):][:300]
+
+
+ROLLING_4 = """
+name = "Team 40% over 4 rolling weeks"
+unit = "days"
+period = "rolling_weeks:4"
+target_percent = 40
+target_of = "person"
+exclude = ["annual_leave", "sickness", "special_leave", "bank_holiday"]
+count = ["badge", "booking_checkin"]
+credit = []
+"""
+
+
+def test_a_rolling_window_reaches_back_before_the_dates_chosen(client, ledger) -> None:  # type: ignore[no-untyped-def]
+    """1 to 4 October: the 4-week window ending on 4 October starts on 7 September and counts the September
+    swipes held in the ledger; the page says the window reaches back, and lists the days it counts."""
+    policy = AttendancePolicy.objects.create(organisation=ledger, toml=ROLLING_4)
+    s1 = StaffMember.objects.get(staff_id="S00001")
+    newport = Site.objects.get(organisation=ledger, code="newport")
+    for day in (7, 8, 9, 10, 11):
+        PresenceRecord.objects.create(organisation=ledger, staff=s1, site=newport, source="badge",
+                                      timestamp=dt.datetime(2026, 9, day, 9, tzinfo=LONDON))
+    client.force_login(s1.user)
+    response = client.get(reverse("workplace:my_figure") + f"?date_from=2026-10-01&date_to=2026-10-04&policy={policy.pk}")
+    (period,) = response.context["periods"]
+    assert period["period_start"] == dt.date(2026, 9, 7)
+    assert (period["working_days"], period["attended_days"]) == (20, 7)  # 7-11 September, 1 and 2 October
+    assert 'data-testid="engine-note"' in response.content.decode()
+    days = response.context["days"]
+    assert days[0]["date"] == dt.date(2026, 9, 7) and len(days) == 20

@@ -132,16 +132,20 @@ class _Run:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, data: Dataset, policy: Policy,
                  start: dt.date, end: dt.date):
+        self.periods = cal.periods(policy, start, end)
+        # `start` is the first day of the range asked for; the run's own calendar starts earlier where a
+        # rolling window reaches back before it (its days count in that window, never in the range's totals)
+        self.range_start = start
+        start = min([start, *(p.start for p in self.periods)])
         cal.check_covered(start, end)
         self.con, self.policy, self.start, self.end = con, policy, start, end
         lo_us, hi_us = self.us_bounds()
         register(con, data, DayIndex(self.ndays, self.di_sql, lo_us, hi_us, _d(start)))
-        self.periods = cal.periods(policy, start, end)
         self.range_pids: dict[int, int] = {}  # version number -> pid of its whole-segment pseudo-period
         extra: list[cal.Period] = []
         if any(p.version.period == "rolling_weeks" for p in self.periods):
             n = len(self.periods)
-            for s, e, v in policy.segments(start, end):
+            for s, e, v in policy.segments(self.range_start, end):
                 extra.append(cal.Period(n + len(extra), s, e, v))
         self.all_periods = self.periods + extra
         self.extra_pids = {p.index for p in extra}
@@ -556,6 +560,12 @@ def compute(data: Dataset, policy: Policy, start: dt.date, end: dt.date, *, thre
         weekly = _site_weekly(run) if site_weekly else pa.table({})
         purposes = _purposes(run)
         notes: list[str] = []
+        if run.start < start:
+            weeks = sorted({p.version.rolling_weeks for p in run.periods if p.version.rolling_weeks})
+            notes.append(f"Rolling windows of {' or '.join(map(str, weeks))} weeks reach back before the period "
+                         f"chosen: the first one starts on {run.start.isoformat()}, so its figures count days "
+                         f"from then; the totals for the whole period count {start.isoformat()} to "
+                         f"{end.isoformat()} only.")
         if unit == "days":
             hours_cols = ["required_hours", "attended_hours", "excluded_hours", "credited_hours"]
             people = people.drop_columns(hours_cols)
@@ -645,8 +655,8 @@ def _site_weekly(run: _Run) -> pa.Table:
         d = start + dt.timedelta(days=i)
         v = run.policy.version_on(d)
         day_src += [(i, c) for c in v.count]
-        if (weekday_mask(v.standard_week) >> d.weekday()) & 1:
-            opens.append(d)
+        if d >= run.range_start and (weekday_mask(v.standard_week) >> d.weekday()) & 1:
+            opens.append(d)  # the weeks of the range asked for, not the days a rolling window reaches back to
     con.register("_open", pa.table({"d": pa.array(opens, pa.date32())}))
     counts = _site_day_counts(run, day_src)
     con.register("_site_day", counts)

@@ -112,6 +112,7 @@ def _individual_page(request: HttpRequest, organisation: Organisation, staff: St
         try:
             figures = compute_for(organisation, policy, start, end, [staff.staff_id], site_weekly=False)
             context["periods"] = figures.people
+            context["notes"] = figures.result.notes
             context["days"] = _days(organisation, policy, start, end, staff)
         except FigureError as exc:
             context["error"] = str(exc)
@@ -268,6 +269,7 @@ def organisation_view(request: HttpRequest) -> HttpResponse:
             names = _site_names(organisation)
             context.update(_target_context(result))
             context.update(result=result, organisation_figure=result.organisation, unit=result.unit,
+                           notes=result.notes,
                            sites=[{**r, "name": names.get(r["site_code"], r["site_code"])}
                                   for r in result.sites.to_pylist()],
                            teams=_team_rows(organisation, result.teams.to_pylist()),
@@ -318,7 +320,7 @@ def site_view(request: HttpRequest, code: str) -> HttpResponse:
             result = figures.result
             context.update(_target_context(result))
             context.update(
-                unit=result.unit,
+                unit=result.unit, notes=result.notes,
                 periods=[{**r, "name": site.name} for r in result.sites.to_pylist() if r["site_code"] == site.code],
                 weekly=[r for r in result.site_weekly.to_pylist() if r["site_code"] == site.code])
             if is_hr and not organisation.dispute_mode:
