@@ -122,3 +122,37 @@ def test_a_rolling_window_reaches_back_before_the_dates_chosen(client, ledger) -
     assert 'data-testid="engine-note"' in response.content.decode()
     days = response.context["days"]
     assert days[0]["date"] == dt.date(2026, 9, 7) and len(days) == 20
+
+
+@pytest.mark.parametrize("policy_name", ["ONS individual 40%", "ONS organisation-wide 40%"])
+def test_dispute_mode_withholds_small_groups_and_every_flag_on_every_page(client, ledger, make_user,
+                                                                          policy_name) -> None:  # type: ignore[no-untyped-def]
+    """The organisation page showed a 3-person team's '0.0%, Not met, 0 meeting their target' while compare
+    withheld it: one rule now, on the organisation, site, compare and team pages alike."""
+    from mandate.workplace.models import Organisation
+
+    Organisation.objects.filter(pk=ledger.pk).update(dispute_mode=True)
+    policy = AttendancePolicy.objects.get(name=policy_name)
+    other = AttendancePolicy.objects.exclude(pk=policy.pk).first()
+    query = f"?{OCTOBER}&policy={policy.pk}&other={other.pk}"
+    client.force_login(make_user("hr_admin"))
+    pages = {name: client.get(reverse(f"workplace:{name}", args=args) + query)
+             for name, args in (("organisation", []), ("site", ["newport"]), ("compare", []))}
+    org = pages["organisation"].context
+    assert all(r["withheld"] for r in org["teams"]) and all(r["withheld"] for r in org["sites"])
+    assert all(r["withheld"] for r in pages["site"].context["periods"])
+    assert all(r["withheld"] for r in pages["compare"].context["teams"])
+    for name, response in pages.items():
+        page = response.content.decode()
+        assert response.status_code == 200
+        groups = page[page.index("<h2>"):] if name != "site" else page  # the organisation's own verdict stays
+        assert "Not met" not in groups and ">Met<" not in groups, name
+        assert "Withheld" in page, name
+    weekly = org["weekly"]
+    assert weekly and all(w["withheld"] for w in weekly)  # 2 and 1 people: an average of them is theirs
+
+    manager = StaffMember.objects.get(staff_id="S00000").user
+    client.force_login(manager)
+    team = client.get(reverse("workplace:team") + query)
+    assert "aggregate" not in team.context or team.context["aggregate"] is None
+    assert 'data-testid="team-withheld"' in team.content.decode()

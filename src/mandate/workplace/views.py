@@ -25,6 +25,7 @@ from django.utils import timezone
 from mandate.platform.audit import record
 from mandate.platform.roles import EMPLOYER_ROLES, has_role, role_required
 from mandate.workplace.access import organisation_for
+from mandate.workplace.disclosure import MIN_GROUP, Disclosure
 from mandate.workplace.figures import (
     STATUS_LABELS,
     FigureError,
@@ -104,14 +105,15 @@ def _days(organisation: Organisation, policy: AttendancePolicy, start: dt.date, 
 def _individual_page(request: HttpRequest, organisation: Organisation, staff: StaffMember, *, own: bool,
                      show_route: bool, page: str) -> HttpResponse:
     form = _period(request, organisation)
+    rule = Disclosure.of(organisation)
     context: dict[str, Any] = {"organisation": organisation, "staff": staff, "form": form, "own": own,
-                               "show_route": show_route, "withhold_flags": organisation.dispute_mode and not own}
+                               "show_route": show_route, "withhold_flags": rule.dispute_mode and not own}
     if form.is_valid():
         start, end, policy = (form.cleaned_data[k] for k in ("date_from", "date_to", "policy"))
         _log_individual(request, organisation, [staff.staff_id], page, form)
         try:
             figures = compute_for(organisation, policy, start, end, [staff.staff_id], site_weekly=False)
-            context["periods"] = figures.people
+            context["periods"] = [rule.person(r, own=own) for r in figures.people]
             context["notes"] = figures.result.notes
             context["days"] = _days(organisation, policy, start, end, staff)
         except FigureError as exc:
@@ -202,9 +204,6 @@ def person_figure_csv(request: HttpRequest, staff_id: str) -> HttpResponse:
 
 # -- a line manager's team -----------------------------------------------------------------------------------
 
-DISPUTE_MIN_TEAM = 10  # the disclosure threshold (stats.disclosure's 10)
-
-
 @role_required(MANAGER)
 def team(request: HttpRequest) -> HttpResponse:
     organisation = organisation_for(request)
@@ -222,12 +221,12 @@ def team(request: HttpRequest) -> HttpResponse:
         except FigureError as exc:
             context["error"] = str(exc)
         else:
-            # In dispute mode a small team's total is an individual's figure in disguise: show it only for
-            # teams at the disclosure threshold or above, and log it like any individual read otherwise.
-            if not organisation.dispute_mode or len(reports) >= DISPUTE_MIN_TEAM:
-                context["aggregate"] = figures.result.organisation
+            # In dispute mode a small team's total is an individual's figure in disguise (the one rule)
+            together = Disclosure.of(organisation).group({**figures.result.organisation, "people": len(reports)})
+            if together["withheld"]:
+                context["aggregate_withheld"] = MIN_GROUP
             else:
-                context["aggregate_withheld"] = DISPUTE_MIN_TEAM
+                context["aggregate"] = together
             context["unit"] = figures.result.unit
             by_id: dict[str, list[dict[str, Any]]] = {}
             for row in figures.people:
@@ -267,15 +266,16 @@ def organisation_view(request: HttpRequest) -> HttpResponse:
         else:
             result = figures.result
             names = _site_names(organisation)
+            rule = Disclosure.of(organisation)
             context.update(_target_context(result))
-            context.update(result=result, organisation_figure=result.organisation, unit=result.unit,
-                           notes=result.notes,
-                           sites=[{**r, "name": names.get(r["site_code"], r["site_code"])}
-                                  for r in result.sites.to_pylist()],
-                           teams=_team_rows(organisation, result.teams.to_pylist()),
-                           weekly=_weekly_rows(result.site_weekly.to_pylist(), names),
+            context.update(result=result, organisation_figure=rule.organisation(result.organisation),
+                           unit=result.unit, notes=result.notes,
+                           sites=rule.groups({**r, "name": names.get(r["site_code"], r["site_code"])}
+                                             for r in result.sites.to_pylist()),
+                           teams=rule.groups(_team_rows(organisation, result.teams.to_pylist())),
+                           weekly=rule.weekly(_weekly_rows(result.site_weekly.to_pylist(), names)),
                            purposes=result.purposes.to_pylist())
-            if is_hr and not organisation.dispute_mode:
+            if is_hr and rule.individual_lists:
                 staff = {s.staff_id: s for s in StaffMember.objects.filter(organisation=organisation)}
                 below = _below_target(figures.people, staff)
                 context["below"] = below
@@ -318,12 +318,15 @@ def site_view(request: HttpRequest, code: str) -> HttpResponse:
             context["error"] = str(exc)
         else:
             result = figures.result
+            rule = Disclosure.of(organisation)
             context.update(_target_context(result))
             context.update(
                 unit=result.unit, notes=result.notes,
-                periods=[{**r, "name": site.name} for r in result.sites.to_pylist() if r["site_code"] == site.code],
-                weekly=[r for r in result.site_weekly.to_pylist() if r["site_code"] == site.code])
-            if is_hr and not organisation.dispute_mode:
+                periods=rule.groups({**r, "name": site.name} for r in result.sites.to_pylist()
+                                    if r["site_code"] == site.code),
+                weekly=rule.weekly({**r, "name": site.name} for r in result.site_weekly.to_pylist()
+                                   if r["site_code"] == site.code))
+            if is_hr and rule.individual_lists:
                 staff = {s.staff_id: s for s in StaffMember.objects.filter(organisation=organisation,
                                                                            home_site=site)}
                 below = _below_target([r for r in figures.people if r["staff_id"] in staff], staff)
@@ -351,24 +354,22 @@ def compare(request: HttpRequest) -> HttpResponse:
         else:
             names = _site_names(organisation)
             team_names = dict(organisation.teams.values_list("code", "name"))
-            # The analyst sees no individual data, and nobody does in dispute mode: a site or team of fewer
-            # than 10 people is withheld there, since its figure is close to its members' own.
-            hide_small = organisation.dispute_mode or not has_role(request.user, "hr_admin", "estates_manager")
-            context.update(a=fa, b=fb, policy_a=a, policy_b=b, min_group=MIN_GROUP if hide_small else None,
+            # The analyst sees no individual data, and nobody does in dispute mode (the one rule)
+            rule = Disclosure.of(organisation, sees_individuals=has_role(request.user, HR, ESTATES))
+            context.update(a=fa, b=fb, policy_a=a, policy_b=b, min_group=rule.min_group,
+                           org_a=rule.organisation(fa.result.organisation),
+                           org_b=rule.organisation(fb.result.organisation),
                            sites=_pair(fa.result.sites.to_pylist(), fb.result.sites.to_pylist(), "site_code",
-                                       names, hide_small),
+                                       names, rule),
                            teams=_pair(fa.result.teams.to_pylist(), fb.result.teams.to_pylist(), "team",
-                                       team_names, hide_small))
+                                       team_names, rule))
     return render(request, "workplace/compare.html", context)
 
 
-MIN_GROUP = 10  # the disclosure threshold (stats.disclosure's 10-5 rule)
-
-
 def _pair(rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]], key: str,
-          names: dict[str, str], hide_small: bool = False) -> list[dict[str, Any]]:
-    """The engine's rows under each policy, side by side by key and period (nothing recomputed); with
-    `hide_small`, a group of fewer than MIN_GROUP people is withheld under both policies."""
+          names: dict[str, str], rule: Disclosure) -> list[dict[str, Any]]:
+    """The engine's rows under each policy, side by side by key and period (nothing recomputed); a group the
+    rule withholds under either policy is withheld under both."""
     def index(rows: list[dict[str, Any]]) -> dict[tuple[Any, ...], dict[str, Any]]:
         return {(r[key], r["period_start"], r["period_end"]): r for r in rows}
 
@@ -377,7 +378,8 @@ def _pair(rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]], key: str,
     out = []
     for k in keys:
         a, b = ia.get(k), ib.get(k)
-        small = hide_small and any(r is not None and (r.get("people") or 0) < MIN_GROUP for r in (a, b))
+        small = rule.withheld(a) or rule.withheld(b)
         out.append({"name": names.get(k[0], k[0]), "period_start": k[1], "period_end": k[2],
-                    "a": None if small else a, "b": None if small else b, "withheld": small})
+                    "a": None if small or a is None else rule.group(a),
+                    "b": None if small or b is None else rule.group(b), "withheld": small})
     return out

@@ -76,6 +76,8 @@ def verdict(row: Any, level: str) -> str:
     target is met or not by its group, and nobody (no person, no other group) has a target to miss."""
     get = row.get if isinstance(row, dict) else (lambda k, d=None: getattr(row, k, d))
     value, owner = get("target_met"), get("target_of")
+    if get("flags_withheld"):
+        return mark_safe('<span class="muted">Withheld while dispute mode is on</span>')
     if value is not None:
         return met(value)
     if owner is None or owner == level:
@@ -93,6 +95,8 @@ def verdict(row: Any, level: str) -> str:
 def meeting(row: Any) -> str:
     """People meeting their own target, or why there is no such count (a shared target)."""
     value = row.get("people_meeting_target") if isinstance(row, dict) else None
+    if isinstance(row, dict) and row.get("flags_withheld"):
+        return mark_safe('<span class="muted">Withheld while dispute mode is on</span>')
     if value is None:
         return mark_safe('<span class="muted">No individual targets</span>')
     return intcomma(value)
