@@ -55,7 +55,8 @@ class Disclosure:
         """A site's, team's or the reports' row as it may be shown: withheld whole (`withheld` set, every
         figure None), or without met / not met while a dispute is declared."""
         if self.withheld(row):
-            keep = {k: row[k] for k in ("site_code", "team", "name", "period_start", "period_end") if k in row}
+            keep: dict[str, Any] = {k: row[k] for k in ("site_code", "team", "name", "period_start", "period_end")
+                                    if k in row}
             return {**keep, "withheld": True, "min_group": MIN_GROUP}
         out = {**row, "withheld": False}
         if self.dispute_mode:
