@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from helpers import badge, dataset, person, policy, row, run
 
-from mandate.policy import compare, compute, explain, parse_policy
+from mandate.policy import PolicyError, compare, compute, explain, parse_policy
 from mandate.policy.engine import _Run, connect
 
 NOV = [f"2026-11-{d:02d}" for d in range(2, 31) if dt.date(2026, 11, d).weekday() < 5]
@@ -296,3 +296,9 @@ def test_explain_agrees_with_compute_and_slow_path_agrees_with_fast():
         out.extend(con.execute("SELECT * EXCLUDE (attended_hours) FROM pp ORDER BY staff_id, pid").fetchall())
         con.close()
     assert fast == slow and len(fast) == 2
+
+
+def test_a_policy_naming_a_site_missing_from_the_sites_is_refused():
+    data = dataset([person("A")], [badge("A", NOV[0])])
+    with pytest.raises(PolicyError, match=r"sites\.GLA.*not a site"):
+        run(data, sites={"GLA": {"desks": 10}})

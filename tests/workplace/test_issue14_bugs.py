@@ -156,3 +156,30 @@ def test_dispute_mode_withholds_small_groups_and_every_flag_on_every_page(client
     team = client.get(reverse("workplace:team") + query)
     assert "aggregate" not in team.context or team.context["aggregate"] is None
     assert 'data-testid="team-withheld"' in team.content.decode()
+
+
+def test_a_policy_naming_an_unknown_site_is_refused(client, ledger, make_user) -> None:  # type: ignore[no-untyped-def]
+    """[sites.DAR] in an organisation whose sites are newport and edinburgh was saved and silently ignored."""
+    toml = TEAM_40.replace('name = "Team 40%"', 'name = "Site targets"') + "\n[sites.DAR]\ndesks = 120\n"
+    client.force_login(make_user("hr_admin"))
+    response = client.post(reverse("workplace:policy_new"), {"toml": toml})
+    assert response.status_code == 200
+    errors = " ".join(response.context["form"].errors["toml"])
+    assert "sites.DAR" in errors and "edinburgh, newport" in errors
+    assert not AttendancePolicy.objects.filter(name="Site targets").exists()
+    ok = toml.replace("[sites.DAR]", "[sites.edinburgh]")
+    assert client.post(reverse("workplace:policy_new"), {"toml": ok}).status_code == 302
+
+
+def test_the_docs_site_codes_are_the_demos() -> None:
+    """Every [sites.CODE] in docs/policy.md's examples is a site of the demo organisation."""
+    import re
+    from pathlib import Path
+
+    from mandate.demo.data import SITES
+
+    codes = {s.code for s in SITES}
+    text = (Path(__file__).resolve().parents[2] / "docs" / "policy.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"\[sites\.([A-Za-z0-9_-]+)\]", text)) - {"CODE"}
+    named |= set(re.findall(r"sites = \{ ([A-Za-z0-9_-]+) =", text))
+    assert named and named <= codes, named - codes

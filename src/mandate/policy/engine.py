@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 
 from mandate.policy import calendar as cal
 from mandate.policy.config import Policy, PolicyVersion, weekday_mask
+from mandate.policy.errors import PolicyError
 from mandate.policy.inputs import Dataset, DayIndex, register
 
 _US_DAY = 86_400_000_000
@@ -156,6 +157,13 @@ class _Run:
             "vnum": [p.version.number for p in self.all_periods],
         }))
         con.execute("CREATE OR REPLACE TABLE periods AS SELECT * FROM _periods")
+        known = {r[0] for r in con.execute("SELECT site_code FROM sites").fetchall()}
+        for v in policy.versions:
+            unknown = sorted(set(v.sites) - known)
+            if unknown:
+                raise PolicyError(f"'{unknown[0]}' is not a site (the sites are: {', '.join(sorted(known))})",
+                                  key=f"sites.{unknown[0]}", source=policy.source,
+                                  version=v.number if len(policy.versions) > 1 else None)
         con.execute(f"""CREATE OR REPLACE TABLE cal AS SELECT CAST(d AS DATE) AS d, isodow(d) - 1 AS dow
             FROM range({_d(start)}, {_d(end + dt.timedelta(days=1))}, INTERVAL 1 DAY) t(d)""")
         con.execute("CREATE OR REPLACE TABLE pdays AS SELECT p.pid, c.d, c.dow FROM periods p "

@@ -240,6 +240,13 @@ class AttendancePolicy(models.Model):
             raise ValidationError({"toml": str(exc)}) from exc
         self.name = policy.name
         self.effective_from = policy.versions[0].effective_from
+        if self.organisation_id is not None:
+            known = set(Site.objects.filter(organisation_id=self.organisation_id).values_list("code", flat=True))
+            for v in policy.versions:
+                unknown = sorted(set(v.sites) - known)
+                if unknown:
+                    raise ValidationError({"toml": f"key 'sites.{unknown[0]}': '{unknown[0]}' is not a site of "
+                                                   f"this organisation (its sites are: {', '.join(sorted(known))})"})
         clash = AttendancePolicy.objects.filter(organisation_id=self.organisation_id, name=self.name)
         if clash.exclude(pk=self.pk).exists():
             raise ValidationError({"toml": f"A policy named \u201c{self.name}\u201d already exists."})
