@@ -183,3 +183,59 @@ def test_the_docs_site_codes_are_the_demos() -> None:
     named = set(re.findall(r"\[sites\.([A-Za-z0-9_-]+)\]", text)) - {"CODE"}
     named |= set(re.findall(r"sites = \{ ([A-Za-z0-9_-]+) =", text))
     assert named and named <= codes, named - codes
+
+
+def _adjustment_post(staff_pk: int, **overrides: str) -> dict[str, str]:
+    return {"staff": str(staff_pk), "expected_percent": "20", "date_from": "2026-10-01", "date_to": "",
+            "route": "carers_passport", "approved_by": "Head of HR", "review_date": "2027-01-10", **overrides}
+
+
+def test_an_adjustment_reviewed_before_it_starts_or_twice_the_same_is_refused(client, ledger, make_user) -> None:  # type: ignore[no-untyped-def]
+    from django.db import IntegrityError, transaction
+
+    from mandate.workplace.models import Adjustment
+
+    staff = StaffMember.objects.get(staff_id="S00001")
+    client.force_login(make_user("hr_admin"))
+    url = reverse("workplace:adjustment_new")
+    early = client.post(url, _adjustment_post(staff.pk, review_date="2026-09-01"))
+    assert early.status_code == 200 and "review_date" in early.context["form"].errors
+    assert client.post(url, _adjustment_post(staff.pk)).status_code == 302
+    twice = client.post(url, _adjustment_post(staff.pk))
+    assert twice.status_code == 200 and twice.context["form"].errors
+    assert "already recorded" in str(twice.context["form"].errors)
+    assert Adjustment.objects.filter(staff=staff).count() == 1
+    # the database holds both rules too, whatever writes to it
+    first = Adjustment.objects.get(staff=staff)
+    for changes in ({"pk": None}, {"pk": None, "review_date": dt.date(2026, 9, 1), "date_to": dt.date(2026, 12, 1)}):
+        clone = Adjustment.objects.get(pk=first.pk)
+        for k, v in changes.items():
+            setattr(clone, k, v)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            clone.save()
+
+
+def test_a_re_exported_badge_file_adds_no_swipe_again(ledger) -> None:  # type: ignore[no-untyped-def]
+    """The same swipes exported again with CRLF line endings and in another order: other bytes, the same
+    records; de-duplicated by the record's identity (staff, site, time, source), held by a unique constraint."""
+    from django.db import IntegrityError, transaction
+
+    from mandate.workplace.importers import import_file
+
+    before = PresenceRecord.objects.count()
+    lines = ["staff_id,site_code,timestamp", "S00001,newport,2026-11-02T08:30:00Z",
+             "S00001,newport,2026-11-02T17:00:00Z", "S00002,edinburgh,2026-11-03T09:00:00Z"]
+    first = import_file(ledger, "badge", "swipes.csv", ("\n".join(lines) + "\n").encode(), "hr")
+    assert first.written == 3
+    again = ("\r\n".join([lines[0], lines[3], lines[1], lines[2]]) + "\r\n").encode()
+    second = import_file(ledger, "badge", "swipes-again.csv", again, "hr")
+    assert not second.already_imported and (second.rows, second.written) == (3, 0)
+    assert PresenceRecord.objects.count() == before + 3
+    # two swipes with one identity in one file are one record; a new swipe among old ones is written
+    mixed = "\n".join([lines[0], lines[1], lines[1], "S00001,newport,2026-11-04T08:30:00Z"]) + "\n"
+    third = import_file(ledger, "badge", "mixed.csv", mixed.encode(), "hr")
+    assert third.written == 1 and PresenceRecord.objects.count() == before + 4
+    dup = PresenceRecord.objects.filter(timestamp=dt.datetime(2026, 11, 2, 8, 30, tzinfo=dt.UTC)).get()
+    dup.pk = None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        dup.save()
