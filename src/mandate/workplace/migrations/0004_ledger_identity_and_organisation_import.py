@@ -3,7 +3,7 @@
 from django.db import migrations, models
 
 
-def _clean(apps, schema_editor):  # type: ignore[no-untyped-def]
+def _clean(apps, schema_editor):
     """Before the constraints: a swipe imported twice (a re-exported file) is kept once, an adjustment
     recorded twice is kept once, and a review date before its start is moved to the start."""
     from django.db.models import Count, F, Min
