@@ -21,7 +21,8 @@ from mandate.crypto import group
 from mandate.crypto.ballot import ElectionContext
 from mandate.crypto.fastpath import BallotLineChecker
 from mandate.crypto.simulate import simulate
-from mandate.crypto.verifier import _check_ballot_payload, parse_event_line, verify_record
+from mandate.crypto.verifier import parse_event_line, verify_record
+from mandate.crypto.verifier.ballots import check_ballot_payload
 
 # RFC 9496 A.2: a non-canonical field encoding, and an encoding whose x^2 is not a square
 NON_CANONICAL = bytes.fromhex("00ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff")
@@ -169,10 +170,11 @@ def _ordinary(line: bytes, ctx: ElectionContext, creds: dict[bytes, str]) -> tup
     if ev is None or ev["type"] != "ballot" or computed is None or computed.hex() != ev["hash"]:
         return None
     try:
-        b, code, _ = _check_ballot_payload(ev["payload"], ctx, creds)
+        r = check_ballot_payload(ev["payload"], ctx, creds)
     except Exception:  # noqa: BLE001 - the verifier turns this into a failed check
         return None
-    if code:
+    b = r.ballot
+    if r.failed or b is None:
         return None
     return (ev["seq"], ev["parent"], ev["hash"], computed, b.credential, creds[b.credential],
             ev["payload"]["tracking_code"], tuple((a.ciphertext.alpha, a.ciphertext.beta) for a in b.answers))
