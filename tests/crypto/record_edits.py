@@ -3,7 +3,9 @@ the verifier's and the postal votes' tests."""
 
 from __future__ import annotations
 
+import copy
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,3 +48,14 @@ def failed(path: Path, **kw: Any) -> set[tuple[int, str]]:
     rep = verify_record(path, workers=1, **kw)
     assert rep.error is None, rep.error
     return set(rep.failed())
+
+
+def repeat(items: list[Any], index: int, change: Callable[[Any], Any], where: str) -> None:
+    """Give a keyed list's entry ``index`` a second time, changed by ``change`` (a copy): before every entry
+    (``where="first"``, so that a reader keeping the last entry would see only the right one) or after every entry
+    (``"last"``)."""
+    wrong = change(copy.deepcopy(items[index]))
+    if where == "first":
+        items.insert(0, wrong)
+    else:
+        items.append(wrong)
