@@ -42,15 +42,15 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
-from mandate.crypto.group import GENERATOR, ORDER
+from mandate.crypto.group import GENERATOR, GROUP_NAME, ORDER
 from mandate.crypto.group import _lib as _sodium
 from mandate.crypto.hashing import (
-    GROUP_NAME,
     TAG_BALLOT_CONTENT,
     TAG_BALLOT_SIGNATURE,
     TAG_DCP,
     TAG_EVENT,
     TAG_TRACKING_CODE,
+    challenge_context,
     frame,
     text,
 )
@@ -118,7 +118,7 @@ class BallotLineChecker:
         # frame(tag, items) is the tag's frame then each item's: a prefix of items hashes as a prefix
         self.h_content = hashlib.sha512(frame(TAG_BALLOT_CONTENT, (fingerprint,)))
         self.h_signature = hashlib.sha512(frame(TAG_BALLOT_SIGNATURE, (group_name, fingerprint)))
-        self.h_dcp = hashlib.sha512(frame(TAG_DCP, (group_name, fingerprint, public_key)))
+        self.h_dcp = hashlib.sha512(frame(TAG_DCP, challenge_context(fingerprint, public_key)))
         self.h_tracking = hashlib.sha512(frame(TAG_TRACKING_CODE, ()))
         self.h_event = hashlib.sha512(frame(TAG_EVENT, ()))
         self.count_frame = _L8 + self.nq.to_bytes(8, "big")

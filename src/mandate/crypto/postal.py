@@ -21,7 +21,6 @@ from typing import Any
 from mandate.crypto import group
 from mandate.crypto.ballot import parse_point, parse_scalar
 from mandate.crypto.hashing import (
-    GROUP_NAME,
     TAG_POSTAL_VOTES,
     TAG_POSTAL_VOTES_SIGNATURE,
     hash_bytes,
@@ -205,7 +204,7 @@ def sign_postal_votes(scrutineer_secret: Secret, scrutineer_public: bytes, finge
     """The ``postal_votes`` payload, signed by the scrutineer."""
     digest = postal_votes_digest(fingerprint, pv)
     sig = schnorr_prove(TAG_POSTAL_VOTES_SIGNATURE, scrutineer_secret, scrutineer_public,
-                        (text(GROUP_NAME), fingerprint, digest))
+                        (text(group.GROUP_NAME), fingerprint, digest))
     return dict(pv.content_json(), signature=sig.to_json())
 
 
@@ -214,4 +213,4 @@ def verify_postal_votes(scrutineer_public: bytes, fingerprint: bytes, pv: Postal
     """Whether the scrutineer's signature covers exactly these postal votes, in this election."""
     digest = postal_votes_digest(fingerprint, pv)
     return schnorr_verify(TAG_POSTAL_VOTES_SIGNATURE, scrutineer_public, signature,
-                          (text(GROUP_NAME), fingerprint, digest))
+                          (text(group.GROUP_NAME), fingerprint, digest))
