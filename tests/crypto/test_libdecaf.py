@@ -207,3 +207,23 @@ def test_whole_record_on_either_library(election: Any, backend: str, monkeypatch
     assert rep.ok, rep.failed()
     assert rep.ballots == 12
     assert rep.arithmetic == backend  # what the report says it used
+
+
+@pytest.mark.parametrize("backend", ["libdecaf", "libsodium"])
+def test_a_repeated_key_goes_to_the_ordinary_path(election: Any, backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A valid ballot line with a key given a second time, first with a wrong value: the event's hash covers the
+    object a reader keeping the last value sees (the valid ballot), so only the repeated key is wrong. The fast
+    path does not accept it, and the ordinary path refuses the line (check 1)."""
+    _, ctx, creds, lines = election
+    monkeypatch.setenv("MANDATE_VERIFY_BACKEND", backend)
+    fast = BallotLineChecker(ctx.fingerprint, ctx.public_key, ctx.questions, creds)
+    line = lines[0]
+    assert fast.check(line) is not None
+    for needle, wrong in ((b'"payload":{', b'"tracking_code":"' + b"0" * 64 + b'",'),
+                          (b'"signature":{', b'"c":"' + b"0" * 64 + b'",'),
+                          (b'{"seq":', b'99,"seq":')):
+        assert needle in line
+        repeated = line.replace(needle, needle + wrong, 1)
+        assert fast.check(repeated) is None
+        ev, _computed, err = parse_event_line(repeated)
+        assert ev is None and err is not None and "twice" in err

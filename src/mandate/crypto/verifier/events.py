@@ -1,34 +1,35 @@
-"""Reading the record's lines, and the record's general shape rules (docs/record-format.md section 5.1), each
-written once here and called wherever the rule applies:
+"""Reading the record's lines, and the record's shape rules (docs/record-format.md section 5.1) as the checks
+use them:
 
-* a JSON object with a repeated key is refused (:func:`parse_event_line`, and the fast path's scanner);
-* every payload and every object in it has exactly its listed keys (:func:`exact`);
-* a list keyed by something (a unit and a question, a trustee, a credential, an id) holds each key once
-  (:func:`keyed`): a later entry never silently replaces an earlier one;
-* a list said to be sorted is sorted, strictly, which also makes its keys unique (:func:`ascending`).
+* a JSON object with a repeated key is refused (:func:`parse_event_line`, and the fast path's scanner, both with
+  ``record.unique_object``);
+* every payload and every object in it has exactly its listed keys, a keyed list holds each key once and a
+  sorted list is sorted (:mod:`mandate.crypto.shape`, re-exported here);
 
-Each raises :class:`FormatError`; the caller reports it under the check of the event that holds the list.
+each raising :class:`FormatError`, which the caller reports under the check of the event that holds the list.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Hashable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from mandate.crypto import group
 from mandate.crypto.ballot import parse_bytes32, parse_scalar
 from mandate.crypto.proofs import ChallengeResponse
 from mandate.crypto.record import EVENT_TYPES, RepeatedKeyError, event_hash, unique_object
-
-K = TypeVar("K", bound=Hashable)
-T = TypeVar("T")
+from mandate.crypto.shape import (
+    FormatError,
+    a_list,
+    ascending,
+    exact,
+    int_key,
+    keyed,
+    text_key,
+    unit_question,
+)
 
 EVENT_KEYS = frozenset(("seq", "type", "parent", "hash", "payload"))
-
-
-class FormatError(ValueError):
-    """A payload that does not follow the record format's shape rules."""
 
 
 class _FloatInRecord(ValueError):
@@ -67,65 +68,12 @@ def parse_event_line(line: bytes) -> tuple[dict[str, Any] | None, bytes | None, 
     return ev, computed, None
 
 
-def exact(obj: Any, keys: Iterable[str], what: str, optional: Iterable[str] = ()) -> dict[str, Any]:
-    """``obj`` as an object with exactly ``keys`` (and any of ``optional``), or FormatError."""
-    need, may = frozenset(keys), frozenset(optional)
-    if not isinstance(obj, dict) or not need <= obj.keys() <= need | may:
-        extra = f" (and optionally {', '.join(sorted(may))})" if may else ""
-        raise FormatError(f"{what} has exactly: {', '.join(sorted(need))}{extra}")
-    return obj
-
-
-def a_list(obj: Any, what: str) -> list[Any]:
-    if not isinstance(obj, list):
-        raise FormatError(f"{what} must be a list")
-    return obj
-
-
-def _shown(key: Any) -> str:
-    return ", ".join(map(str, key)) if isinstance(key, tuple) else str(key)
-
-
-def keyed(items: Iterable[T], key: Callable[[T], K], what: str) -> dict[K, T]:
-    """Index a keyed list: each key once, or FormatError naming the key given twice (wherever the two entries are
-    in the list: a repeated key is refused, never resolved by position)."""
-    out: dict[K, T] = {}
-    for item in items:
-        k = key(item)
-        if k in out:
-            raise FormatError(f"{what}: {_shown(k)[:80]} is given twice")
-        out[k] = item
-    return out
-
-
-def ascending(keys: Sequence[Any], what: str) -> None:
-    """A sorted list: strictly ascending keys, or FormatError."""
-    for a, b in zip(keys, keys[1:], strict=False):
-        if not a < b:
-            raise FormatError(f"{what} must be in ascending order, each once ({_shown(b)[:80]} after "
-                              f"{_shown(a)[:80]})")
-
-
-def text_key(obj: Any, what: str) -> str:
-    """A key that is text (a unit's or a question's id)."""
-    if not isinstance(obj, str):
-        raise FormatError(f"{what} must be text")
-    return obj
-
-
-def int_key(obj: Any, what: str) -> int:
-    """A key that is an integer (a trustee's number; JSON true is not 1)."""
-    if type(obj) is not int:
-        raise FormatError(f"{what} must be an integer, not {obj!r:.40}")
-    return obj
-
-
-def unit_question(obj: dict[str, Any], what: str) -> tuple[str, str]:
-    return text_key(obj["unit"], f"{what}'s unit"), text_key(obj["question"], f"{what}'s question")
-
-
 def challenge_response(obj: Any, what: str) -> ChallengeResponse:
     """A Schnorr or Chaum-Pedersen proof ``{"c", "v"}``: exactly those keys, each a canonical scalar in lower-case
     hex (section 1)."""
     p = exact(obj, ("c", "v"), what)
     return ChallengeResponse(parse_scalar(p["c"]), parse_scalar(p["v"]))
+
+
+__all__ = ["EVENT_DECODER", "EVENT_KEYS", "FormatError", "a_list", "ascending", "challenge_response", "exact",
+           "int_key", "keyed", "parse_event_line", "text_key", "unit_question"]
