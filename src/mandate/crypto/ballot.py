@@ -230,7 +230,9 @@ def check_reveal(ctx: ElectionContext, ballot: Ballot, reveal: Any) -> bool:
     if not isinstance(reveal, list) or len(reveal) != len(ballot.answers):
         return False
     for a, item in zip(ballot.answers, reveal, strict=True):
-        if not isinstance(item, dict) or item.get("question") != a.question or item.get("vote") not in (0, 1):
+        if not isinstance(item, dict) or item.keys() != {"question", "vote", "nonce"}:
+            return False  # exactly these keys (docs/record-format.md 5.1)
+        if item["question"] != a.question or item["vote"] not in (0, 1):
             return False
         if isinstance(item.get("vote"), bool):
             return False
