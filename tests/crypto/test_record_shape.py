@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from tests.crypto.record_edits import check, failed, first, load, repeat, save
 from tests.crypto.test_postal import Hybrid, _simulate_hybrid
 
@@ -17,6 +19,7 @@ import mandate.crypto.credentials as credentials_module
 from mandate.crypto import group
 from mandate.crypto.credentials import PublicCredential, sign_credential_list
 from mandate.crypto.secrets import Secret
+from mandate.crypto.shape import FormatError, ascending, keyed
 from mandate.crypto.simulate import simulate
 from mandate.crypto.verifier import Check, verify_record
 
@@ -267,3 +270,28 @@ def test_a_figure_with_a_key_not_listed(hybrid: Hybrid, tmp_path: Path, key: str
     events = hybrid.events()
     events[-1]["payload"][key][0]["note"] = 1
     assert check(Check.RESULT_COMBINED) in failed(save(events, tmp_path / "r.jsonl"))
+
+
+# ---------------------------------------------------------------- the rules themselves, for any list
+
+
+@given(keys=st.lists(st.one_of(st.integers(0, 5), st.sampled_from(["a", "b", "c"]).map(str)), max_size=8))
+def test_keyed_refuses_exactly_the_lists_with_a_repeated_key(keys: list[Any]) -> None:
+    items = [{"k": k, "n": n} for n, k in enumerate(keys)]
+    unique = len({(type(k), k) for k in keys}) == len(keys)
+    try:
+        index = keyed(items, lambda x: (type(x["k"]).__name__, x["k"]), "the list")
+    except FormatError as exc:
+        assert not unique and "twice" in str(exc)
+    else:
+        assert unique and list(index.values()) == items
+
+
+@given(keys=st.lists(st.integers(0, 20), max_size=8))
+def test_ascending_accepts_exactly_the_strictly_sorted_lists(keys: list[int]) -> None:
+    try:
+        ascending(keys, "the list")
+    except FormatError:
+        assert keys != sorted(set(keys))
+    else:
+        assert keys == sorted(set(keys))
