@@ -103,7 +103,7 @@ def test_bad_input_refused_with_file_line_field_and_nothing_written(files, file,
     path.write_text(text.replace(old, new, 1))
     out = files / "figures.parquet"
     res = CliRunner().invoke(app, args(files, "--out", str(out)))
-    assert res.exit_code == 1
+    assert res.exit_code == 2
     assert f"{file}.csv, line {line}, field '{field}'" in res.stderr
     assert not out.exists()
     assert list(files.glob("*.tmp")) == [] and list(files.glob(".figures*")) == []
@@ -114,14 +114,14 @@ def test_existing_out_untouched_on_error(files):
     out.write_bytes(b"previous")
     (files / "absences.csv").write_text(ABSENCES + "A1,2026-11-09,holiday\n")
     res = CliRunner().invoke(app, args(files, "--out", str(out)))
-    assert res.exit_code == 1 and "absences.csv, line 5, field 'kind'" in res.stderr
+    assert res.exit_code == 2 and "absences.csv, line 5, field 'kind'" in res.stderr
     assert out.read_bytes() == b"previous"
 
 
 def test_bad_policy_names_key(files):
     (files / "policy.toml").write_text(POLICY.replace('period = "month"', 'period = "fortnight"'))
     res = CliRunner().invoke(app, args(files, "--json"))
-    assert res.exit_code == 1 and "policy.toml" in res.stderr and "key 'period'" in res.stderr
+    assert res.exit_code == 2 and "policy.toml" in res.stderr and "key 'period'" in res.stderr
 
 
 def test_human_table(files):
