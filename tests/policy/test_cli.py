@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mandate.cli import app
+from mandate.policy import examples
 
 SITES = "site_code,name,nation\nNPT,Newport,england-and-wales\nEDI,Edinburgh,scotland\n"
 PEOPLE = ("staff_id,home_site,team,working_days,hours_per_day,start_date,end_date\n"
@@ -26,15 +27,7 @@ PRESENCE = ("staff_id,site_code,timestamp,source\n"
             "C3,NPT,2026-11-16T09:00:00+00:00,badge\n")
 ABSENCES = ("staff_id,date,kind\nA1,2026-11-05,annual_leave\nA1,2026-11-06,official_business\n"
             "B2,2026-11-03,sickness\n")
-POLICY = """name = "ONS individual 40%"
-unit = "days"
-period = "month"
-target_percent = 40
-target_of = "person"
-exclude = ["annual_leave", "sickness", "special_leave", "bank_holiday"]
-count = ["badge", "booking_checkin"]
-credit = ["training", "official_business"]
-"""
+POLICY = examples.text("ons-individual-40.toml")
 
 
 @pytest.fixture
