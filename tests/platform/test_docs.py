@@ -76,3 +76,16 @@ def test_an_unknown_example_is_refused():
     with pytest.raises(ValueError, match="no example policy 'ons.toml'"):
         examples.text("ons.toml")
 
+
+def test_one_licence_is_declared_everywhere():
+    import json
+    import tomllib
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    package = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))
+    lock = json.loads((ROOT / "package-lock.json").read_text(encoding="utf-8"))
+    assert pyproject["license"] == package["license"] == lock["packages"][""]["license"] == "AGPL-3.0-or-later"
+    assert pyproject["license-files"] == ["LICENSE"]
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert text.lstrip().startswith("GNU AFFERO GENERAL PUBLIC LICENSE\n                       Version 3, 19 November 2007")
+    assert "END OF TERMS AND CONDITIONS" in text
