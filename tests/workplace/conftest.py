@@ -16,14 +16,14 @@ INDIVIDUAL_40 = examples.text("ons-individual-40.toml")
 ORGANISATION_40 = examples.text("ons-organisation-wide-40.toml")
 
 
-def swipe(org, staff, site, day: int, hour: int = 9, source: str = "badge", purpose: str = ""):  # type: ignore[no-untyped-def]
+def swipe(org, staff, site, day: int, hour: int = 9, source: str = "badge", purpose: str = ""):
     return PresenceRecord.objects.create(
         organisation=org, staff=staff, site=site, source=source, purpose=purpose,
         timestamp=dt.datetime(2026, 10, day, hour, 0, tzinfo=LONDON))
 
 
 @pytest.fixture
-def ledger(employer_org, make_user):  # type: ignore[no-untyped-def]
+def ledger(employer_org, make_user):
     """S00000 (Newport) is the line manager of S00001 (Newport) and S00002 (Edinburgh)."""
     org = employer_org
     newport = Site.objects.get(organisation=org, code="newport")
