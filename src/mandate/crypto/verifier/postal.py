@@ -211,7 +211,13 @@ def combined_result(rep: Report, st: Setup, events: Events, pv: PostalVotes | No
     except (FormatError, KeyError, TypeError, ValueError) as exc:
         rep.fail(Check.RESULT_COMBINED, f"the result's figures do not decode: {exc}")
         return
-    online = t.online if t is not None else {}
+    _compare_figures(rep, st, pv, t.online if t is not None else {}, postal, combined)
+
+
+def _compare_figures(rep: Report, st: Setup, pv: PostalVotes, online: dict[tuple[str, str], tuple[Any, Any]],
+                     postal: dict[tuple[str, str], tuple[int, int, int]],
+                     combined: dict[tuple[str, str], tuple[int, int, int]]) -> None:
+    """Check 24 on decoded figures: one per unit and question, the postal ones signed, combined = online + postal."""
     keys = {(u, q) for u in st.units for q in st.questions}
     for what, figs in (("postal", postal), ("combined", combined)):
         if set(figs) != keys:

@@ -268,25 +268,12 @@ def _count(run: Run) -> None:
         for n in POSTAL_CHECKS:
             rep.skip(n, "not a hybrid ballot: the record holds no postal votes")
     if ctx is None:
-        for n in (*BALLOT_CHECKS, *TALLY_CHECKS, *POSTAL_CHECKS):
-            if n == Check.BALLOTS_TRACKING_CODES or not rep.passed(n):
-                continue
-            if (n in BALLOT_CHECKS and run.ballots) or (n not in BALLOT_CHECKS and complete_required):
-                rep.fail(n, "cannot be checked: the election setup is missing or invalid")
-            else:
-                rep.skip(n, "no valid election setup")
+        _without_setup(run)
         return
     count = run.count = Count.of(run.ballots)
     eov = events.get("end_of_voting", [])
-    # a hybrid ballot: the scrutineer's postal votes (22) and the members who voted twice (23)
     if applies:
-        if not eov:
-            not_checked(rep, complete_required, "the record has no end of voting", "voting has not ended in this "
-                                                                                   "record")
-        else:
-            run.postal = postal_votes(rep, st, events, complete_required)
-            if run.postal is not None:
-                double_votes(rep, st, run.postal, count)
+        _postal_and_double_votes(run, events, count, bool(eov))
     count.subtract_uncounted(st, run.sums)
     if not eov:
         for n in TALLY_CHECKS:
@@ -303,6 +290,32 @@ def _count(run: Run) -> None:
         result_values(rep, st, run.tally, events, complete_required)
     if applies:
         combined_result(rep, st, events, run.postal, run.tally, complete_required)
+
+
+def _without_setup(run: Run) -> None:
+    """Without a valid set-up, the checks after it cannot be made: failed where there is something to check
+    (ballots; without --since, the count), skipped otherwise."""
+    rep = run.rep
+    for n in (*BALLOT_CHECKS, *TALLY_CHECKS, *POSTAL_CHECKS):
+        if n == Check.BALLOTS_TRACKING_CODES or not rep.passed(n):
+            continue
+        if (n in BALLOT_CHECKS and run.ballots) or (n not in BALLOT_CHECKS and run.complete_required):
+            rep.fail(n, "cannot be checked: the election setup is missing or invalid")
+        else:
+            rep.skip(n, "no valid election setup")
+
+
+def _postal_and_double_votes(run: Run, events: Events, count: Count, voting_ended: bool) -> None:
+    """A hybrid ballot: the scrutineer's postal votes (22) and the members who voted twice (23), which set aside
+    the online ballots of members whose postal vote stands before the tallies are checked."""
+    rep, st = run.rep, run.st
+    if not voting_ended:
+        not_checked(rep, run.complete_required, "the record has no end of voting",
+                    "voting has not ended in this record")
+        return
+    run.postal = postal_votes(rep, st, events, run.complete_required)
+    if run.postal is not None:
+        double_votes(rep, st, run.postal, count)
 
 
 def _verified(run: Run) -> Verified | None:
