@@ -180,7 +180,7 @@ def test_the_docs_site_codes_are_the_demos() -> None:
 
     codes = {s.code for s in SITES}
     text = (Path(__file__).resolve().parents[2] / "docs" / "policy.md").read_text(encoding="utf-8")
-    named = set(re.findall(r"\[sites\.([A-Za-z0-9_-]+)\]", text)) - {"CODE"}
+    named = set(re.findall(r"[\[.]sites\.([A-Za-z0-9_-]+)\]", text)) - {"CODE"}
     named |= set(re.findall(r"sites = \{ ([A-Za-z0-9_-]+) =", text))
     assert named and named <= codes, named - codes
 
