@@ -239,3 +239,59 @@ def test_a_re_exported_badge_file_adds_no_swipe_again(ledger) -> None:  # type: 
     dup.pk = None
     with pytest.raises(IntegrityError), transaction.atomic():
         dup.save()
+
+
+def test_the_organisation_page_is_paged_keeps_its_query_and_exports_csv(client, ledger, make_user,
+                                                                        settings) -> None:  # type: ignore[no-untyped-def]
+    """A year under a weekly policy: the team table and the below-target list come a page at a time, every
+    link keeps the period and the policy, and the tables download as CSV under the same disclosure rule."""
+    import csv
+    import io
+    import re
+
+    from mandate.workplace import views
+
+    weekly = AttendancePolicy.objects.create(organisation=ledger, toml=INDIVIDUAL_WEEKLY)
+    client.force_login(make_user("hr_admin"))
+    query = f"date_from=2026-10-01&date_to=2026-12-31&policy={weekly.pk}"
+    views.PAGE_SIZE, old = 5, views.PAGE_SIZE
+    try:
+        response = client.get(reverse("workplace:organisation") + "?" + query)
+        teams, below = response.context["teams_page"], response.context["below_page"]
+        assert teams.paginator.count == 14 and len(teams.object_list) == 5 and teams.has_next()
+        assert below.paginator.count > 5 and len(below.object_list) == 5
+        page = response.content.decode()
+        assert f'href="?{query}&teams_page=2"'.replace("&", "&amp;") in page
+        assert f"/workplace/sites/newport/?{query}".replace("&", "&amp;") in page
+        people_links = re.findall(r'href="/workplace/people/S\d+/\?([^"]*)"', page)
+        assert people_links and set(people_links) == {query.replace("&", "&amp;")}
+        second = client.get(reverse("workplace:organisation") + f"?{query}&teams_page=2&below_page=2")
+        assert second.context["teams_page"].number == 2 and second.context["below_page"].number == 2
+        assert client.get(reverse("workplace:organisation") + f"?{query}&teams_page=99").status_code == 200
+    finally:
+        views.PAGE_SIZE = old
+    export = client.get(reverse("workplace:organisation_csv") + f"?{query}&table=teams")
+    assert export.status_code == 200 and export["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(export.content.decode())))
+    assert len(rows) == 14 and {"team", "period_start", "percent", "target_met"} <= set(rows[0])
+    below_csv = client.get(reverse("workplace:organisation_csv") + f"?{query}&table=below")
+    assert len(list(csv.DictReader(io.StringIO(below_csv.content.decode())))) == below.paginator.count
+    from mandate.workplace.models import Organisation
+
+    Organisation.objects.filter(pk=ledger.pk).update(dispute_mode=True)
+    assert client.get(reverse("workplace:organisation_csv") + f"?{query}&table=below").status_code == 403
+    withheld = list(csv.DictReader(io.StringIO(
+        client.get(reverse("workplace:organisation_csv") + f"?{query}&table=teams").content.decode())))
+    assert all(r["withheld"] == "true" and r["percent"] == "" for r in withheld)
+
+
+INDIVIDUAL_WEEKLY = """
+name = "Individual 40% a week"
+unit = "days"
+period = "week"
+target_percent = 40
+target_of = "person"
+exclude = ["annual_leave", "sickness", "special_leave", "bank_holiday"]
+count = ["badge", "booking_checkin"]
+credit = []
+"""

@@ -20,6 +20,7 @@ MATRIX = {
     "person": ({"staff_id": "S00001"}, "get", {"hr_admin", "line_manager"}),
     "person_csv": ({"staff_id": "S00001"}, "get", {"hr_admin", "line_manager"}),
     "organisation": ({}, "get", {"hr_admin", "estates_manager"}),
+    "organisation_csv": ({}, "get", {"hr_admin", "estates_manager"}),
     "site": ({"code": "newport"}, "get", {"hr_admin", "estates_manager"}),
     "compare": ({}, "get", {"hr_admin", "estates_manager", "analyst"}),
     "policies": ({}, "get", {"hr_admin"}),

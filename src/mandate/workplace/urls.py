@@ -11,6 +11,7 @@ urlpatterns = [
     path("people/<str:staff_id>/", views.person_figure, name="person"),
     path("people/<str:staff_id>/attendance.csv", views.person_figure_csv, name="person_csv"),
     path("organisation/", views.organisation_view, name="organisation"),
+    path("organisation/export.csv", views.organisation_csv, name="organisation_csv"),
     path("sites/<slug:code>/", views.site_view, name="site"),
     path("policies/compare/", views.compare, name="compare"),
     path("policies/", hr_views.policies, name="policies"),

@@ -17,6 +17,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -250,6 +251,45 @@ def _below_target(people: list[dict[str, Any]], names: dict[str, StaffMember]) -
     return [{**row, "staff": names.get(row["staff_id"])} for row in people if row.get("target_met") is False]
 
 
+PAGE_SIZE = 50  # rows of a long table per page
+
+
+def _page(request: HttpRequest, rows: list[Any], name: str) -> Any:
+    """One page of `rows` (Django's Paginator; a page number past the end gives the last page)."""
+    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get(name))
+
+
+def _query_without(request: HttpRequest, *names: str) -> str:
+    """The page's query (period, policy, the other tables' pages) without the given keys, for links."""
+    query = request.GET.copy()
+    for n in names:
+        query.pop(n, None)
+    return query.urlencode()
+
+
+def _organisation_tables(request: HttpRequest, organisation: Organisation, form: Any,
+                         with_below: bool) -> dict[str, Any]:
+    """The organisation's figures for the period and policy, as every output of them may show them (the
+    disclosure rule applied once here, for the page and its CSV alike). Raises FigureError."""
+    start, end, policy = (form.cleaned_data[k] for k in ("date_from", "date_to", "policy"))
+    figures = compute_for(organisation, policy, start, end)
+    result = figures.result
+    names = _site_names(organisation)
+    rule = Disclosure.of(organisation)
+    out: dict[str, Any] = {
+        **_target_context(result), "result": result, "organisation_figure": rule.organisation(result.organisation),
+        "unit": result.unit, "notes": result.notes,
+        "sites": rule.groups({**r, "name": names.get(r["site_code"], r["site_code"])}
+                             for r in result.sites.to_pylist()),
+        "teams": rule.groups(_team_rows(organisation, result.teams.to_pylist())),
+        "weekly": rule.weekly(_weekly_rows(result.site_weekly.to_pylist(), names)),
+        "purposes": result.purposes.to_pylist()}
+    if with_below and rule.individual_lists:
+        staff = {s.staff_id: s for s in StaffMember.objects.filter(organisation=organisation)}
+        out["below"] = _below_target(figures.people, staff)
+    return out
+
+
 @role_required(HR, ESTATES)
 def organisation_view(request: HttpRequest) -> HttpResponse:
     organisation = organisation_for(request)
@@ -258,30 +298,85 @@ def organisation_view(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"organisation": organisation, "form": form, "dispute": organisation.dispute_mode,
                                "is_hr": is_hr}
     if form.is_valid():
-        start, end, policy = (form.cleaned_data[k] for k in ("date_from", "date_to", "policy"))
         try:
-            figures = compute_for(organisation, policy, start, end)
+            context.update(_organisation_tables(request, organisation, form, with_below=is_hr))
         except FigureError as exc:
             context["error"] = str(exc)
         else:
-            result = figures.result
-            names = _site_names(organisation)
-            rule = Disclosure.of(organisation)
-            context.update(_target_context(result))
-            context.update(result=result, organisation_figure=rule.organisation(result.organisation),
-                           unit=result.unit, notes=result.notes,
-                           sites=rule.groups({**r, "name": names.get(r["site_code"], r["site_code"])}
-                                             for r in result.sites.to_pylist()),
-                           teams=rule.groups(_team_rows(organisation, result.teams.to_pylist())),
-                           weekly=rule.weekly(_weekly_rows(result.site_weekly.to_pylist(), names)),
-                           purposes=result.purposes.to_pylist())
-            if is_hr and rule.individual_lists:
-                staff = {s.staff_id: s for s in StaffMember.objects.filter(organisation=organisation)}
-                below = _below_target(figures.people, staff)
-                context["below"] = below
-                _log_individual(request, organisation, sorted({r["staff_id"] for r in below}),
+            context["teams_page"] = _page(request, context["teams"], "teams_page")
+            context["teams_query"] = _query_without(request, "teams_page")
+            context["period_query"] = _query_without(request, "teams_page", "below_page")
+            if "below" in context:
+                below = context["below"]
+                context["below_page"] = _page(request, below, "below_page")
+                context["below_query"] = _query_without(request, "below_page")
+                # the list is read a page at a time: the log names the people on the page shown
+                _log_individual(request, organisation,
+                                sorted({r["staff_id"] for r in context["below_page"].object_list}),
                                 "organisation_below_target", form)
     return render(request, "workplace/organisation.html", context)
+
+
+EXPORT_TABLES = {
+    "sites": ["site_code", "name", "period_start", "period_end", "people", "required_days", "attended_days",
+              "credited_days", "required_hours", "attended_hours", "credited_hours", "percent", "target_percent",
+              "target_of", "target_met", "people_meeting_target", "withheld"],
+    "teams": ["team", "name", "period_start", "period_end", "people", "required_days", "attended_days",
+              "credited_days", "required_hours", "attended_hours", "credited_hours", "percent", "target_percent",
+              "target_of", "target_met", "people_meeting_target", "withheld"],
+    "weekly": ["site_code", "name", "week_start", "open_days", "average_daily_individuals", "headcount",
+               "percent_of_headcount", "withheld"],
+    "below": ["staff_id", "name", "period_start", "period_end", "percent", "target_percent",
+              "adjusted_expectation"],
+}
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:.4f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+@role_required(HR, ESTATES)
+def organisation_csv(request: HttpRequest) -> HttpResponse:
+    """A table of the organisation page as CSV, whole (not paged), under the same disclosure rule."""
+    organisation = organisation_for(request)
+    table = request.GET.get("table") or "sites"
+    if table not in EXPORT_TABLES:
+        return render(request, "workplace/bad_request.html", {"organisation": organisation,
+                      "message": "Choose a table to download: sites, teams, weekly or below."}, status=400)
+    form = _period(request, organisation)
+    if not form.is_valid():
+        return render(request, "workplace/bad_request.html", {"organisation": organisation,
+                      "message": "Choose a valid period and policy."}, status=400)
+    if table == "below" and not (has_role(request.user, HR) and Disclosure.of(organisation).individual_lists):
+        raise PermissionDenied("The below-target list is for HR, and is withheld while dispute mode is on.")
+    try:
+        tables = _organisation_tables(request, organisation, form, with_below=table == "below")
+    except FigureError as exc:
+        return render(request, "workplace/bad_request.html", {"organisation": organisation,
+                      "message": str(exc)}, status=400)
+    rows = tables[table]
+    if table == "below":
+        rows = [{**r, "name": r["staff"].name if r.get("staff") else ""} for r in rows]
+        _log_individual(request, organisation, sorted({r["staff_id"] for r in rows}),
+                        "organisation_below_target_csv", form)
+    start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (f'attachment; filename="{organisation.code}-{table}-'
+                                       f'{start.isoformat()}-to-{end.isoformat()}.csv"')
+    writer = csv.writer(response, lineterminator="\n")
+    columns = EXPORT_TABLES[table]
+    writer.writerow(columns)
+    for r in rows:
+        writer.writerow([_cell(r.get(c)) for c in columns])
+    return response
 
 
 def _target_context(result: Any) -> dict[str, Any]:
