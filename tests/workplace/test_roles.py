@@ -27,6 +27,7 @@ MATRIX = {
     "policy_new": ({}, "get", {"hr_admin"}),
     "policy_edit": ({"pk": 0}, "get", {"hr_admin"}),
     "imports": ({}, "get", {"hr_admin"}),
+    "import_template": ({"kind": "staff"}, "get", {"hr_admin"}),
     "adjustments": ({}, "get", {"hr_admin"}),
     "adjustment_new": ({}, "get", {"hr_admin"}),
     "adjustment_edit": ({"pk": 0}, "get", {"hr_admin"}),

@@ -45,7 +45,7 @@ from mandate.workplace.models import (
 BATCH_SIZE = 5000
 MAX_ERRORS = 20
 LONDON = ZoneInfo("Europe/London")
-KINDS = dict(ImportBatch.KINDS)
+KINDS = {k: v for k, v in ImportBatch.KINDS if k in ("badge", "bookings", "absences", "official_business")}
 ABSENCE_KINDS = {k for k, _ in Absence.KINDS}
 PURPOSE_CODES = {k for k, _ in PURPOSES}
 REQUIRED = {

@@ -130,6 +130,10 @@ class ImportBatch(models.Model):
         ("bookings", "Desk bookings with check-ins"),
         ("absences", "Absences (leave, sickness, training)"),
         ("official_business", "Official-business declarations"),
+        ("sites", "Sites (code, name, nation, desks)"),
+        ("teams", "Teams"),
+        ("staff", "Staff (contracts, working patterns, home sites, line managers)"),
+        ("equality", "Equality monitoring (kept apart, for aggregate evidence only)"),
     ]
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="import_batches")
     kind = models.CharField(max_length=32, choices=KINDS)

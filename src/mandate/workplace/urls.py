@@ -18,6 +18,7 @@ urlpatterns = [
     path("policies/new/", hr_views.policy_edit, name="policy_new"),
     path("policies/<int:pk>/", hr_views.policy_edit, name="policy_edit"),
     path("imports/", hr_views.imports, name="imports"),
+    path("imports/templates/<slug:kind>.csv", hr_views.import_template, name="import_template"),
     path("adjustments/", hr_views.adjustments, name="adjustments"),
     path("adjustments/new/", hr_views.adjustment_edit, name="adjustment_new"),
     path("adjustments/<int:pk>/", hr_views.adjustment_edit, name="adjustment_edit"),

@@ -27,6 +27,11 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(_clean, migrations.RunPython.noop),
+        migrations.AlterField(
+            model_name='importbatch',
+            name='kind',
+            field=models.CharField(choices=[('badge', 'Badge (access-control) export'), ('bookings', 'Desk bookings with check-ins'), ('absences', 'Absences (leave, sickness, training)'), ('official_business', 'Official-business declarations'), ('sites', 'Sites (code, name, nation, desks)'), ('teams', 'Teams'), ('staff', 'Staff (contracts, working patterns, home sites, line managers)'), ('equality', 'Equality monitoring (kept apart, for aggregate evidence only)')], max_length=32),
+        ),
         migrations.AddConstraint(
             model_name='adjustment',
             constraint=models.CheckConstraint(condition=models.Q(('review_date__gte', models.F('date_from'))), name='adjustment_review_not_before_start', violation_error_message='The review date cannot be before the start date.'),

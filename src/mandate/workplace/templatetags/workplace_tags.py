@@ -96,3 +96,9 @@ def meeting(row: Any) -> str:
     if value is None:
         return mark_safe('<span class="muted">No individual targets</span>')
     return intcomma(value)
+
+
+@register.filter
+def get_item(mapping: Any, key: str) -> Any:
+    """mapping[key] in a template (None if absent)."""
+    return mapping.get(key) if isinstance(mapping, dict) else None
