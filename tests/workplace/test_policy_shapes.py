@@ -167,27 +167,36 @@ def periods(shape: dict[str, Any]) -> list[tuple[dt.date, dt.date]]:
     return [(a - dt.timedelta(weeks=n - 1), min(b, END)) for a, b in weeks]
 
 
-def expected(gen: dict[str, Any], shape: dict[str, Any]) -> dict[str, Any]:
-    holidays = bank_holidays()
-    nation = {c: x for c, _, x in SITES}
-    counted: dict[tuple[str, dt.date], dict[str, list[dt.datetime]]] = defaultdict(lambda: defaultdict(list))
-    purpose: dict[tuple[str, dt.date], set[str]] = defaultdict(set)
-    for staff, site, ts in gen["swipes"]:
-        counted[(staff, ts.astimezone(LONDON).date())][site].append(ts)
-    for staff, site, d, checkin, why in gen["bookings"]:
-        if checkin is not None:
-            counted[(staff, checkin.astimezone(LONDON).date())][site].append(checkin)
-            if why:
-                purpose[(staff, checkin.astimezone(LONDON).date())].add(why)
-    absent: dict[tuple[str, dt.date], set[str]] = defaultdict(set)
-    for staff, d, kind in gen["absences"]:
-        absent[(staff, d)].add(kind)
+class HandCount:
+    """The figures of one policy shape over the generated rows, counted day by day."""
 
-    def day(p: dict[str, Any], d: dt.date) -> tuple[str, float]:
+    def __init__(self, gen: dict[str, Any], shape: dict[str, Any]) -> None:
+        self.gen, self.shape = gen, shape
+        self.holidays = bank_holidays()
+        self.nation = {c: x for c, _, x in SITES}
+        self.counted: dict[tuple[str, dt.date], dict[str, list[dt.datetime]]] = defaultdict(lambda: defaultdict(list))
+        self.purpose: dict[tuple[str, dt.date], set[str]] = defaultdict(set)
+        for staff, site, ts in gen["swipes"]:
+            self.counted[(staff, ts.astimezone(LONDON).date())][site].append(ts)
+        for staff, site, _booked, checkin, why in gen["bookings"]:
+            if checkin is not None:
+                local = checkin.astimezone(LONDON).date()
+                self.counted[(staff, local)][site].append(checkin)
+                if why:
+                    self.purpose[(staff, local)].add(why)
+        self.absent: dict[tuple[str, dt.date], set[str]] = defaultdict(set)
+        for staff, d, kind in gen["absences"]:
+            self.absent[(staff, d)].add(kind)
+
+    @staticmethod
+    def works(p: dict[str, Any], d: dt.date) -> bool:
+        return WEEKDAYS[d.weekday()] in p["days"] and p["start"] <= d and not (p["end"] and d > p["end"])
+
+    def day(self, p: dict[str, Any], d: dt.date) -> tuple[str, float]:
         """(status, attended hours) of a contracted working day."""
         key = (p["staff_id"], d)
-        if key in counted:
-            spans = sorted((min(t), max(t)) for t in counted[key].values())
+        if key in self.counted:
+            spans = sorted((min(t), max(t)) for t in self.counted[key].values())
             merged: list[list[dt.datetime]] = []
             for a, b in spans:
                 if merged and a <= merged[-1][1]:
@@ -196,31 +205,31 @@ def expected(gen: dict[str, Any], shape: dict[str, Any]) -> dict[str, Any]:
                     merged.append([a, b])
             hours = sum((b - a).total_seconds() for a, b in merged) / 3600
             return "attended", p["hours"] if hours == 0 else min(hours, p["hours"])
-        if absent[key] & set(shape["credit"]):
+        if self.absent[key] & set(self.shape["credit"]):
             return "credited", 0.0
-        if absent[key] & set(EXCLUDE) or d in holidays[nation[p["home_site"]]]:
+        if self.absent[key] & set(EXCLUDE) or d in self.holidays[self.nation[p["home_site"]]]:
             return "excluded", 0.0
         return "not_attended", 0.0
 
-    def counts(p: dict[str, Any], a: dt.date, b: dt.date) -> dict[str, float] | None:
+    def counts(self, p: dict[str, Any], a: dt.date, b: dt.date) -> dict[str, float] | None:
         c = {"working": 0, "attended": 0, "credited": 0, "excluded": 0, "hours": 0.0}
         for d in _days(a, b):
-            if WEEKDAYS[d.weekday()] not in p["days"] or d < p["start"] or (p["end"] and d > p["end"]):
-                continue
-            status, hours = day(p, d)
-            c["working"] += 1
-            if status != "not_attended":
-                c[status] += 1
-            c["hours"] += hours
+            if self.works(p, d):
+                status, hours = self.day(p, d)
+                c["working"] += 1
+                if status != "not_attended":
+                    c[status] += 1
+                c["hours"] += hours
         return c if c["working"] else None
 
-    def percent(c: dict[str, float], hpd: dict[str, float] | None = None) -> float | None:
+    def percent(self, c: dict[str, float]) -> float | None:
+        if self.shape["unit"] == "hours":
+            got = c["hours"] + c["credited_hours"]
+            return 100 * got / c["required_hours"] if c["required_hours"] else None
         required = c["working"] - c["excluded"]
-        if shape["unit"] == "hours":
-            req_h, got_h = c["required_hours"], c["hours"] + c["credited_hours"]
-            return 100 * got_h / req_h if req_h else None
         return 100 * (c["attended"] + c["credited"]) / required if required else None
 
+    @staticmethod
     def add(total: dict[str, float], c: dict[str, float], hours_per_day: float) -> None:
         for k in ("working", "attended", "credited", "excluded", "hours"):
             total[k] = total.get(k, 0) + c[k]
@@ -228,42 +237,53 @@ def expected(gen: dict[str, Any], shape: dict[str, Any]) -> dict[str, Any]:
         total["credited_hours"] = total.get("credited_hours", 0) + c["credited"] * hours_per_day
         total["people"] = total.get("people", 0) + 1
 
-    target = shape["target_percent"]
-    site_target = {c: shape.get("sites", {}).get(c, target) for c, _, _ in SITES}
-    people_rows, groups = {}, {"team": defaultdict(dict), "site": defaultdict(dict)}
-    org_periods: dict[tuple[dt.date, dt.date], dict[str, float]] = defaultdict(dict)
-    for a, b in periods(shape):
-        for p in gen["people"]:
-            c = counts(p, a, b)
-            if c is None:
-                continue
-            row: dict[str, float] = {}
-            add(row, c, p["hours"])
-            pct = percent(row)
-            t = site_target[p["home_site"]]
-            row["percent"] = pct
-            row["target_met"] = (None if shape["target_of"] != "person" or pct is None else pct >= t - 1e-9)
-            people_rows[(p["staff_id"], a, b)] = row
-            add(groups["team"][p["team"]].setdefault((a, b), {}), c, p["hours"])
-            add(groups["site"][p["home_site"]].setdefault((a, b), {}), c, p["hours"])
-            add(org_periods[(a, b)], c, p["hours"])
-    overall: dict[str, float] = {}
-    for p in gen["people"]:
-        c = counts(p, START, END)
-        if c is not None:
-            add(overall, c, p["hours"])
-    purposes: dict[tuple[dt.date, dt.date, str], int] = defaultdict(int)
-    if shape.get("purpose_led"):
+    def figures(self) -> dict[str, Any]:
+        shape, target = self.shape, self.shape["target_percent"]
+        site_target = {c: shape.get("sites", {}).get(c, target) for c, _, _ in SITES}
+        people_rows: dict[tuple[str, dt.date, dt.date], dict[str, Any]] = {}
+        groups: dict[str, dict[str, dict[tuple[dt.date, dt.date], dict[str, float]]]] = {
+            "team": defaultdict(dict), "site": defaultdict(dict)}
+        org_periods: dict[tuple[dt.date, dt.date], dict[str, float]] = defaultdict(dict)
         for a, b in periods(shape):
-            for p in gen["people"]:
+            for p in self.gen["people"]:
+                c = self.counts(p, a, b)
+                if c is None:
+                    continue
+                row: dict[str, Any] = {}
+                self.add(row, c, p["hours"])
+                pct = self.percent(row)
+                row["percent"] = pct
+                row["target_met"] = (None if shape["target_of"] != "person" or pct is None
+                                     else pct >= site_target[p["home_site"]] - 1e-9)
+                people_rows[(p["staff_id"], a, b)] = row
+                self.add(groups["team"][p["team"]].setdefault((a, b), {}), c, p["hours"])
+                self.add(groups["site"][p["home_site"]].setdefault((a, b), {}), c, p["hours"])
+                self.add(org_periods[(a, b)], c, p["hours"])
+        overall: dict[str, float] = {}
+        for p in self.gen["people"]:
+            c = self.counts(p, START, END)
+            if c is not None:
+                self.add(overall, c, p["hours"])
+        return {"people": people_rows, "team": groups["team"], "site": groups["site"], "org_periods": org_periods,
+                "overall": overall, "percent": self.percent, "site_target": site_target,
+                "purposes": self.purposes()}
+
+    def purposes(self) -> dict[tuple[dt.date, dt.date, str], int]:
+        """Attended days per recorded purpose (the first in alphabetical order when a day has several)."""
+        out: dict[tuple[dt.date, dt.date, str], int] = defaultdict(int)
+        if not self.shape.get("purpose_led"):
+            return {}
+        for a, b in periods(self.shape):
+            for p in self.gen["people"]:
                 for d in _days(a, b):
-                    if WEEKDAYS[d.weekday()] not in p["days"] or d < p["start"] or (p["end"] and d > p["end"]):
-                        continue
-                    if day(p, d)[0] == "attended":
-                        whys = purpose.get((p["staff_id"], d))
-                        purposes[(a, b, min(whys) if whys else "(none recorded)")] += 1
-    return {"people": people_rows, "team": groups["team"], "site": groups["site"], "org_periods": org_periods,
-            "overall": overall, "percent": percent, "site_target": site_target, "purposes": dict(purposes)}
+                    if self.works(p, d) and self.day(p, d)[0] == "attended":
+                        whys = self.purpose.get((p["staff_id"], d))
+                        out[(a, b, min(whys) if whys else "(none recorded)")] += 1
+        return dict(out)
+
+
+def expected(gen: dict[str, Any], shape: dict[str, Any]) -> dict[str, Any]:
+    return HandCount(gen, shape).figures()
 
 
 # -- the test ----------------------------------------------------------------------------------------------------
