@@ -145,7 +145,7 @@ def test_a_rolling_window_reaches_back_before_the_period():
     assert (w["period_start"], w["period_end"]) == (dt.date(2026, 9, 7), dt.date(2026, 10, 4))
     assert (w["working_days"], w["attended_days"]) == (20, 18) and w["percent"] == pytest.approx(90.0)
     assert r.organisation["required_days"] == 2 and r.organisation["attended_days"] == 0  # 1 and 2 October
-    assert any("reach back before the period" in n and "2026-09-07" in n for n in r.notes)
+    assert any("reach back before the period" in n and "7 September 2026" in n for n in r.notes)
 
 
 def test_hours_merge_intervals_and_single_swipe_rule():

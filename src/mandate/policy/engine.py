@@ -26,6 +26,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from mandate.dates import human_date
 from mandate.policy import calendar as cal
 from mandate.policy.config import Policy, PolicyVersion, weekday_mask
 from mandate.policy.errors import PolicyError
@@ -545,9 +546,9 @@ def compute(data: Dataset, policy: Policy, start: dt.date, end: dt.date, *, thre
         if run.start < start:
             weeks = sorted({p.version.rolling_weeks for p in run.periods if p.version.rolling_weeks})
             notes.append(f"Rolling windows of {' or '.join(map(str, weeks))} weeks reach back before the period "
-                         f"chosen: the first one starts on {run.start.isoformat()}, so its figures count days "
-                         f"from then; the totals for the whole period count {start.isoformat()} to "
-                         f"{end.isoformat()} only.")
+                         f"chosen: the first one starts on {human_date(run.start)}, so its figures count days "
+                         f"from then; the totals for the whole period count {human_date(start)} to "
+                         f"{human_date(end)} only.")
         if unit == "days":
             hours_cols = ["required_hours", "attended_hours", "excluded_hours", "credited_hours"]
             people = people.drop_columns(hours_cols)
