@@ -8,9 +8,9 @@ import os
 from pathlib import Path
 
 import pytest
+from tests.workplace.test_policy_shapes import END, SHAPES, START, _toml, expected, files, generate
 
 from mandate.workplace.models import Organisation
-from tests.workplace.test_policy_shapes import END, SHAPES, START, _toml, expected, files, generate
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
