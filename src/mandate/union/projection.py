@@ -19,7 +19,7 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 
@@ -30,8 +30,8 @@ METHOD = __doc__.split("Method, in plain words (shown on the turnout page too): 
 TREND_WINDOW = 6
 HALF_LIFE = 3.0
 # Calibrated by backtest (`bench/turnout_projection.py`): the spread allowed for the pace turning, as a multiple
-# of the fitted trend (0.8: a trend may well fade, reverse or double).
-TURN = 0.8
+# of the fitted trend (1.5: a trend may as well fade, reverse or double).
+TURN = 1.5
 # Below these, the chance of reaching the threshold is withheld (the backtest cannot vouch for it).
 MIN_DAYS_FOR_CHANCE = 7
 MIN_RETURNS_FOR_CHANCE = 10
@@ -78,7 +78,8 @@ def project(opening: date, closing: date, entitled: int, daily: dict[date, int],
         if threshold is not None and entitled:
             p.probability_meets_threshold = 1.0 if returned >= _needed(threshold, entitled) else 0.0
         return p
-    return project_counts(entitled, counts[:elapsed] if elapsed else [], total_days, threshold,
+    sundays = [(opening + timedelta(days=i)).weekday() == 6 for i in range(total_days)]
+    return project_counts(entitled, counts[:elapsed] if elapsed else [], total_days, threshold, no_post=sundays,
                           samples=samples, seed=seed, leftover=sum(counts) if not elapsed else 0)
 
 
@@ -88,8 +89,14 @@ def _needed(threshold: float, entitled: int) -> int:
 
 
 def project_counts(entitled: int, counts: Sequence[int], total_days: int, threshold: float | None, *,
-                   samples: int = 4000, seed: int = 20261123, leftover: int = 0) -> Projection:
-    """Project from the papers counted on each day so far (`counts[0]` is the opening day) of `total_days`."""
+                   no_post: Sequence[bool] | None = None, samples: int = 4000, seed: int = 20261123,
+                   leftover: int = 0) -> Projection:
+    """Project from the papers counted on each day so far (`counts[0]` is the opening day) of `total_days`.
+
+    `no_post` marks the days of the whole period without a delivery (Sundays): while no paper has been dated on
+    one of them, they are left out of the fit and of the days to come, so an empty Sunday is not read as
+    returns dying away.
+    """
     elapsed = len(counts)
     returned = int(sum(counts)) + leftover
     current = returned / entitled if entitled else 0.0
@@ -114,7 +121,16 @@ def project_counts(entitled: int, counts: Sequence[int], total_days: int, thresh
         p.reason = (f"too early: {elapsed} of {total_days} days and {returned} papers back; a projection needs "
                     f"at least {MIN_DAYS_TO_FIT} days and {MIN_RETURNS_TO_FIT} papers")
         return p
-    center, spread = _remaining_share(entitled, np.asarray(counts, dtype=float), remaining_days, samples, seed)
+    post = np.ones(total_days, dtype=bool)
+    if no_post is not None:
+        quiet = np.asarray(no_post, dtype=bool)[:total_days]
+        if not any(n for n, q in zip(counts, quiet, strict=False) if q):
+            post = ~quiet
+    past, ahead = post[:elapsed], post[elapsed:]
+    if not ahead.any():
+        ahead = np.ones_like(ahead)
+    center, spread = _remaining_share(entitled, np.asarray(counts, dtype=float), past,
+                                      (np.flatnonzero(ahead) + 1) / 7.0, samples, seed)
     a, b = _beta_from_logit_normal(center, spread)
     from scipy.stats import betabinom
 
@@ -135,7 +151,7 @@ def project_counts(entitled: int, counts: Sequence[int], total_days: int, thresh
     return p
 
 
-def _remaining_share(entitled: int, counts: np.ndarray, remaining_days: int, samples: int,
+def _remaining_share(entitled: int, counts: np.ndarray, past: np.ndarray, future: np.ndarray, samples: int,
                      seed: int) -> tuple[float, float]:
     """Log-odds of the share of the papers still out that will come back by the close, and its standard error.
 
@@ -148,17 +164,19 @@ def _remaining_share(entitled: int, counts: np.ndarray, remaining_days: int, sam
     from statsmodels.tools.sm_exceptions import PerfectSeparationError
 
     at_risk = entitled - np.concatenate([[0.0], np.cumsum(counts)[:-1]])
-    counts, at_risk = counts[-TREND_WINDOW:], at_risk[-TREND_WINDOW:]
-    elapsed = len(counts)
-    weeks = (np.arange(1, elapsed + 1) - elapsed) / 7.0  # 0 on the last day: the intercept is today's rate
-    exog = np.column_stack([np.ones(elapsed), weeks])
+    days = np.flatnonzero(past)[-TREND_WINDOW:]  # the post days of the window
+    if len(days) < 2:
+        days = np.arange(len(counts))[-TREND_WINDOW:]
+    counts, at_risk = counts[days], at_risk[days]
+    last = len(past) - 1
+    weeks = (days - last) / 7.0  # 0 today: the intercept is today's rate
+    exog = np.column_stack([np.ones(len(days)), weeks])
     endog = np.column_stack([counts, at_risk - counts])
-    future = np.arange(1, remaining_days + 1) / 7.0
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            weights = 0.5 ** ((elapsed - np.arange(1, elapsed + 1)) / HALF_LIFE)
-            fit = GLM(endog, exog, family=families.Binomial(), var_weights=weights * elapsed / weights.sum()).fit()
+            weights = 0.5 ** ((last - days) / HALF_LIFE)
+            fit = GLM(endog, exog, family=families.Binomial(), var_weights=weights * len(days) / weights.sum()).fit()
         params = np.asarray(fit.params, dtype=float)
         cov = np.asarray(fit.cov_params(), dtype=float)
         dispersion = fit.pearson_chi2 / fit.df_resid if fit.df_resid > 0 else 1.0
@@ -181,7 +199,7 @@ def _remaining_share(entitled: int, counts: np.ndarray, remaining_days: int, sam
 
 
 def _share_back(intercept: np.ndarray, slope: np.ndarray, future: np.ndarray) -> np.ndarray:
-    """Share of the papers out today that come back over the `future` days (in weeks from today)."""
+    """Share of the papers out today that come back on the `future` post days (in weeks from today)."""
     # A slowing pace carries on (returns die away); a quickening one is damped: at most a week's more rise.
     ahead = future[None, :]
     logit = np.clip(intercept + np.where(slope > 0, slope * (1.0 - np.exp(-ahead)), slope * ahead), -30, 30)
@@ -212,12 +230,13 @@ PERIODS = (14, 21, 28)
 
 
 def simulate_returns(shape: str, entitled: int, final_share: float, total_days: int,
-                     rng: np.random.Generator) -> np.ndarray:
+                     rng: np.random.Generator, sunday: int = 6) -> np.ndarray:
     """Papers returned on each day of a simulated ballot: each member returns with chance `final_share`.
 
     The return day follows the shape (with its parameters jittered per ballot). "demo" is the demo and journey
     tests' generator (`tests/union/helpers.returns_csv`): a triangular day from the second to the closing day,
-    peaking 45% of the way through. The others have no post on Sundays (those papers arrive on the Monday).
+    peaking 45% of the way through. The others have no post on Sundays (day `sunday` and every seventh after;
+    those papers arrive on the Monday).
     """
     returned = int(rng.binomial(entitled, final_share))
     if shape == "demo":
@@ -229,7 +248,7 @@ def simulate_returns(shape: str, entitled: int, final_share: float, total_days: 
             "plateau": (2.0, 7.0)}[shape]
     days = np.floor(rng.beta(a * jitter, b / jitter, size=returned) * total_days).astype(int)
     counts = np.bincount(np.minimum(days, total_days - 1), minlength=total_days)
-    for day in np.flatnonzero((np.arange(total_days) + int(rng.integers(7))) % 7 == 6):
+    for day in np.flatnonzero(np.arange(total_days) % 7 == sunday % 7):
         if day + 1 < total_days:
             counts[day + 1] += counts[day]
             counts[day] = 0
@@ -242,13 +261,28 @@ class Case:
     entitled: int
     total_days: int
     counts: np.ndarray
+    sunday: int | None  # the first day without post, or None when every day has post
+
+    @property
+    def no_post(self) -> list[bool] | None:
+        if self.sunday is None:
+            return None
+        return [d % 7 == self.sunday % 7 for d in range(self.total_days)]
 
 
 def backtest_cases(seed: int = 20261204, per_cell: int = 4) -> list[Case]:
     """`per_cell` simulated ballots for each shape, electorate size and voting period, final turnouts 20-85%."""
     rng = np.random.default_rng(seed)
-    return [Case(shape, size, days, simulate_returns(shape, size, float(rng.uniform(0.2, 0.85)), days, rng))
-            for shape in SHAPES for size in SIZES for days in PERIODS for _ in range(per_cell)]
+    cases = []
+    for shape in SHAPES:
+        for size in SIZES:
+            for days in PERIODS:
+                for _ in range(per_cell):
+                    sunday = None if shape == "demo" else int(rng.integers(7))
+                    counts = simulate_returns(shape, size, float(rng.uniform(0.2, 0.85)), days, rng,
+                                              sunday=6 if sunday is None else sunday)
+                    cases.append(Case(shape, size, days, counts, sunday))
+    return cases
 
 
 @dataclass
@@ -268,7 +302,7 @@ def backtest(cases: Sequence[Case], threshold: float = 0.5) -> list[Trial]:
         final = float(case.counts.sum()) / case.entitled
         for week in range(1, (case.total_days - 1) // 7 + 1):
             seen = case.counts[: week * 7]
-            p = project_counts(case.entitled, list(seen), case.total_days, threshold)
+            p = project_counts(case.entitled, list(seen), case.total_days, threshold, no_post=case.no_post)
             linear = float(seen.sum()) / case.entitled * case.total_days / len(seen)
             trials.append(Trial(case.shape, case.entitled, week, final, p, linear))
     return trials
