@@ -5,7 +5,7 @@ fit how that daily share (the return rate of the papers still out) has been chan
 each day's returns (statsmodels), and carry it on to the closing day to estimate how many of the papers still
 out will come back. Nobody knows whether returns will speed up or die away, so the estimate is given a spread:
 the fit's own uncertainty (widened when the days vary more than chance allows) plus an allowance for a change
-of pace, largest early in the ballot, sized by testing the method on thousands of simulated ballots whose
+of pace, largest early in the ballot, sized by testing the method on hundreds of simulated ballots whose
 outcome is known (early surges, steady flows, late surges, plateaus). The papers still to come are then drawn
 from a beta-binomial distribution (SciPy), which also covers the chance in a small unit. We report the middle
 80% of final turnouts and the chance of reaching the threshold. The range can never start below what has
