@@ -8,6 +8,8 @@ score of the stated chance of reaching 50% against two naive baselines (the turn
 linearly to the closing day; the bank's own base rate) and against the old logistic projection.
 
     .venv/bin/python bench/turnout_projection.py [--seed 20261204] [--per-cell 4]
+    .venv/bin/python bench/turnout_projection.py --calibrate   # refit the Platt constants (PLATT) on seeds 7, 99,
+                                                               # 123 and 2024, never on the reporting seed
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from mandate.union import projection
 from mandate.union.projection import SHAPES, SIZES, Case, Trial, backtest, backtest_cases, calibration
+
+CALIBRATION_SEEDS = (7, 99, 123, 2024)
 
 
 def logistic_peer(counts: Sequence[int], entitled: int, total_days: int, threshold: float,
@@ -87,11 +92,48 @@ def row(label: str, trials: Sequence[Trial], peer: Sequence[tuple[str, int, int,
             f"{c['brier']:.3f} | {c['brier_linear']:.3f} | {c['brier_base_rate']:.3f} | {old} |")
 
 
+def reliability(trials: Sequence[Trial]) -> None:
+    """Stated chance against how often the threshold was reached, in bands (projections below 50% so far)."""
+    stated = [t for t in trials if t.projection.status == "projected"
+              and t.projection.probability_meets_threshold is not None]
+    print("\n| stated chance of reaching 50% | projections | mean stated | reached 50% |")
+    print("|---|---|---|---|")
+    edges = [0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0 + 1e-9]
+    for lo, hi in zip(edges, edges[1:], strict=False):
+        band = [t for t in stated if lo <= (t.projection.probability_meets_threshold or 0.0) < hi]
+        if band:
+            mean = np.mean([t.projection.probability_meets_threshold for t in band])
+            print(f"| {lo:.0%} to {min(hi, 1.0):.0%} | {len(band)} | {mean:.0%} | "
+                  f"{np.mean([t.final >= 0.5 for t in band]):.0%} |")
+
+
+def calibrate() -> None:
+    """Refit the Platt scaling of the chance (statsmodels Logit) on the calibration banks and print PLATT."""
+    import statsmodels.api as sm
+
+    projection.PLATT = (0.0, 1.0)
+    logits, reached = [], []
+    for seed in CALIBRATION_SEEDS:
+        for t in backtest(backtest_cases(seed=seed, per_cell=4)):
+            chance = t.projection.probability_meets_threshold
+            if t.projection.status == "projected" and chance is not None:
+                c = min(max(chance, 1e-4), 1 - 1e-4)
+                logits.append(np.log(c / (1 - c)))
+                reached.append(float(t.final >= 0.5))
+    fit = sm.Logit(np.array(reached), sm.add_constant(np.array(logits))).fit(disp=0)
+    a, b = (float(x) for x in fit.params)
+    print(f"{len(reached)} stated chances on seeds {CALIBRATION_SEEDS}: PLATT = ({a:.3f}, {b:.3f})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=20261204)
     ap.add_argument("--per-cell", type=int, default=4, help="ballots per shape, size and voting period")
+    ap.add_argument("--calibrate", action="store_true", help="refit the Platt constants and stop")
     args = ap.parse_args()
+    if args.calibrate:
+        calibrate()
+        return
     started = time.perf_counter()
     cases = backtest_cases(seed=args.seed, per_cell=args.per_cell)
     trials = backtest(cases)
@@ -109,6 +151,7 @@ def main() -> None:
     for label in labels:
         print(row(label, [t for t in trials if in_slice(label, t.shape, t.entitled, t.week)],
                   [p for p in peer if in_slice(label, p[0], p[1], p[2])]))
+    reliability(trials)
     print("\nBrier: mean squared error of the stated chance of reaching 50% (0 is perfect; lower is better), on "
           "the projections where this method states a chance. The old logistic columns are on its own projections "
           "(those below 50% so far).")
