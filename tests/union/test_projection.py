@@ -126,11 +126,11 @@ def test_the_demo_curve_that_ended_at_61_5_percent_is_not_written_off() -> None:
 
 # --- Less certainty where it cannot be calibrated ---------------------------------------------------------------
 
-def test_too_early_gives_the_widest_range_and_withholds_the_chance_with_a_reason() -> None:
+def test_too_early_gives_no_range_and_no_chance_but_a_reason() -> None:
     p = project(OPEN, CLOSE, 500, {OPEN: 2, OPEN + timedelta(days=1): 0}, as_of=OPEN + timedelta(days=1),
                 threshold=0.5)
     assert p.status == "too-early" and p.probability_meets_threshold is None
-    assert p.low == p.current == 2 / 500 and p.high == 1.0
+    assert p.current == 2 / 500 and p.low is None and p.high is None and p.final_estimate is None
     assert p.reason and "too early" in p.reason
 
 
@@ -145,11 +145,14 @@ def test_first_days_give_a_range_but_no_chance() -> None:
 
 
 def test_a_tiny_unit_is_never_given_a_confident_chance() -> None:
-    # Five members, eight days in with two papers back: anything from 40% to everyone is possible.
-    p = project(OPEN, CLOSE, 5, {OPEN: 1, OPEN + timedelta(days=2): 1}, as_of=OPEN + timedelta(days=7),
-                threshold=0.5)
-    assert p.probability_meets_threshold is None and p.reason
-    assert p.high - p.low >= 0.2
+    # Seven members, eight days in with three papers back: one more reaches 50%, or none; the range is wide.
+    p = project(OPEN, CLOSE, 7, {OPEN: 1, OPEN + timedelta(days=2): 1, OPEN + timedelta(days=5): 1},
+                as_of=OPEN + timedelta(days=7), threshold=0.5)
+    assert p.status == "projected" and p.probability_meets_threshold is None and p.reason
+    assert p.low is not None and p.high is not None and p.high - p.low >= 2 / 7
+    few = project(OPEN, CLOSE, 5, {OPEN: 1, OPEN + timedelta(days=2): 1}, as_of=OPEN + timedelta(days=7),
+                  threshold=0.5)
+    assert few.status == "too-early" and few.probability_meets_threshold is None and few.reason
 
 
 def test_the_threshold_already_reached_is_certain() -> None:
@@ -190,8 +193,8 @@ def test_any_returns_give_a_sane_projection(entitled: int, counts: list[int], ex
     p = project_counts(entitled, counts, total_days, threshold, no_post=no_post)
     current = sum(counts) / entitled
     assert p.current == current
-    if p.low is not None:
-        assert p.high is not None and current - 1e-9 <= p.low <= p.high
+    if p.low is not None:  # a range always comes with its estimate (the CLI prints both)
+        assert p.high is not None and p.final_estimate is not None and current - 1e-9 <= p.low <= p.high
         if sum(counts) <= entitled:
             assert p.high <= 1.0 + 1e-9
     if p.probability_meets_threshold is not None:

@@ -118,10 +118,10 @@ def project_counts(entitled: int, counts: Sequence[int], total_days: int, thresh
             p.probability_meets_threshold = 1.0 if met else 0.0
         return p
     if elapsed < MIN_DAYS_TO_FIT or returned < MIN_RETURNS_TO_FIT:
-        # Nothing to fit yet: every final turnout from what is back to everyone is still possible.
-        p.low, p.high = current, 1.0
+        # Nothing to fit yet: every final turnout from what is back to everyone is still possible, so no range
+        # (and no estimate) is given; the backtest scores it as the range from what is back to 100%.
         if met:
-            p.status, p.probability_meets_threshold = "met", 1.0
+            p.status, p.probability_meets_threshold, p.final_estimate = "met", 1.0, current
         p.reason = (f"too early: {elapsed} of {total_days} days and {returned} papers back; a projection needs "
                     f"at least {MIN_DAYS_TO_FIT} days and {MIN_RETURNS_TO_FIT} papers")
         return p
