@@ -1,4 +1,4 @@
-"""The error pages (400, 403, 404, 500) are styled, use the base layout and say what to do next; DEBUG is off.
+"""The error pages (400, 403 and the CSRF failure, 404, 500) are styled, use the base layout and say what to do next; DEBUG is off.
 
 The 500 and 400 pages are reached through real views that fail (this module is also a URLconf: the site's
 routes plus two that raise), never by rendering the templates alone.
@@ -73,6 +73,17 @@ def test_a_wrong_role_is_a_styled_403(client: Client, make_user, settings) -> No
     html = response.content.decode()
     _uses_layout(html)
     assert "You cannot open this page" in html
+
+
+@pytest.mark.django_db
+def test_a_form_sent_without_its_csrf_token_is_a_styled_403(settings) -> None:
+    settings.DEBUG = False
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/accounts/login/", {"username": "x", "password": "y"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    _uses_layout(html)
+    assert "This form has expired" in html and "Nothing was saved" in html
 
 
 @pytest.mark.django_db
