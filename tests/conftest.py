@@ -31,6 +31,13 @@ def _fast_passwords(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _two_factor_off(settings):  # type: ignore[no-untyped-def]
+    """Tests sign users in with force_login; two-factor sign-in is switched on only by the tests of it
+    (tests/platform/test_two_factor.py), as production settings have it on for officials and HR."""
+    settings.MANDATE_REQUIRE_2FA_ROLES = []
+
+
+@pytest.fixture(autouse=True)
 def _audit_log_flushable(request):  # type: ignore[no-untyped-def]
     """Transactional (and browser) tests are cleaned by flushing every table. On SQLite the audit log's
     append-only triggers refuse the DELETE a flush uses (PostgreSQL's TRUNCATE does not fire them), so after

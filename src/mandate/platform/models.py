@@ -119,3 +119,19 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class TwoFactorRequirement(models.Model):
+    """An administrator's choice, per role, whether its accounts must sign in with a one-time code too. A role
+    with no row follows the MANDATE_REQUIRE_2FA_ROLES setting (officials, scrutineers, trustees and HR
+    administrators by default; none in the demo)."""
+
+    role = models.CharField(max_length=32, choices=ROLE_CHOICES, unique=True)
+    required = models.BooleanField(default=True)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "two-factor requirement"
+
+    def __str__(self) -> str:
+        return f"{ROLES[self.role].label}: two-factor {'required' if self.required else 'not required'}"
