@@ -38,6 +38,12 @@ def _two_factor_off(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _audit_key_per_test(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Each test's audit checkpoints are signed with its own key in its own folder, never the data folder's."""
+    settings.MANDATE_AUDIT_KEY = tmp_path / "audit_signing_key"
+
+
+@pytest.fixture(autouse=True)
 def _audit_log_flushable(request):  # type: ignore[no-untyped-def]
     """Transactional (and browser) tests are cleaned by flushing every table. On SQLite the audit log's
     append-only triggers refuse the DELETE a flush uses (PostgreSQL's TRUNCATE does not fire them), so after

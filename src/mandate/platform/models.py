@@ -135,3 +135,22 @@ class TwoFactorRequirement(models.Model):
 
     def __str__(self) -> str:
         return f"{ROLES[self.role].label}: two-factor {'required' if self.required else 'not required'}"
+
+
+class AuditCheckpoint(models.Model):
+    """The audit log's head at one moment (entry number and hash), signed with the Ed25519 key kept outside the
+    database (MANDATE_AUDIT_KEY). A copy of each is appended to a file beside the key. `mandate audit verify`
+    checks the chain against every checkpoint: a whole chain rewritten, or its newest entries removed, no longer
+    matches what was signed, and a checkpoint cannot be made again without the key."""
+
+    seq = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+    at = models.DateTimeField()
+    public_key = models.CharField(max_length=64)
+    signature = models.CharField(max_length=128)
+
+    class Meta:
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"checkpoint at entry {self.seq}"

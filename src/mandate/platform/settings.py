@@ -153,6 +153,7 @@ MANDATE_MAX_UPLOAD = int(os.environ.get("MANDATE_MAX_UPLOAD_MB", "200")) * 1024 
 
 # The Ed25519 key that signs checkpoints of the audit log's head: a file outside the database.
 MANDATE_AUDIT_KEY = Path(os.environ.get("MANDATE_AUDIT_KEY", DATA_DIR / "audit_signing_key"))
+MANDATE_AUDIT_CHECKPOINT_EVERY = int(os.environ.get("MANDATE_AUDIT_CHECKPOINT_EVERY", "100"))
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
