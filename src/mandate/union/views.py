@@ -208,7 +208,9 @@ def register(request: HttpRequest) -> HttpResponse:
             except RegisterImportError as error:
                 errors = [str(e) for e in error.errors]
     total = Member.objects.filter(union=union, left_on__isnull=True).count()
-    return render(request, "union/register.html", {"form": form, "errors": errors, "total": total})
+    refused = bool(errors) or (request.method == "POST" and bool(form.errors))
+    return render(request, "union/register.html", {"form": form, "errors": errors, "total": total},
+                  status=400 if refused else 200)
 
 
 @role_required(*OFFICIAL)
@@ -534,7 +536,8 @@ def returns(request: HttpRequest, pk: int) -> HttpResponse:
     both = [p for p in b.returns.filter(status="counted") if "both" in p.marks.values()]
     return render(request, "union/returns.html", {"ballot": b, "form": form, "errors": errors, "papers": papers,
                                                   "flagged": flagged, "both": both, "kinds": kinds,
-                                                  "counted": b.returns.filter(status="counted").count()})
+                                                  "counted": b.returns.filter(status="counted").count()},
+                  status=400 if errors else 200)
 
 
 @role_required(*SCRUTINEER)
