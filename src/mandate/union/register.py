@@ -34,7 +34,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import transaction
 
-from mandate.platform import inputs
+from mandate.platform import exports, inputs
 from mandate.platform.audit import record
 from mandate.union.models import Member, Union, Workplace
 
@@ -130,7 +130,7 @@ def _parse(union: Union, rows: Iterable[tuple[int, dict[str | None, Any]]], head
             errors.append(LineError(number, "", f"{extra} more field{'s' if extra > 1 else ''} than the header "
                                                 f"has columns (a value with a comma in it needs quotes)"))
             continue
-        row = {k.strip(): (v or "").strip() for k, v in record_.items() if k is not None}
+        row = {k.strip(): exports.unescape_cell((v or "").strip()) for k, v in record_.items() if k is not None}
         bad = False
 
         def err(column: str, message: str, number: int = number) -> None:
@@ -259,7 +259,7 @@ def _insert_many(union: Union, rows: list[dict[str, Any]], batch_size: int) -> N
 
 def export_register(union: Union, out: IO[str], actor: Any = None, *, include_left: bool = False) -> int:
     """Write the register in the import format; returns the number of members written."""
-    writer = csv.writer(out)
+    writer = exports.csv_writer(out)  # formulas escaped (OWASP CSV injection)
     writer.writerow(COLUMNS)
     members = Member.objects.filter(union=union).select_related("employer", "workplace").order_by("membership_number")
     if not include_left:

@@ -12,7 +12,6 @@ Rules every view here keeps (spec §3, §4):
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from typing import Any
 
@@ -22,6 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from mandate.platform import exports
 from mandate.platform.audit import record
 from mandate.platform.roles import EMPLOYER_ROLES, has_role, role_required
 from mandate.workplace.access import organisation_for
@@ -136,7 +136,7 @@ def _csv_response(request: HttpRequest, organisation: Organisation, staff: Staff
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"attendance-{staff.staff_id}-{start.isoformat()}-to-{end.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response, lineterminator="\n")
+    writer = exports.csv_writer(response, lineterminator="\n")  # formulas escaped (OWASP CSV injection)
     writer.writerow(CSV_COLUMNS)
     for row in days:
         day = row["date"]
