@@ -26,7 +26,7 @@ import csv
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -235,3 +235,20 @@ def upload_too_large(upload: Any, limit: int) -> str | None:
         return (f"The file is {size / 1_048_576:,.1f} MB; at most {limit / 1_048_576:,.0f} MB can be uploaded "
                 f"here. Split it into smaller files and upload them one after another.")
     return None
+
+
+def upload_limit(kind: str) -> int:
+    """The upload limit, in bytes, of one kind of upload (settings.MANDATE_UPLOAD_LIMITS, in MB)."""
+    from django.conf import settings
+
+    return int(settings.MANDATE_UPLOAD_LIMITS[kind]) * 1024 * 1024
+
+
+def upload_validator(kind: str) -> Callable[[Any], None]:
+    """A FileField validator refusing a file over the limit of `kind`, in words."""
+    def validate(upload: Any) -> None:
+        message = upload_too_large(upload, upload_limit(kind))
+        if message:
+            raise ValidationError(message, code="too_large")
+
+    return validate

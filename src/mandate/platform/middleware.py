@@ -38,6 +38,32 @@ class SecurityHeadersMiddleware:
         return response
 
 
+class UploadLimitMiddleware:
+    """A request body larger than MANDATE_MAX_UPLOAD is refused (413) from its Content-Length, before any of it
+    is read. Within that, each upload form has its own limit (platform.inputs.UPLOAD_LIMITS), checked on the
+    file Django has streamed to a temporary file (FILE_UPLOAD_MAX_MEMORY_SIZE), never read into memory."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        from django.conf import settings
+        from django.shortcuts import render
+
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = settings.MANDATE_MAX_UPLOAD
+        if length > limit:
+            response = render(request, "platform/too_large.html",
+                              {"size_mb": f"{length / 1_048_576:,.1f}", "limit_mb": f"{limit / 1_048_576:,.0f}"},
+                              status=413)
+            response["Connection"] = "close"  # the rest of the body is never read
+            return response
+        return self.get_response(request)
+
+
 class NoStoreMiddleware:
     """`Cache-Control: no-store, private` on every response of the application, in one place: no browser
     cache, shared proxy or back button keeps a register export, a voting paper or an adjustment."""

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "mandate.platform.middleware.UploadLimitMiddleware",  # before anything reads the body
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -144,12 +145,14 @@ MANDATE_REQUIRE_2FA_ROLES = [] if MANDATE_DEMO else [
     r.strip() for r in os.environ.get("MANDATE_REQUIRE_2FA_ROLES", _2FA_DEFAULT).split(",") if r.strip()]
 OTP_TOTP_ISSUER = "mandate"
 
-# Uploads: a request body held in memory is capped (10 MB of form fields), a file over 2.5 MB goes to a
-# temporary file, never into memory, and each upload form refuses a file over its own limit in words.
+# Uploads: a request body over MANDATE_MAX_UPLOAD is refused (413) before it is read; form fields other than
+# files are capped at 10 MB; a file over 2.5 MB is streamed to a temporary file, never held in memory; and each
+# upload form refuses a file over its own limit, in words (MANDATE_UPLOAD_LIMITS, in MB).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
-MANDATE_MAX_UPLOAD = int(os.environ.get("MANDATE_MAX_UPLOAD_MB", "200")) * 1024 * 1024
+MANDATE_MAX_UPLOAD = int(os.environ.get("MANDATE_MAX_UPLOAD_MB", "100")) * 1024 * 1024
+MANDATE_UPLOAD_LIMITS = {"ledger": 50, "register": 50, "returns": 10}
 
 # The Ed25519 key that signs checkpoints of the audit log's head: a file outside the database.
 MANDATE_AUDIT_KEY = Path(os.environ.get("MANDATE_AUDIT_KEY", DATA_DIR / "audit_signing_key"))

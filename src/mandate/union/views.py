@@ -24,6 +24,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from mandate.platform import inputs
 from mandate.platform.audit import record
 from mandate.platform.models import Document
 from mandate.platform.roles import UNION_ROLES, has_role, role_required
@@ -183,7 +184,8 @@ def dispute(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class RegisterForm(forms.Form):
-    file = forms.FileField(label="Register file", help_text="CSV in the register format (see docs/union.md).")
+    file = forms.FileField(label="Register file", help_text="CSV in the register format (see docs/union.md).",
+                           validators=[inputs.upload_validator("register")])
     mark_missing_left = forms.BooleanField(required=False, label="Mark members missing from the file as left")
 
 
@@ -510,6 +512,9 @@ def returns(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             upload = request.FILES.get("file")
             if upload is not None:
+                too_large = inputs.upload_too_large(upload, inputs.upload_limit("returns"))
+                if too_large:
+                    raise svc.BallotError(too_large)
                 try:
                     text = upload.read().decode("utf-8-sig")
                 except UnicodeDecodeError as error:

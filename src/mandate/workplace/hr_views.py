@@ -57,7 +57,7 @@ def imports(request: HttpRequest) -> HttpResponse:
     else:
         form = ImportForm()
     batches = ImportBatch.objects.filter(organisation=organisation)[:50]
-    status = 400 if refused else 200
+    status = 400 if refused or form.errors else 200
     return render(request, "workplace/imports.html", {
         "organisation": organisation, "form": form, "result": result, "refused": refused,
         "max_errors": MAX_ERRORS, "batches": batches}, status=status)
