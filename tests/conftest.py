@@ -35,6 +35,7 @@ def _two_factor_off(settings):  # type: ignore[no-untyped-def]
     """Tests sign users in with force_login; two-factor sign-in is switched on only by the tests of it
     (tests/platform/test_two_factor.py), as production settings have it on for officials and HR."""
     settings.MANDATE_REQUIRE_2FA_ROLES = []
+    settings.MANDATE_REQUIRE_2FA_SUPERUSERS = False
 
 
 @pytest.fixture(autouse=True)

@@ -252,3 +252,12 @@ def upload_validator(kind: str) -> Callable[[Any], None]:
             raise ValidationError(message, code="too_large")
 
     return validate
+
+
+def refusal_status(request: Any, form: Any, context: Mapping[str, Any] | None = None) -> int:
+    """The status of a page drawn from query parameters (a period, a policy): 400 when the parameters given
+    were refused (the form's errors, or an error computing from them), 200 otherwise; a first visit without
+    parameters is not a refusal."""
+    given = bool(getattr(request, "GET", None))
+    refused = bool(form is not None and form.errors) or bool(context and context.get("error"))
+    return 400 if given and refused else 200

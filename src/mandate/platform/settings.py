@@ -143,6 +143,7 @@ MANDATE_DEMO = os.environ.get("MANDATE_DEMO", "0") == "1"
 _2FA_DEFAULT = "union_official,scrutineer,trustee,hr_admin"
 MANDATE_REQUIRE_2FA_ROLES = [] if MANDATE_DEMO else [
     r.strip() for r in os.environ.get("MANDATE_REQUIRE_2FA_ROLES", _2FA_DEFAULT).split(",") if r.strip()]
+MANDATE_REQUIRE_2FA_SUPERUSERS = not MANDATE_DEMO and os.environ.get("MANDATE_REQUIRE_2FA_SUPERUSERS", "1") == "1"
 OTP_TOTP_ISSUER = "mandate"
 
 # Uploads: a request body over MANDATE_MAX_UPLOAD is refused (413) before it is read; form fields other than

@@ -41,6 +41,10 @@ def required_roles() -> set[str]:
 
 
 def requires_second_factor(user: Any) -> bool:
+    """Whether the account must use a second factor: a role that requires it, or a superuser (who can change
+    every account in the admin) wherever MANDATE_REQUIRE_2FA_SUPERUSERS is on (production; not the demo)."""
+    if getattr(user, "is_superuser", False) and settings.MANDATE_REQUIRE_2FA_SUPERUSERS and not settings.MANDATE_DEMO:
+        return True
     held = user_roles(user)
     return bool(held) and bool(set(held) & required_roles())
 

@@ -537,6 +537,7 @@ def returns(request: HttpRequest, pk: int) -> HttpResponse:
         except svc.BallotError as error:
             errors = [str(error)]
     papers = b.returns.select_related("unit").order_by("-recorded_at", "-pk")[:50]
+    record(request.user, "returns.viewed", "Ballot", b.pk, method=request.method)  # the scrutineer's papers
     flagged = b.returns.exclude(status="counted").select_related("unit")
     both = [p for p in b.returns.filter(status="counted") if "both" in p.marks.values()]
     return render(request, "union/returns.html", {"ballot": b, "form": form, "errors": errors, "papers": papers,
