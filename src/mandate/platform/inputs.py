@@ -118,6 +118,26 @@ def in_range(value: T) -> T:
     return value
 
 
+def _shape_problem(field: models.Field, value: Any) -> str | None:
+    """Text (length, characters, phone numbers), dates and times (range, offset), NaN."""
+    if isinstance(value, str):
+        multiline = isinstance(field, models.TextField)
+        limit = field.max_length if field.max_length is not None else (MAX_TEXT if multiline else None)
+        problem = text_problem(value, multiline=multiline, max_length=limit)
+        if problem is None and (field.name in PHONE_FIELDS or field.attname in PHONE_FIELDS):
+            problem = _phone_problem(value)
+        return problem
+    if isinstance(value, dt.date):
+        problem = _date_problem(value)
+        if problem is None and isinstance(field, models.DateTimeField) and isinstance(value, dt.datetime) \
+                and value.utcoffset() is None:
+            problem = f"{value.isoformat()} has no UTC offset"
+        return problem
+    if isinstance(value, float) and value != value:
+        return "is not a number"
+    return None
+
+
 def value_problem(field: models.Field, value: Any) -> str | None:
     """What is wrong with `value` for `field`, in words, or None. Relations are the importer's to check."""
     if field.is_relation:
@@ -126,24 +146,9 @@ def value_problem(field: models.Field, value: Any) -> str | None:
         if value is None and not field.null and not isinstance(field, models.BooleanField):
             return "is missing"
         return None
-    if isinstance(value, str):
-        multiline = isinstance(field, models.TextField)
-        limit = field.max_length if field.max_length is not None else (MAX_TEXT if multiline else None)
-        problem = text_problem(value, multiline=multiline, max_length=limit)
-        if problem:
-            return problem
-        if field.name in PHONE_FIELDS or field.attname in PHONE_FIELDS:
-            problem = _phone_problem(value)
-            if problem:
-                return problem
-    if isinstance(value, dt.date):
-        problem = _date_problem(value)
-        if problem:
-            return problem
-        if isinstance(field, models.DateTimeField) and isinstance(value, dt.datetime) and value.utcoffset() is None:
-            return f"{value.isoformat()} has no UTC offset"
-    if isinstance(value, float) and value != value:
-        return "is not a number"
+    problem = _shape_problem(field, value)
+    if problem:
+        return problem
     try:
         python = field.to_python(value)
         if field.choices and python not in {k for k, _ in field.flatchoices}:
