@@ -160,3 +160,28 @@ def test_cli_verify_signs_a_checkpoint_and_names_the_problem() -> None:
     assert out.exit_code == 1 and "newest entries were removed" in out.stdout
     out = runner.invoke(app, ["audit", "checkpoint"])
     assert out.exit_code == 0 and "Signed a checkpoint of entry 2" in out.stdout
+
+
+def test_processes_making_the_key_at_once_end_with_one_key(settings, tmp_path) -> None:
+    import multiprocessing
+
+    from mandate.platform import audit as module
+
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(4) as pool:
+        keys = pool.map(_public_key_of_new, [str(tmp_path / "k")] * 8)
+    assert len(set(keys)) == 1 and (tmp_path / "k").stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["k"]  # no temporary file left
+    settings.MANDATE_AUDIT_KEY = tmp_path / "k"
+    assert module.public_key() == keys[0]
+
+
+def _public_key_of_new(path: str) -> str:
+    from django.conf import settings
+
+    from mandate.platform import audit as module
+
+    settings.MANDATE_AUDIT_KEY = path
+    keys = module._load_key(create=True)
+    assert keys is not None
+    return keys[0].hex()

@@ -167,10 +167,18 @@ def _load_key(create: bool) -> tuple[bytes, bytes] | None:
         if not create:
             return None
         path.parent.mkdir(parents=True, exist_ok=True)
-        seed = os.urandom(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # written whole to a private temporary file, then linked into place: two processes making the key at
+        # once end with one key (the second link fails and that process reads the first's), never a half file
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
-            f.write(seed.hex() + "\n")
+            f.write(os.urandom(32).hex() + "\n")
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
     seed = bytes.fromhex(path.read_text().strip())
     if len(seed) != 32:
         raise RuntimeError(f"the audit signing key {path} is not a 32-byte seed in hexadecimal")
