@@ -109,3 +109,15 @@ def test_a_sign_in_without_a_request_is_not_throttled(make_user) -> None:
     for _ in range(10):
         assert authenticate(username="alice", password="wrong") is None
     assert authenticate(username="alice", password=PASSWORD) is not None
+
+
+@pytest.mark.django_db
+def test_an_administrator_unlocks_an_account(client, make_user) -> None:
+    from django.core.management import call_command
+
+    make_user("staff_member", username="alice")
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        _sign_in(client, "alice", f"wrong-{i}")
+    assert _sign_in(client, "alice", PASSWORD).status_code == 429
+    call_command("axes_reset_username", "alice", verbosity=0)
+    assert _sign_in(client, "alice", PASSWORD).status_code == 302

@@ -131,6 +131,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False  # axes' own log lines name the username and address; failures go to the audit log
+AXES_DISABLE_ACCESS_LOG = True  # no second table of every sign-in's address and browser: the audit log is the record
 # Password reset requests: at most this many per address, and per e-mail address, in the window.
 MANDATE_RESET_LIMIT = int(os.environ.get("MANDATE_RESET_LIMIT", "5"))
 MANDATE_RESET_WINDOW = timedelta(minutes=int(os.environ.get("MANDATE_RESET_WINDOW_MINUTES", "60")))
