@@ -201,16 +201,33 @@ def test_mandate_in_assessment_by_regime_with_agreement_and_court_order() -> Non
 
 def test_month_end_mandate_is_flagged_with_a_warning() -> None:
     a = assess(facts(date(2025, 8, 1), date(2025, 8, 31), unit("A", 10, 6, 1)))
-    assert a.mandate.last_day == date(2026, 2, 27) and a.mandate.review is True
-    assert a.as_dict()["mandate"] == {"last_day": "2026-02-27", "review": True}
-    assert any(w.uncertainty == "month-end-period" for w in a.warnings)
+    assert a.mandate.last_day == date(2026, 2, 28) and a.mandate.review is True
+    assert a.as_dict()["mandate"] == {"last_day": "2026-02-28", "review": True}
+    (w,) = [w for w in a.warnings if w.uncertainty == "month-end-period"]
+    assert "31 August 2025" in w.message and "28 February 2026" in w.message
 
 
-def test_twelve_month_mandate_ending_on_29_february() -> None:
-    a = assess(facts(date(2027, 2, 10), date(2027, 3, 1), unit("A", 10, 6, 1)))
-    assert a.mandate.last_day == date(2028, 2, 29) and a.mandate.review is False
+def test_30_august_no_longer_ends_before_29_august() -> None:
+    """The issue's report: 30 August 2025 gave 27 February 2026 and 29 August 2025 gave 28 February 2026."""
+    ends = [assess(facts(date(2025, 8, 1), date(2025, 8, d), unit("A", 10, 6, 1))).mandate.last_day
+            for d in (29, 30, 31)]
+    assert ends == [date(2026, 2, 28)] * 3
+
+
+def test_a_flagged_first_of_the_month_names_the_other_reading() -> None:
+    a = assess(facts(date(2025, 2, 10), date(2025, 3, 1), unit("A", 10, 6, 1)))
+    assert a.mandate.last_day == date(2025, 8, 28) and a.mandate.review is True
+    (w,) = [w for w in a.warnings if w.uncertainty == "month-end-period"]
+    assert "31 August 2025" in w.message
+
+
+def test_twelve_month_mandates_around_29_february() -> None:
+    a = assess(facts(date(2027, 2, 10), date(2027, 3, 2), unit("A", 10, 6, 1)))
+    assert a.mandate.last_day == date(2028, 3, 1) and a.mandate.review is False
     leap = assess(facts(date(2028, 2, 1), date(2028, 2, 29), unit("A", 10, 6, 1)))
-    assert leap.mandate.last_day == date(2029, 2, 28) and leap.mandate.review is True
+    assert leap.mandate.last_day == date(2029, 2, 28) and leap.mandate.review is False
+    to_leap_day = assess(facts(date(2027, 8, 10), date(2027, 8, 31), unit("A", 10, 6, 1)))
+    assert to_leap_day.mandate.last_day == date(2028, 8, 30)
 
 
 def test_era1_assessment_warns_that_the_50_percent_repeal_is_uncertain() -> None:

@@ -116,7 +116,7 @@ def test_a_commencement_is_one_dated_entry_in_a_data_file(param_copy: Path) -> N
     assert [i.id for i in result_information_items(date(2027, 2, 1), params=before).items] == [
         "a", "b", "c", "d", "e", "f"]
     # The mandate stays at 12 months.
-    assert mandate_last_day(date(2027, 3, 1), date(2027, 2, 1), params=after)[0] == date(2028, 2, 29)
+    assert mandate_last_day(date(2027, 3, 2), date(2027, 2, 1), params=after)[0] == date(2028, 3, 1)
 
 
 def test_e_balloting_order_commencement_is_data_too(param_copy: Path) -> None:

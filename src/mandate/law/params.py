@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from mandate.dates import human_date
 from mandate.law.model import Citation, LawWarning, OutOfScope
 
 DEFAULT_DIRECTORY = Path(__file__).with_name("parameters")
@@ -251,8 +252,10 @@ class ParameterSet:
         for period in reversed(self.regime_periods(trigger)):
             if period.start <= on:
                 return period
-        raise OutOfScope(f"{on.isoformat()} is before any regime in force for the {TRIGGER_WORDS[trigger]} "
-                         f"(the rulebook starts on {self.regime_periods(trigger)[0].start.isoformat()})")
+        first = self.regime_periods(trigger)[0]
+        raise OutOfScope(f"Out of scope: {human_date(on)} ({on.isoformat()}) as the {TRIGGER_WORDS[trigger]} is "
+                         f"before {human_date(first.start)}, when the Trade Union Act 2016 rules began "
+                         f"({first.citation.section}); this rulebook covers ballots and notices from that day on.")
 
     def value(self, name: str, on: date) -> ParameterValue:
         try:
