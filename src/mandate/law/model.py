@@ -202,3 +202,7 @@ class Collector:
                 x.code == w.code and x.uncertainty == w.uncertainty for x in self.warnings):
             return
         self.warnings.append(w)
+
+    def warn_all(self, ws: list[LawWarning]) -> None:
+        for w in ws:
+            self.warn(w)

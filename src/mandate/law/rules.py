@@ -155,6 +155,24 @@ def _mandate(closed: date, opened: date, agreed_months: int | None, court_exclud
     return MandateAnswer(last_day=last, review=review, months=months, citation=citation), warnings
 
 
+def court_excluded_days(periods: list[tuple[date, date]], date_of_ballot: date) -> int:
+    """Days a court ordered not to count towards the mandate (s.234(2)-(6)), from each order's excluded period
+    (first and last day that do not count, both included). ValueError in words for a period that ends before
+    it starts, starts before the date of the ballot, or overlaps another (a day is not excluded twice)."""
+    ordered = sorted(periods)
+    for first, last in ordered:
+        if last < first:
+            raise ValueError(f"an excluded period ends ({human_date(last)}) before it starts ({human_date(first)})")
+        if first < date_of_ballot:
+            raise ValueError(f"an excluded period starts ({human_date(first)}) before the date of the ballot "
+                             f"({human_date(date_of_ballot)}), when the mandate began")
+    for (a_first, a_last), (b_first, b_last) in zip(ordered, ordered[1:], strict=False):
+        if b_first <= a_last:
+            raise ValueError(f"the excluded periods {human_date(a_first)} to {human_date(a_last)} and "
+                             f"{human_date(b_first)} to {human_date(b_last)} overlap: a day cannot be excluded twice")
+    return sum((last - first).days + 1 for first, last in ordered)
+
+
 def mandate_last_day(closed: date, opened: date, agreed_months: int | None = None, court_excluded_days: int = 0,
                      params: ParameterSet | None = None) -> tuple[date, bool, Citation]:
     """The last day the action may take place (s.234): (date, review flag, citation).
@@ -261,9 +279,9 @@ def assess(facts: BallotFacts, params: ParameterSet | None = None) -> Assessment
 
     # Turnout (s.226(2)(a)(iia), s.297A)
     out.cite(rules.turnout.citation)
+    out.warn_all(p.notes_for(rules.turnout))
     if not rules.turnout.repealed:
         out.cite(rules.spoilt.citation)
-        out.warn(p.warning_for(rules.turnout))
     # Majority (s.226(2)(a)(iii))
     out.cite(rules.majority.citation)
     for u in units:
@@ -282,7 +300,7 @@ def assess(facts: BallotFacts, params: ParameterSet | None = None) -> Assessment
     # 40% important public services (s.226(2B)-(2C))
     if rules.ips_applies:
         out.cite(rules.ips.citation)
-        out.warn(p.warning_for(rules.ips))
+        out.warn_all(p.notes_for(rules.ips))
     elif facts.important_public_services and rules.ips.repealed:
         out.cite(rules.ips.citation)
         out.warn(LawWarning(code="ips-rule-not-in-force", parameter="ips_support_threshold",
@@ -305,7 +323,7 @@ def assess(facts: BallotFacts, params: ParameterSet | None = None) -> Assessment
                     f"own (s.229(2)); the statement of the result counts spoilt papers only (s.231(e))."))
     # Statement of the result (s.231, s.231A)
     out.cite(rules.result_items.citation)
-    out.warn(p.warning_for(rules.result_items))
+    out.warn_all(p.notes_for(rules.result_items))
     # Mandate (s.234)
     mandate, mandate_warnings = _mandate(facts.closed, facts.opened, facts.agreed_mandate_months,
                                          facts.court_excluded_days, p)
@@ -403,7 +421,7 @@ def accidental_omission_whatif(unit: str, omitted: int, facts: BallotFacts,
     out.cite(rules.majority.citation)
     if rules.ips_applies:
         out.cite(rules.ips.citation)
-    out.warn(p.warning_for(rules.turnout))
+    out.warn_all(p.notes_for(rules.turnout))
     out.warn(LawWarning(code="s232b-scope", message="s.232B covers failures under s.227(1), s.230(2) and s.230(2B) "
                         "only, judged together and only if accidental; it does not excuse defects in the notices, "
                         "the voting paper or the statement of the result."))

@@ -9,6 +9,7 @@ from typing import Any
 
 from mandate.dates import human_date
 from mandate.law.dates import days_before, months_from, weeks_beginning_with
+from mandate.law.means import MethodConditions, method_conditions
 from mandate.law.model import Citation, Collector, LawWarning
 from mandate.law.params import ParameterSet, resolve
 from mandate.law.rules import _mandate
@@ -18,6 +19,10 @@ S231A = Citation(section="TULRCA 1992 s.231, s.231A",
                  rule="tell members and every relevant employer the result as soon as reasonably practicable")
 S233 = Citation(section="TULRCA 1992 s.233(3)(b)", url="https://www.legislation.gov.uk/ukpga/1992/52/section/233",
                 rule="no call, authorisation or endorsement of the action before the date of the ballot")
+
+
+# Conditions of a means of voting that must be met before the ballot opens (voting_methods.toml `check`s).
+BEFORE_OPENING = ("scrutineer_appointed", "security_assessment_recorded", "workplace_agreement_recorded")
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,9 @@ class Timeline:
     events: tuple[Event, ...]
     citations: tuple[Citation, ...]
     warnings: tuple[LawWarning, ...]
+    mandate_months: int = 0
+    court_excluded_days: int = 0
+    method: MethodConditions | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -100,12 +108,14 @@ class Timeline:
             "scrutineer": {"entitled": self.entitled, "required": self.scrutineer_required,
                            "report_deadline": self.scrutineer_report_deadline.isoformat(),
                            "copies_requests_until": self.report_copies_until.isoformat()},
-            "mandate": {"last_day": self.mandate_last_day.isoformat(), "review": self.mandate_review},
+            "mandate": {"last_day": self.mandate_last_day.isoformat(), "review": self.mandate_review,
+                        "months": self.mandate_months, "court_excluded_days": self.court_excluded_days},
             "action_notice": self.action_notice.as_dict() if self.action_notice else None,
             "action_days": [a.as_dict() for a in self.action_days],
             "events": [e.as_dict() for e in self.events],
             "citations": [c.as_dict() for c in self.citations],
             "warnings": [w.as_dict() for w in self.warnings],
+            **({"method": self.method.as_dict()} if self.method else {}),
         }
 
 
@@ -134,13 +144,15 @@ def latest_action_notice_receipt(first_day: date, agreed_7_days: bool = False,
 def timeline(opening: date, closing: date, entitled: int | None = None, action_days: Iterable[date] = (),
              notice_agreed_7_days: bool = False, s231a_done: date | None = None,
              params: ParameterSet | None = None, *, agreed_months: int | None = None,
-             court_excluded_days: int = 0) -> Timeline:
+             court_excluded_days: int = 0, method: str | None = None) -> Timeline:
     """Every statutory date for a ballot opening on ``opening`` and closing on ``closing`` (the date of the
     ballot, s.246), with ``action_days`` checked against the mandate and the notice of action.
 
     ``agreed_months`` (an employer's agreement to a longer TUA16 mandate, up to 9 months) and
     ``court_excluded_days`` (days a court ordered not to count, s.234(2)-(6)) lengthen the mandate as they do
-    in :func:`mandate.law.assess` and in the union wing."""
+    in :func:`mandate.law.assess` and in the union wing. ``method`` (postal, electronic, hybrid, workplace)
+    adds the method's conditions and content (:func:`mandate.law.means.method_conditions`): a new method
+    needs a scrutineer whatever the ballot's size, and its security assessment before the opening day."""
     p = resolve(params)
     if closing < opening:
         raise ValueError(f"closing ({closing.isoformat()}) is before opening ({opening.isoformat()})")
@@ -196,15 +208,27 @@ def timeline(opening: date, closing: date, entitled: int | None = None, action_d
                         "TULRCA 1992 s.246, s.233(3)(b)"))
     out.cite(S233)
 
+    answer = method_conditions(method, opening, entitled=entitled, params=p) if method is not None else None
+    if answer is not None:
+        out.warn_all(list(answer.warnings))
+        for c in answer.citations:
+            out.cite(c)
+        before_opening = [c for c in answer.conditions if c.applies and c.check in BEFORE_OPENING]
+        if before_opening:
+            events.append(Event(opening - timedelta(days=1), "Before the ballot opens, recorded: "
+                                + "; ".join(c.text for c in before_opening),
+                                "; ".join(sorted({c.section for c in before_opening}))))
     threshold_v = p.value("scrutineer_entitled_threshold", opening)
     weeks_v = p.value("scrutineer_report_weeks", opening)
     copies_v = p.value("report_copy_request_months", opening)
     for v in (threshold_v, weeks_v, copies_v):
         out.cite(v.citation)
     required = None if entitled is None else entitled > int(threshold_v.value)
+    if answer is not None and answer.scrutineer_always:
+        required = True  # every ballot by a new method, whatever its size
     report_deadline = weeks_beginning_with(closing, int(weeks_v.value))
     copies_until = months_from(closing, int(copies_v.value))  # 'within 6 months from': excludes the day
-    if required is None:
+    if required is None and not (answer is not None and answer.scrutineer_always):
         out.warn(LawWarning(code="entitled-unknown", parameter="scrutineer_entitled_threshold",
                             message=f"The number entitled to vote (all units together) was not given: a scrutineer "
                                     f"is needed if it is more than {threshold_v.value} ({threshold_v.citation.section})."))
@@ -287,4 +311,5 @@ def timeline(opening: date, closing: date, entitled: int | None = None, action_d
         scrutineer_report_deadline=report_deadline, report_copies_until=copies_until,
         mandate_last_day=mandate.last_day, mandate_review=mandate.review,
         action_notice=notice, action_days=tuple(checked), events=tuple(events),
-        citations=tuple(out.citations), warnings=tuple(out.warnings))
+        citations=tuple(out.citations), warnings=tuple(out.warnings), mandate_months=mandate.months,
+        court_excluded_days=court_excluded_days, method=answer)
