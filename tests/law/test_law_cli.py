@@ -129,7 +129,7 @@ def test_voting_paper_and_parameters_commands() -> None:
     r = run("voting-paper", "--opening", "2026-03-02")
     assert r.exit_code == 0 and "the dismissal will be unfair." in r.stdout
     p = run("parameters", "--json")
-    rows = json.loads(p.stdout)
+    rows = json.loads(p.stdout)["parameters"]
     turnout = [row for row in rows if row["parameter"] == "turnout_threshold"]
     assert any(row["declared_to"] == "ERA2" and row["uncertain"] == "era2-commencement" for row in turnout)
     table = runner.invoke(app, ["parameters"], env={"COLUMNS": "400"})

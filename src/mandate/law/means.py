@@ -119,6 +119,10 @@ def permissible_means(opening_day: date, commencements: Iterable[RecordedCommenc
     v = p.value("permissible_means_of_voting", opening_day)
     out = Collector()
     out.cite(v.citation)
+    for r in v.rests_on:
+        c = p.commencement_of(r.id)
+        if c is not None:
+            out.cite(c.citation)
     for w in p.notes_for(v, on=opening_day):
         out.warn(w)
     return Means(opening_day=opening_day, methods=tuple(v.value), citations=tuple(out.citations),

@@ -182,6 +182,10 @@ class Assessment:
         }
 
 
+# Warnings about an uncertainty, an awaited (pending) commencement or a recorded one: one per answer.
+ONCE_PER_ANSWER = ("uncertain:", "pending:", "recorded:")
+
+
 @dataclass
 class Collector:
     """Gathers citations and warnings without duplicates, in first-seen order."""
@@ -194,12 +198,12 @@ class Collector:
             self.citations.append(c)
 
     def warn(self, w: LawWarning | None) -> None:
-        """Add ``w`` unless it is already there; an uncertainty is warned about once per answer, however
-        many of the values used depend on it (the first value's words are kept)."""
+        """Add ``w`` unless it is already there; an uncertainty, an awaited commencement or a recorded one is
+        warned about once per answer, however many of the values used depend on it (the first one's words are
+        kept)."""
         if w is None or w in self.warnings:
             return
-        if w.uncertainty and w.code.startswith("uncertain:") and any(
-                x.code == w.code and x.uncertainty == w.uncertainty for x in self.warnings):
+        if w.code.startswith(ONCE_PER_ANSWER) and any(x.code == w.code for x in self.warnings):
             return
         self.warnings.append(w)
 

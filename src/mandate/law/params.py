@@ -310,6 +310,12 @@ class ParameterSet:
         """The awaited commencements (``[[pending]]``) that are not commenced yet, by id."""
         return {e["id"]: e for e in self.pending if not self.is_commenced(e["id"])}
 
+    def recordable(self) -> dict[str, dict[str, Any]]:
+        """The pending entries a deployment may record (those the shipped data does not commence), by id,
+        including any it has recorded already (recording the same again changes nothing)."""
+        shipped = {c.id for c in self.commencements if c.recorded is None}
+        return {e["id"]: e for e in self.pending if e["id"] not in shipped}
+
     def recorded(self) -> tuple[RecordedCommencement, ...]:
         return tuple(c.recorded for c in self.commencements if c.recorded is not None)
 

@@ -217,7 +217,8 @@ def timeline(opening: date, closing: date, entitled: int | None = None, action_d
         if before_opening:
             events.append(Event(opening - timedelta(days=1), "Before the ballot opens, recorded: "
                                 + "; ".join(c.text for c in before_opening),
-                                "; ".join(sorted({c.section for c in before_opening}))))
+                                "; ".join(dict.fromkeys(part for c in before_opening
+                                                        for part in c.section.split("; ")))))
     threshold_v = p.value("scrutineer_entitled_threshold", opening)
     weeks_v = p.value("scrutineer_report_weeks", opening)
     copies_v = p.value("report_copy_request_months", opening)
