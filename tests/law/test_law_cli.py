@@ -211,3 +211,26 @@ def test_a_warning_is_printed_once() -> None:
     a = run("assess", "-", stdin=json.dumps({**ISSUE_INPUT, "opened": "2026-03-02", "closed": "2026-03-23"}))
     assert a.exit_code == 0
     assert " ".join(a.stdout.split()).count("No regulations commencing ERA 2025 s.68") == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--opening", "2026-03-02", "--closing", "2026-03-23", "--excluded-days", "99999999999"],
+         "would end after 31 December 9999"),
+        (["--opening", "9999-12-01", "--closing", "9999-12-30"], "would end after 31 December 9999"),
+        (["--opening", "2017-03-01", "--closing", "2017-03-02", "--action", "2017-03-10"],
+         "Out of scope: a notice of industrial action for action starting on 10 March 2017"),
+        (["--opening", "2016-03-01", "--closing", "2016-03-02"], "Out of scope: 1 March 2016"),
+    ],
+)
+def test_dates_beyond_what_the_rulebook_can_answer_are_refused_in_words(args: list[str], needle: str) -> None:
+    result = run("timeline", *args)
+    assert result.exit_code == 2 and needle in result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_a_huge_court_exclusion_in_assess_is_refused_in_words() -> None:
+    data = {**ISSUE_INPUT, "court_excluded_days": 99_999_999_999}
+    result = run("assess", "-", stdin=json.dumps(data))
+    assert result.exit_code == 2 and "would end after 31 December 9999" in result.stderr

@@ -7,14 +7,26 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 
 
+class DateOutOfRange(ValueError):  # noqa: N818 - said in words to the user
+    """A period that would end beyond the dates the calendar arithmetic can give (year 1 to 9999)."""
+
+
+def add_days(day: date, n: int, what: str = "the period") -> date:
+    try:
+        return day + timedelta(days=n)
+    except OverflowError:
+        raise DateOutOfRange(f"{what} would end {'before 1 January 1' if n < 0 else 'after 31 December 9999'} "
+                             f"({n} days from {day.isoformat()}): no date can be given") from None
+
+
 def days_before(day: date, n: int) -> date:
     """'Not later than the nth day before ``day``': the latest date of receipt."""
-    return day - timedelta(days=n)
+    return add_days(day, -n, "the latest day of receipt")
 
 
 def weeks_beginning_with(day: date, weeks: int) -> date:
     """Last day of 'the period of N weeks beginning with' ``day`` (``day`` counts as the first)."""
-    return day + timedelta(days=7 * weeks - 1)
+    return add_days(day, 7 * weeks - 1, f"the period of {weeks} weeks")
 
 
 def corresponding_date(day: date, months: int) -> tuple[date, bool]:
@@ -22,7 +34,11 @@ def corresponding_date(day: date, months: int) -> tuple[date, bool]:
     month had none, in which case the answer is that month's last day."""
     if months < 0:
         raise ValueError("a period cannot have a negative number of months")
-    later = day + relativedelta(months=months)  # relativedelta clips to the month's last day
+    try:
+        later = day + relativedelta(months=months)  # relativedelta clips to the month's last day
+    except (ValueError, OverflowError):
+        raise DateOutOfRange(f"the period of {months} months from {day.isoformat()} would end after 31 December "
+                             f"9999: no date can be given") from None
     return later, later.day != day.day
 
 

@@ -297,7 +297,10 @@ class ParameterSet:
         for v in parameter.values:
             if v.covers(on):
                 return v
-        raise OutOfScope(f"parameter {name!r} has no value in force on {on.isoformat()}")
+        starts = sorted(v.start for v in parameter.values if v.start is not None)
+        since = f" (it has values from {human_date(starts[0])})" if starts else ""
+        raise OutOfScope(f"Out of scope: the rulebook has no value of {name!r} for {human_date(on)} "
+                         f"({on.isoformat()}){since}.")
 
     def is_commenced(self, event: str) -> bool:
         return any(c.id == event for c in self.commencements)

@@ -12,7 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 from mandate.dates import human_date
-from mandate.law.dates import months_beginning_with, other_reading
+from mandate.law.dates import add_days, months_beginning_with, other_reading
 from mandate.law.model import (
     QUESTIONS,
     Assessment,
@@ -149,7 +149,7 @@ def _mandate(closed: date, opened: date, agreed_months: int | None, court_exclud
         if w:
             warnings.append(w)
     if court_excluded_days:
-        last = last.fromordinal(last.toordinal() + court_excluded_days)
+        last = add_days(last, court_excluded_days, f"the mandate with {court_excluded_days} days excluded by court order")
         citation = replace(citation, note=(citation.note + "; " if citation.note else "")
                            + f"plus {court_excluded_days} days excluded by court order (s.234(2)-(6))")
     return MandateAnswer(last_day=last, review=review, months=months, citation=citation), warnings

@@ -10,7 +10,7 @@ from typing import Any
 from mandate.dates import human_date
 from mandate.law.dates import days_before, months_from, weeks_beginning_with
 from mandate.law.means import MethodConditions, method_conditions
-from mandate.law.model import Citation, Collector, LawWarning
+from mandate.law.model import Citation, Collector, LawWarning, OutOfScope
 from mandate.law.params import ParameterSet, resolve
 from mandate.law.rules import _mandate
 
@@ -128,8 +128,13 @@ def latest_action_notice_receipt(first_day: date, agreed_7_days: bool = False,
     needs 10 days; one received earlier needed 14 (or 7 by agreement).
     """
     p = resolve(params)
+    first_regime = p.regime_periods("action_notice_receipt")[0]
     d = first_day - timedelta(days=1)
     for _ in range(400):
+        if d < first_regime.start:
+            raise OutOfScope(f"Out of scope: a notice of industrial action for action starting on "
+                             f"{human_date(first_day)} would have to be received before {human_date(first_regime.start)}, "
+                             f"under the law before this rulebook's first regime.")
         days = int(p.value("action_notice_days", d).value)
         if agreed_7_days:
             agreed = p.value("action_notice_agreed_days", d)
