@@ -59,9 +59,12 @@ def test_the_conditions_come_from_the_rulebook(data_dir: Path) -> None:
     assert "scrutineer_appointed" not in {c["check"] for c in unmet}
 
 
-def test_a_damaged_record_file_is_refused_in_words(data_dir: Path) -> None:
+def test_a_damaged_record_file_counts_as_nothing_recorded_and_is_logged(data_dir: Path, caplog) -> None:  # type: ignore[no-untyped-def]
     path = data_dir / recorded.RECORDS_FILE
     path.parent.mkdir(parents=True)
     path.write_text("{not json")
-    with pytest.raises(ValueError, match="not valid JSON"):
-        rules.permissible_methods(date(2026, 12, 7))
+    with caplog.at_level("ERROR", logger="mandate.union.rules"):
+        assert rules.permissible_methods(date(2026, 12, 7)) == ["postal"]
+    assert "not valid JSON" in caplog.text
+    with pytest.raises(ValueError, match="not permissible"):
+        rules.refuse_impermissible_method("electronic", date(2026, 12, 7))

@@ -6,6 +6,7 @@ plain dicts for templates, JSON and the database. Thresholds, dates, wording: al
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,13 +35,18 @@ def _param(name: str, on: date) -> Any:
 # ---- means of voting: from the rulebook, with the commencements this deployment recorded -----------------
 def recorded_commencements() -> tuple[law_recorded.RecordedCommencement, ...]:
     """The commencements recorded with `mandate law commence` (the Permissible Means of Voting Order 2026 once
-    made), from the deployment's data directory; ValueError in words if the file is damaged."""
+    made), from the deployment's data directory. A damaged or unreadable file counts as nothing recorded
+    (postal voting only, the safe answer) and is logged; `mandate law parameters` names the problem."""
     from django.conf import settings
 
     path = Path(settings.DATA_DIR) / law_recorded.RECORDS_FILE
     if not path.exists():
         return ()
-    return tuple(law_recorded.loads(path.read_text(encoding="utf-8"), where=str(path)))
+    try:
+        return tuple(law_recorded.loads(path.read_text(encoding="utf-8"), where=str(path)))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        logging.getLogger(__name__).error("recorded commencements ignored: %s", exc)
+        return ()
 
 
 def law_parameters() -> ParameterSet:
