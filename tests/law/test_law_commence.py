@@ -22,7 +22,7 @@ GOOD = ["commence", "EBALLOT_ORDER", "--si", "2026/1234", "--in-force", "2026-09
         "--by", "A. Official", "--note", "assumed for the demo"]
 
 
-def run(data: Path, *args: str):  # type: ignore[no-untyped-def]
+def run(data: Path, *args: str):
     return runner.invoke(app, list(args), env={"MANDATE_DATA_DIR": str(data), "COLUMNS": "200"})
 
 

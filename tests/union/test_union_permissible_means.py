@@ -23,7 +23,7 @@ def record_the_order(data_dir: Path, in_force: date = date(2026, 9, 1)) -> None:
 
 
 @pytest.fixture
-def data_dir(settings, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+def data_dir(settings, tmp_path: Path) -> Path:
     settings.DATA_DIR = tmp_path
     return tmp_path
 
@@ -59,7 +59,7 @@ def test_the_conditions_come_from_the_rulebook(data_dir: Path) -> None:
     assert "scrutineer_appointed" not in {c["check"] for c in unmet}
 
 
-def test_a_damaged_record_file_counts_as_nothing_recorded_and_is_logged(data_dir: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_a_damaged_record_file_counts_as_nothing_recorded_and_is_logged(data_dir: Path, caplog) -> None:
     path = data_dir / recorded.RECORDS_FILE
     path.parent.mkdir(parents=True)
     path.write_text("{not json")

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 
 
-class DateOutOfRange(ValueError):  # noqa: N818 - said in words to the user
+class DateOutOfRange(ValueError):
     """A period that would end beyond the dates the calendar arithmetic can give (year 1 to 9999)."""
 
 

@@ -106,7 +106,7 @@ class MethodConditions:
                 "warnings": [w.as_dict() for w in self.warnings]}
 
 
-class ImpermissibleMethod(ValueError):  # noqa: N818 - the name says what it is in the users' words
+class ImpermissibleMethod(ValueError):
     """A means of voting that is not permissible for the ballot's opening day (or for its kind of ballot)."""
 
 

@@ -181,6 +181,14 @@ class ParameterSet:
                 citation=Citation(section=entry.get("citation", ""), url=entry.get("url", ""),
                                   rule=f"commencement of {cid}")))
         self.pending = list(merged["pending"])
+        self._add_recorded(recorded)
+        for name, (filename, body) in raw_params.items():
+            self.parameters[name] = self._parse_parameter(name, filename, body)
+        self._check_references()
+        return self
+
+    def _add_recorded(self, recorded: tuple[RecordedCommencement, ...] | list[RecordedCommencement]) -> None:
+        """Add a deployment's recorded commencements of pending entries (a shipped one of the same date wins)."""
         pending_ids = {entry.get("id") for entry in self.pending}
         for r in recorded:
             if r.id not in pending_ids:
@@ -199,10 +207,6 @@ class ParameterSet:
                                           f"(SI {r.si_number})", url=r.url, rule=f"commencement of {r.id}",
                                   note=f"recorded by {r.recorded_by} on {r.recorded_at[:10]}"),
                 recorded=r))
-        for name, (filename, body) in raw_params.items():
-            self.parameters[name] = self._parse_parameter(name, filename, body)
-        self._check_references()
-        return self
 
     def _event_start(self, ref: str, trigger: str) -> date | None:
         starts = [c.start for c in self.commencements if c.id == ref and trigger in c.triggers]
