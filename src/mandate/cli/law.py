@@ -26,7 +26,7 @@ import os
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -61,8 +61,7 @@ app = typer.Typer(no_args_is_help=True, help="The statutory rulebook: assess a b
 
 
 
-def _fail(message: str, code: int = BAD_INPUT) -> NoReturn:
-    fail(" ".join(message.split()), code=code, prefix="error")
+PREFIX = "mandate law"
 
 
 # ---- the deployment's recorded commencements -------------------------------------------------------------
@@ -80,11 +79,12 @@ def _read_records(path: Path) -> list[RecordedCommencement]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"cannot read the recorded commencements {path}: {getattr(exc, 'strerror', None) or exc}")
+        fail(f"cannot read the recorded commencements {path}: {getattr(exc, 'strerror', None) or exc}",
+             code=BAD_INPUT, prefix=PREFIX)
     try:
         return recorded_records.loads(text, where=str(path))
     except RecordingError as exc:
-        _fail(str(exc))
+        fail(str(exc), code=BAD_INPUT, prefix=PREFIX)
 
 
 def _params() -> ParameterSet:
@@ -93,7 +93,7 @@ def _params() -> ParameterSet:
     try:
         return parameters_with(tuple(records))
     except ParameterError as exc:
-        _fail(str(exc))
+        fail(str(exc), code=BAD_INPUT, prefix=PREFIX)
 
 
 def _yn(value: bool | None) -> str:
@@ -215,12 +215,13 @@ def _read_input(file: str) -> Any:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            _fail(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}")
+            fail(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}", code=BAD_INPUT, prefix=PREFIX)
         name = file
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        _fail(f"{name} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")
+        fail(f"{name} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+             code=BAD_INPUT, prefix=PREFIX)
 
 
 @app.command("assess")
@@ -236,9 +237,9 @@ def assess_command(
         facts = facts_from_dict(data)
         answer = assess(facts, params=p)
     except InconsistentFigures as exc:
-        _fail(str(exc))
+        fail(str(exc), code=BAD_INPUT, prefix=PREFIX)
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc), code=BAD_INPUT, prefix=PREFIX)
     if as_json:
         typer.echo(json.dumps(answer.as_dict(detail=detail), indent=2, ensure_ascii=False))
     else:
@@ -251,7 +252,7 @@ def _date_option(value: str | None, name: str) -> date | None:
     try:
         return parse_date(value, name)
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc), code=BAD_INPUT, prefix=PREFIX)
 
 
 def _court_orders(values: list[str], closing: date) -> int:
@@ -262,20 +263,21 @@ def _court_orders(values: list[str], closing: date) -> int:
         if not sep:
             first, sep, last = raw.partition("..")
         if not sep:
-            _fail(f"{name}: expected FROM:TO, the first and last day the court ordered not to count "
-                  f"(YYYY-MM-DD:YYYY-MM-DD), got {raw!r}")
+            fail(f"{name}: expected FROM:TO, the first and last day the court ordered not to count "
+                  f"(YYYY-MM-DD:YYYY-MM-DD), got {raw!r}", code=BAD_INPUT, prefix=PREFIX)
         a, b = _date_option(first.strip(), name + " (from)"), _date_option(last.strip(), name + " (to)")
         assert a is not None and b is not None
         periods.append((a, b))
     try:
         return court_excluded_days(periods, closing)
     except ValueError as exc:
-        _fail(f"--court-order: {exc}")
+        fail(f"--court-order: {exc}", code=BAD_INPUT, prefix=PREFIX)
 
 
 def _method_option(method: str | None) -> str | None:
     if method is not None and method not in METHODS:
-        _fail(f"--method: {method!r} is not a means of voting; expected one of {', '.join(METHODS)}")
+        fail(f"--method: {method!r} is not a means of voting; expected one of {', '.join(METHODS)}",
+             code=BAD_INPUT, prefix=PREFIX)
     return method
 
 
@@ -307,14 +309,15 @@ def timeline_command(
     assert o is not None and c is not None
     days = [d for i, a in enumerate(action or []) if (d := _date_option(a, f"--action[{i + 1}]")) is not None]
     if entitled is not None and entitled < 0:
-        _fail("--entitled: cannot be negative")
+        fail("--entitled: cannot be negative", code=BAD_INPUT, prefix=PREFIX)
     if excluded_days is not None and court_order:
-        _fail("--excluded-days and --court-order: give one or the other (the days, or the orders' periods)")
+        fail("--excluded-days and --court-order: give one or the other (the days, or the orders' periods)",
+             code=BAD_INPUT, prefix=PREFIX)
     if excluded_days is not None and excluded_days < 0:
-        _fail("--excluded-days: cannot be negative")
+        fail("--excluded-days: cannot be negative", code=BAD_INPUT, prefix=PREFIX)
     court = _court_orders(court_order or [], c) if court_order else (excluded_days or 0)
     if agreed_months is not None and agreed_months < 1:
-        _fail("--agreed-months: a number of months, at least 1")
+        fail("--agreed-months: a number of months, at least 1", code=BAD_INPUT, prefix=PREFIX)
     method = _method_option(method)
     p = _params()
     try:
@@ -322,7 +325,7 @@ def timeline_command(
                      s231a_done=_date_option(s231a_done, "--s231a-done"), params=p,
                      agreed_months=agreed_months, court_excluded_days=court, method=method)
     except ValueError as exc:
-        _fail(str(exc).replace("agreed_mandate_months", "--agreed-months"))
+        fail(str(exc).replace("agreed_mandate_months", "--agreed-months"), code=BAD_INPUT, prefix=PREFIX)
     if as_json:
         typer.echo(json.dumps(t.as_dict(), indent=2, ensure_ascii=False))
     else:
@@ -342,12 +345,12 @@ def voting_paper_command(
     assert o is not None
     method = _method_option(method)
     if entitled is not None and entitled < 0:
-        _fail("--entitled: cannot be negative")
+        fail("--entitled: cannot be negative", code=BAD_INPUT, prefix=PREFIX)
     p = _params()
     try:
         r = voting_paper_requirements(o, params=p, method=method, entitled=entitled)
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc), code=BAD_INPUT, prefix=PREFIX)
     if as_json:
         typer.echo(json.dumps(r.as_dict(), indent=2, ensure_ascii=False))
         return
@@ -458,9 +461,11 @@ def commence_command(
     2026): from its in-force day it applies to ballots opening on or after it, and every answer resting on it
     says so. Written with who and when to $MANDATE_DATA_DIR/law/recorded-commencements.json."""
     if si is None:
-        _fail("--si: missing; give the SI number of the made instrument, e.g. --si 2026/1234")
+        fail("--si: missing; give the SI number of the made instrument, e.g. --si 2026/1234",
+             code=BAD_INPUT, prefix=PREFIX)
     if in_force is None:
-        _fail("--in-force: missing; give the day it came into force, e.g. --in-force 2026-09-01")
+        fail("--in-force: missing; give the day it came into force, e.g. --in-force 2026-09-01",
+             code=BAD_INPUT, prefix=PREFIX)
     path = _records_path()
     p = _params()
     try:
@@ -474,9 +479,9 @@ def commence_command(
             note=note)
         changed = _write_record(path, record)
     except RecordingError as exc:
-        _fail(str(exc), code=REFUSED if exc.conflict else BAD_INPUT)
+        fail(str(exc), code=REFUSED if exc.conflict else BAD_INPUT, prefix=PREFIX)
     except OSError as exc:
-        _fail(f"cannot write the recorded commencements {path}: {exc.strerror or exc}")
+        fail(f"cannot write the recorded commencements {path}: {exc.strerror or exc}", code=BAD_INPUT, prefix=PREFIX)
     stored = next(r for r in _read_records(path) if r.id == record.id)
     name = p.name_of(record.id)
     if as_json:
