@@ -273,3 +273,14 @@ def test_mandate_is_between_months_and_never_before_the_ballot(closed: date, cou
             assert (base + timedelta(days=1)).day == 1
         else:
             assert base.day == closed.day - 1
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.dates(min_value=date(2017, 3, 1), max_value=date(2199, 12, 31)), st.integers(0, 36),
+       st.integers(1, 400))
+def test_month_rule_against_the_oracle_and_monotone_far_ahead(start: date, months: int, later_by: int) -> None:
+    later = start + timedelta(days=later_by)
+    assert months_beginning_with(start, months) == expected_mandate(start, months)
+    assert months_beginning_with(later, months)[0] >= months_beginning_with(start, months)[0]
+    assert months_from(start, months) == expected_within_months_from(start, months)
+    assert months_from(later, months) >= months_from(start, months)
