@@ -148,3 +148,10 @@ def test_recording_era2_is_the_same_mechanism() -> None:
     assert a.regime == "ERA2" and a.units[0].turnout_threshold_met is None
     assert any(w.code == "recorded:ERA2" for w in a.warnings)
     assert assess(facts_from_dict(data)).units[0].turnout_threshold_met is False
+
+
+def test_a_postal_ballot_is_not_told_the_order_is_awaited() -> None:
+    postal = method_conditions("postal", date(2026, 12, 7))
+    assert postal.permissible and not any(w.code.startswith("pending:") for w in postal.warnings)
+    electronic = method_conditions("electronic", date(2026, 12, 7))
+    assert any(w.code == "pending:EBALLOT_ORDER" for w in electronic.warnings)

@@ -68,3 +68,18 @@ def test_a_damaged_record_file_counts_as_nothing_recorded_and_is_logged(data_dir
     assert "not valid JSON" in caplog.text
     with pytest.raises(ValueError, match="not permissible"):
         rules.refuse_impermissible_method("electronic", date(2026, 12, 7))
+
+
+def test_a_ballot_by_a_new_method_needs_a_scrutineer_whatever_its_size(data_dir: Path) -> None:
+    from types import SimpleNamespace
+
+    record_the_order(data_dir)
+
+    class NoElectors:
+        def count(self) -> int:
+            return 12
+
+    small = SimpleNamespace(opening_day=date(2026, 12, 7), voting_method="hybrid", electors=NoElectors())
+    assert rules.needs_scrutineer(small) is True  # type: ignore[arg-type]
+    small.voting_method = "postal"
+    assert rules.needs_scrutineer(small) is False  # type: ignore[arg-type]

@@ -142,7 +142,9 @@ def method_conditions(method: str, opening_day: date,
         raise ValueError(f"entitled must be a whole number of at least 0, got {entitled!r}")
     p = _params(params, commencements)
     means = permissible_means(opening_day, params=p)
-    out = Collector(citations=list(means.citations), warnings=list(means.warnings))
+    # Postal voting is permissible whatever becomes of the Order: that the Order is awaited says nothing of it.
+    awaited = [w for w in means.warnings if method != "postal" or not w.code.startswith("pending:")]
+    out = Collector(citations=list(means.citations), warnings=awaited)
     permissible = method in means.methods
     conditions_v = p.value("method_conditions", opening_day)
     content_v = p.value("method_content", opening_day)
@@ -161,7 +163,8 @@ def method_conditions(method: str, opening_day: date,
     for v in (conditions_v, content_v):
         out.cite(v.citation)
         for w in p.notes_for(v, on=opening_day):
-            out.warn(w)
+            if method != "postal" or not w.code.startswith("pending:"):
+                out.warn(w)
     threshold = int(p.value("scrutineer_entitled_threshold", opening_day).value)
     conditions = []
     for raw in conditions_v.value:

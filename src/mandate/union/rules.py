@@ -90,7 +90,12 @@ def turnout_threshold(ballot: Ballot) -> float | None:
 
 
 def needs_scrutineer(ballot: Ballot) -> bool:
-    """s.226C: uses the aggregate electorate across every unit."""
+    """s.226C: uses the aggregate electorate across every unit; a ballot by a new means of voting needs one
+    whatever its size (the rulebook's conditions for the method)."""
+    method = getattr(ballot, "voting_method", "postal") or "postal"
+    if method != "postal" and law_means.method_conditions(method, ballot.opening_day,
+                                                          params=law_parameters()).scrutineer_always:
+        return True
     limit = int(_param("scrutineer_entitled_threshold", ballot.opening_day).value)
     return ballot.electors.count() > limit
 
