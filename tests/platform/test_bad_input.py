@@ -10,6 +10,9 @@ import io
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from django.core.files.uploadedfile import SimpleUploadedFile
 from typer.testing import CliRunner
 
@@ -161,3 +164,25 @@ def test_the_checker_names_each_problem_of_a_model() -> None:
                             columns={"joined_on": "join_date"})
     assert [(p.line, p.field) for p in found] == [(7, "name"), (7, "personal_email")]
     assert str(found[0]) == "line 7: name: is 201 characters long; at most 200 are allowed"
+
+ANY_VALUE = st.one_of(st.text(max_size=300), st.integers(), st.floats(), st.dates(), st.datetimes(),
+                      st.datetimes(timezones=st.just(dt.UTC)), st.booleans(), st.none(),
+                      st.decimals(allow_nan=True))
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(name=ANY_VALUE, mobile=ANY_VALUE, joined=ANY_VALUE, overseas=ANY_VALUE, address=ANY_VALUE)
+def test_the_checker_never_raises_and_what_it_passes_fits_the_column(name, mobile, joined, overseas,
+                                                                     address) -> None:
+    values = {"name": name, "mobile": mobile, "joined_on": joined, "overseas": overseas, "home_address": address}
+    refused = {p.field for p in inputs.problems(Member, values, line=1)}
+    for field, value in values.items():
+        if field in refused or not isinstance(value, str):
+            continue
+        limit = Member._meta.get_field(field).max_length or inputs.MAX_TEXT
+        assert len(value) <= limit and "\x00" not in value
+        assert "\r" not in value.replace("\r\n", "")
+        if field == "mobile" and value:
+            assert sum(c.isdigit() for c in value) <= 15 and set(value) <= inputs.PHONE_CHARACTERS
+    if isinstance(joined, dt.date) and "joined_on" not in refused:
+        assert inputs.EARLIEST <= (joined.date() if isinstance(joined, dt.datetime) else joined) <= inputs.LATEST
