@@ -10,10 +10,10 @@ import io
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
-from django.core.files.uploadedfile import SimpleUploadedFile
 from typer.testing import CliRunner
 
 from mandate.cli import app
