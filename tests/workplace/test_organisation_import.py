@@ -103,12 +103,16 @@ def test_a_missing_column_and_an_empty_file_are_refused(org) -> None:  # type: i
         import_organisation_file(org, "teams", "t.csv", b"team_code,name,name\nx,X,Y\n", "hr")
 
 
-def test_parquet_and_cr_only_line_endings(org) -> None:  # type: ignore[no-untyped-def]
+def test_parquet_crlf_and_cr_only_line_endings(org) -> None:  # type: ignore[no-untyped-def]
     buf = io.BytesIO()
     pq.write_table(pa.table({"site_code": ["london"], "name": ["London"], "nation": ["england-and-wales"],
                              "desks": [300]}), buf)
     assert import_organisation_file(org, "sites", "sites.parquet", buf.getvalue(), "hr").created == 1
-    result = import_organisation_file(org, "teams", "teams.csv", TEAMS.replace(b"\n", b"\r"), "hr")
+    # CR-only line endings are refused clearly by the shared field checker, and nothing is written
+    with pytest.raises(ImportRefused, match="carriage return"):
+        import_organisation_file(org, "teams", "teams.csv", TEAMS.replace(b"\n", b"\r"), "hr")
+    assert not Team.objects.filter(organisation=org).exists()
+    result = import_organisation_file(org, "teams", "teams.csv", TEAMS.replace(b"\n", b"\r\n"), "hr")
     assert result.created == 2
 
 
