@@ -497,12 +497,13 @@ def _write_equality(organisation: Organisation, rows: list[dict[str, Any]]) -> t
 
 def template_csv(kind: str) -> str:
     """The starter template for `kind`: its header (required columns first) and two example rows."""
-    import csv
     import io
+
+    from mandate.platform import exports
 
     required, optional = COLUMNS[kind]
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = exports.csv_writer(out, lineterminator="\n")
     writer.writerow(required + optional)
     writer.writerows(EXAMPLES[kind])
     return out.getvalue()
