@@ -89,6 +89,17 @@ def _trustee_secret(path: Path, b: Board) -> tuple[dict[str, Any], dict[str, Any
         fail(f"{path} is a trustee's secret for another election (its election hash is not this record's)")
     if public.get("threshold") != b.k or public.get("trustees") != b.n:
         fail(f"{path} was made for another threshold or number of trustees")
+    i, commitments, coefficients = public.get("trustee"), public.get("commitments"), secret.get("coefficients")
+    if (type(i) is not int or not 1 <= i <= b.n or not isinstance(commitments, list) or len(commitments) != b.k
+            or not isinstance(coefficients, list) or len(coefficients) != b.k
+            or not all(isinstance(a, Secret) for a in coefficients)
+            or not isinstance(secret.get("key_share", Secret("", 0)), Secret)):
+        fail(f"{path} is not a whole trustee's secret file", code=BAD_INPUT)
+    try:
+        if [group.base_mul(a.reveal()).hex() for a in coefficients] != commitments:
+            raise group.DecodeError("commitments")
+    except group.DecodeError:
+        fail(f"{path}: its coefficients do not match its commitments (the file is damaged)", code=BAD_INPUT)
     return public, secret
 
 
@@ -140,7 +151,7 @@ def reveal(
     if b.missing_commits():
         fail("not every trustee has committed yet; reveal only when all have: missing "
              + ", ".join(f"trustee {j}" for j in b.missing_commits()))
-    commitments = [group.decode_point(bytes.fromhex(c)) for c in public["commitments"]]
+    commitments = [bytes.fromhex(c) for c in public["commitments"]]
     if b.commits[i] != commitment_hash(b.election_hash, i, b.k, commitments):
         fail(f"the record's commitment for trustee {i} is not the one your secret file made: it was altered, or "
              "another file is yours; do not reveal")

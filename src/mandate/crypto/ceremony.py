@@ -96,6 +96,16 @@ class Board:
 
 
 def board(events: list[dict[str, Any]]) -> Board:
+    """The set-up as the record gives it (CeremonyError if the election event cannot be used)."""
+    try:
+        return _board(events)
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        if isinstance(exc, CeremonyError):
+            raise
+        raise CeremonyError(f"the record's set-up cannot be used ({exc.__class__.__name__})") from None
+
+
+def _board(events: list[dict[str, Any]]) -> Board:
     m = events[0]["payload"]
     n, k = m.get("trustees"), m.get("threshold")
     if not (type(n) is int and type(k) is int and 1 <= k <= n <= 1000):
@@ -203,12 +213,18 @@ def tallies(b: Board) -> dict[tuple[str, str], tuple[Ciphertext, int]]:
     if b.tally is None:
         raise CeremonyError("the record has no encrypted tally yet (voting has not been closed and tallied)")
     out: dict[tuple[str, str], tuple[Ciphertext, int]] = {}
-    for t in b.tally["tallies"]:
-        key = (t["unit"], t["question"])
-        if key in out:
-            raise CeremonyError(f"the encrypted tally gives {key} twice")
-        out[key] = (Ciphertext(parse_point(t["alpha"], allow_identity=True),
-                               parse_point(t["beta"], allow_identity=True)), t["ballots"])
+    try:
+        for t in a_list(b.tally.get("tallies"), "tallies"):
+            exact(t, ("unit", "question", "alpha", "beta", "ballots"), "a tally")
+            key = (t["unit"], t["question"])
+            if key in out or t["unit"] not in b.units or t["question"] not in b.questions:
+                raise CeremonyError(f"the encrypted tally gives an unknown or repeated tally {str(key)[:80]}")
+            if type(t["ballots"]) is not int or t["ballots"] < 0:
+                raise CeremonyError("a tally's count of ballots is not a whole number")
+            out[key] = (Ciphertext(parse_point(t["alpha"], allow_identity=True),
+                                   parse_point(t["beta"], allow_identity=True)), t["ballots"])
+    except (FormatError, group.DecodeError) as exc:
+        raise CeremonyError(f"the encrypted tally does not decode: {exc}") from None
     return out
 
 
@@ -249,7 +265,11 @@ def result_payload(b: Board, shares: dict[int, dict[tuple[str, str], bytes]]) ->
         raise CeremonyError(f"{len(shares)} valid decryption shares; {b.k} are needed")
     results = []
     for key, (ct, ballots) in tallies(b).items():
-        yes = discrete_log(combine(ct, {j: s[key] for j, s in shares.items()}), ballots)
+        try:
+            yes = discrete_log(combine(ct, {j: s[key] for j, s in shares.items()}), ballots)
+        except ValueError:
+            raise CeremonyError(f"the tally for {key[0]}, {key[1]} does not decrypt to a count of at most "
+                                f"{ballots} ballots: the encrypted tally is wrong") from None
         results.append({"unit": key[0], "question": key[1], "yes": yes, "no": ballots - yes})
     return {"trustees": sorted(shares), "results": results}
 
