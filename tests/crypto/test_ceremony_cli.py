@@ -197,6 +197,8 @@ def ballot(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     bad["shares"][0]["share"] = group.add(bytes.fromhex(bad["shares"][0]["share"]), group.GENERATOR).hex()
     (tdir[5] / "decryption-5.json").write_text(json.dumps(bad))
     messages = [tdir[i] / f"decryption-{i}.json" for i in (1, 2, 4, 5)]
+    out["refusals"]["too_few"] = mandate("trustee", "result", "--record", record, messages[0], messages[3],
+                                         cwd=dirs["board"])
     proc = mandate("trustee", "result", "--record", record, *messages, "--out", "result.json", cwd=dirs["board"])
     out["result_proc"] = proc
     ok(proc)
@@ -230,6 +232,12 @@ def test_a_wrong_decryption_share_is_named_and_three_honest_shares_decrypt(ballo
     assert "trustee 5" in proc.stderr and "wrong share" in proc.stderr
     result = json.loads((ballot["dirs"]["board"] / "result.json").read_text())
     assert result["trustees"] == [1, 2, 4]
+
+
+def test_fewer_than_k_good_shares_decrypt_nothing(ballot: dict[str, Any]) -> None:
+    proc = ballot["refusals"]["too_few"]
+    assert proc.returncode == 1 and "1 valid decryption shares; 3 are needed" in proc.stderr
+    assert "trustee 5" in proc.stderr and proc.stdout == ""
 
 
 def test_anyone_checks_the_election_key(ballot: dict[str, Any]) -> None:

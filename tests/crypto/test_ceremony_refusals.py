@@ -192,6 +192,33 @@ def test_credentials_need_the_election_key_and_this_authority(keyed: dict[str, A
     assert r.exit_code == 1 and "another credential authority" in r.stderr
 
 
+def test_revoke_takes_the_credential_off_the_list_once(keyed: dict[str, Any]) -> None:
+    _reveal_all(keyed)
+    b, tmp, ca = keyed["board"], keyed["tmp"], keyed["ca"]
+    assert cli("trustee", "combine", "--record", b.path, "--out", tmp / "key.json").exit_code == 0
+    b.publish("election_key", tmp / "key.json")
+    (tmp / "m.csv").write_text("member_id\nM1\nM2\n")
+    auth = ca / "authority.secret"
+    assert cli("credentials", "issue", "--authority", auth, "--record", b.path, "--members", tmp / "m.csv",
+               "--dir", ca).exit_code == 0
+    private = ca / "credentials-private.secret"
+    _, before = read_secret_file(private, "mandate credentials")
+    m1 = next(m["credential"] for m in before["members"] if m["member"] == "M1")
+    r = cli("credentials", "revoke", "--authority", auth, "--record", b.path, "--private", private, "--member", "M1")
+    assert r.exit_code == 0
+    listed = json.loads((ca / "credentials.json").read_text())
+    assert [e["credential"] for e in listed["entries"]] == [
+        m["credential"] for m in before["members"] if m["member"] == "M2"]
+    assert m1 not in (ca / "credentials.json").read_text()
+    r = cli("credentials", "revoke", "--authority", auth, "--record", b.path, "--private", private, "--member", "M1")
+    assert r.exit_code == 1 and "holds no credential" in r.stderr
+    r = cli("credentials", "revoke", "--authority", auth, "--record", b.path, "--private", private, "--member", "M2")
+    assert r.exit_code == 1 and "empty list" in r.stderr
+    public, _ = read_secret_file(private, "mandate credentials")
+    assert public["revoked"] == [{"member": "M1", "credential": m1}]
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+
+
 def test_a_message_never_holds_a_secret() -> None:
     with pytest.raises(SecretLeakError):
         message_json({"trustee": 1, "share": random_secret_scalar("key share")})
