@@ -49,10 +49,10 @@ def returns_csv(papers: dict[int, float], opening: date, closing: date, seed: in
 def strike_and_asos_mandates(union: Any, opening: date, closing: date) -> list[Any]:
     """Two mandates entered by hand for the ONS at Newport, one a question, from a ballot with 60% turnout and
     two thirds Yes."""
-    from mandate.union import ballots as svc
+    from mandate.union import mandates
     from mandate.union.models import Employer
 
     ons = Employer.objects.get(code="ons")
-    return [svc.enter_mandate(union, employer=ons, unit_name="Newport", kind=kind, opening_day=opening,
+    return [mandates.enter_mandate(union, employer=ons, unit_name="Newport", kind=kind, opening_day=opening,
                               date_of_ballot=closing, entitled=1000, voted=600, yes=400, no=200)
             for kind in ("strike", "action_short_of_strike")]

@@ -10,6 +10,7 @@ from tests.union.helpers import register_csv
 
 from mandate.union import ballots as svc
 from mandate.union import documents as docs
+from mandate.union import mandates
 from mandate.union.models import Ballot, Dispute, Employer, Mandate
 from mandate.union.register import import_register
 
@@ -136,11 +137,11 @@ def test_the_ballot_page_shows_the_warning_of_a_notice_received_under_another_re
 
 def test_hand_entered_mandate_uses_the_rulebook(union_org):  # type: ignore[no-untyped-def]
     ons = Employer.objects.get(code="ons")
-    m = svc.enter_mandate(union_org, employer=ons, unit_name="ONS", kind="strike", opening_day=date(2025, 3, 10),
+    m = mandates.enter_mandate(union_org, employer=ons, unit_name="ONS", kind="strike", opening_day=date(2025, 3, 10),
                           date_of_ballot=date(2025, 3, 31), entitled=1000, voted=500, yes=300, no=199, spoiled=1)
     assert m.last_day == date(2025, 9, 30)  # TUA16: six months beginning with 31 March 2025
     with pytest.raises(svc.BallotError, match="turnout"):
-        svc.enter_mandate(union_org, employer=ons, unit_name="ONS", kind="strike", opening_day=date(2025, 3, 10),
+        mandates.enter_mandate(union_org, employer=ons, unit_name="ONS", kind="strike", opening_day=date(2025, 3, 10),
                           date_of_ballot=date(2025, 3, 31), entitled=1000, voted=499, yes=400, no=99)
 
 

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from mandate.dates import human_date
 from mandate.platform.audit import record
 from mandate.union import rules
 from mandate.union.models import (
@@ -23,7 +24,6 @@ from mandate.union.models import (
     Ballot,
     BallotQuestion,
     BallotUnit,
-    CourtOrderExclusion,
     Dispute,
     Elector,
     Employer,
@@ -41,7 +41,7 @@ class BallotError(ValueError):
     """A step that cannot be taken now; the message says why, in plain words."""
 
 
-def _actor(actor: Any) -> str:
+def actor_name(actor: Any) -> str:
     if actor is None:
         return "system"
     return actor if isinstance(actor, str) else getattr(actor, "username", "") or "anonymous"
@@ -169,7 +169,7 @@ def record_omission(ballot: Ballot, unit: BallotUnit, *, kind: str, description:
         raise BallotError("That unit belongs to another ballot.")
     omission = AccidentalOmission.objects.create(
         ballot=ballot, unit=unit, kind=kind, description=description, discovered_on=discovered_on,
-        membership_number=membership_number, recorded_by=_actor(actor))
+        membership_number=membership_number, recorded_by=actor_name(actor))
     record(actor, "ballot.omission_recorded", "Ballot", ballot.pk, unit=unit.name, kind=kind)
     return omission
 
@@ -187,7 +187,7 @@ def notice_figures(ballot: Ballot, employer: Employer) -> dict[str, Any]:
                     electors.values_list("workplace_id").annotate(n=Count("pk")).order_by("workplace__name")}
     return {"total": electors.count(), "by_category": by_category, "by_workplace": by_workplace,
             "explanation": "Counted from the union's membership register as frozen for this ballot on "
-                           f"{timezone.localtime(ballot.frozen_at):%-d %B %Y}: every current member employed by "
+                           f"{human_date(timezone.localtime(ballot.frozen_at))}: every current member employed by "
                            f"{employer.name} in the categories and workplaces balloted."}
 
 
@@ -229,7 +229,7 @@ def open_problems(ballot: Ballot) -> list[str]:
                 problems.append(f"The {label} to {row['employer'].name} has no receipt date recorded.")
             elif state["late"]:
                 problems.append(f"The {label} to {row['employer'].name} was received on "
-                                f"{state['received_on']:%-d %B %Y}, after the last day {state['deadline']:%-d %B %Y}.")
+                                f"{human_date(state['received_on'])}, after the last day {human_date(state['deadline'])}.")
     if rules.needs_scrutineer(ballot) and not ballot.scrutineer_name:
         problems.append("More than the threshold are entitled to vote: appoint a scrutineer (s.226B).")
     if not ballot.return_address.strip():
@@ -329,7 +329,7 @@ def _store(ballot: Ballot, elector: Elector, marks: dict[str, str], received_on:
     notes += [f"{k.replace('_', ' ')}: marked both ways, spoilt for that question" for k, v in marks.items() if v == "both"]
     ReturnedPaper.objects.create(ballot=ballot, unit=elector.unit, paper_number=elector.paper_number,
                                  received_on=received_on, marks=marks, status=status, source=source,
-                                 recorded_by=_actor(actor))
+                                 recorded_by=actor_name(actor))
     return ReturnOutcome(elector.paper_number, status, elector.unit.name, notes)
 
 
@@ -394,7 +394,7 @@ def import_returns(ballot: Ballot, source: IO[str] | str, actor: Any = None, nam
             statuses[status] += 1
             papers.append(ReturnedPaper(ballot=ballot, unit=elector.unit, paper_number=elector.paper_number,
                                         received_on=received, marks=marks, status=status,
-                                        source=f"{name} line {line}", recorded_by=_actor(actor)))
+                                        source=f"{name} line {line}", recorded_by=actor_name(actor)))
         ReturnedPaper.objects.bulk_create(papers, batch_size=2000)
         both = sum(1 for _, _, m, _ in rows if "both" in m.values())
         summary = {"file": name, "lines": len(rows), "counted": statuses["counted"],
@@ -464,7 +464,7 @@ def count(ballot: Ballot, actor: Any = None, today: date | None = None) -> dict[
     if ballot.status != "open":
         raise BallotError("Only an open ballot can be closed and counted.")
     if today <= ballot.closing_day:
-        raise BallotError(f"Voting runs until the end of {ballot.closing_day:%-d %B %Y}; count after that day.")
+        raise BallotError(f"Voting runs until the end of {human_date(ballot.closing_day)}; count after that day.")
     figures = tally(ballot)
     assessment = rules.assess_ballot(ballot, list(figures.values()))
     questions = {q.kind: q for q in ballot.questions.all()}
@@ -488,12 +488,12 @@ def count(ballot: Ballot, actor: Any = None, today: date | None = None) -> dict[
                             unit_name=f["unit"].name, employer=employer, kind=kind, opening_day=ballot.opening_day,
                             date_of_ballot=ballot.closing_day, last_day=date.fromisoformat(assessment["mandate"]["last_day"]),
                             entitled=f["entitled"], voted=f["votes_cast"], yes=qf["yes"], no=qf["no"],
-                            spoiled=qf["spoilt"], basis=assessment["mandate"], created_by=_actor(actor),
+                            spoiled=qf["spoilt"], basis=assessment["mandate"], created_by=actor_name(actor),
                             reference=f"Counted by the scrutineer, ballot {ballot.code}")
         ballot.assessment = assessment
         ballot.status = "counted"
         ballot.counted_at = timezone.now()
-        ballot.counted_by = _actor(actor)
+        ballot.counted_by = actor_name(actor)
         ballot.save(update_fields=["assessment", "status", "counted_at", "counted_by"])
         record(actor, "ballot.counted", "Ballot", ballot.pk, regime=assessment["regime"],
                units=len(assessment["units"]),
@@ -503,134 +503,3 @@ def count(ballot: Ballot, actor: Any = None, today: date | None = None) -> dict[
 
 def result_rows(ballot: Ballot) -> list[UnitResult]:
     return list(UnitResult.objects.filter(unit__ballot=ballot).select_related("unit", "question"))
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Mandates entered by hand
-# ---------------------------------------------------------------------------------------------------------------
-
-
-def enter_mandate(union: Union, *, employer: Employer, unit_name: str, kind: str, opening_day: date,
-                  date_of_ballot: date, entitled: int, voted: int, yes: int, no: int, spoiled: int = 0,
-                  reference: str = "", dispute: Dispute | None = None, ips_majority: bool = False,
-                  actor: Any = None) -> Mandate:
-    """A mandate won in an existing ballot: the rulebook checks the figures and gives the last day."""
-    assessment = rules.assess_figures(opening_day, date_of_ballot, unit_name, entitled, voted,
-                                      {kind: (yes, no, spoiled)}, ips_majority=ips_majority)
-    unit = assessment["units"][0]
-    if not unit["questions"][kind]["supported"]:
-        raise BallotError(f"Those figures do not give the support of a ballot for {kind.replace('_', ' ')}: "
-                          + rules.why_not(assessment, kind))
-    mandate = Mandate.objects.create(
-        union=union, dispute=dispute, unit_name=unit_name, employer=employer, kind=kind, opening_day=opening_day,
-        date_of_ballot=date_of_ballot, last_day=date.fromisoformat(assessment["mandate"]["last_day"]),
-        entitled=entitled, voted=voted, yes=yes, no=no, spoiled=spoiled, source="entered",
-        reference=reference, basis=assessment["mandate"], created_by=_actor(actor))
-    record(actor, "mandate.entered", "Mandate", mandate.pk, employer=employer.code, kind=kind,
-           date_of_ballot=date_of_ballot, last_day=mandate.last_day)
-    return mandate
-
-
-def lengthen_mandate_by_agreement(mandate: Mandate, *, months: int, agreed_on: date, reference: str = "",
-                                  whole_ballot: bool = True, actor: Any = None,
-                                  today: date | None = None) -> list[Mandate]:
-    """Record that the members' employer agreed a longer mandate (Trade Union Act 2016 ballots, up to 9 months,
-    s.234(1)(b)); the rulebook gives the new last day. With ``whole_ballot``, every mandate of the same ballot
-    with the same employer is lengthened (the agreement is the employer's, not a unit's).
-
-    Refused, with nothing changed: where the ballot's regime allows no agreement, months out of its range, an
-    agreement dated before the ballot closed or after ``today``, one dated after a mandate had already ended
-    (its statutory months, or an earlier agreement's), and one that would end a mandate before the day it was
-    made. An ended mandate cannot be revived by agreement: our cautious reading, the statute sets no date."""
-    today = today or date.today()
-    if agreed_on > today:
-        raise BallotError(f"Today is {today:%-d %B %Y}, and the agreement is dated {agreed_on:%-d %B %Y}: record "
-                          "an agreement once it is made.")
-    mandates = _with_its_ballot(mandate) if whole_ballot else [mandate]
-    planned = []
-    for m in mandates:
-        try:
-            last, review, section = rules.agreed_mandate_last_day(m.date_of_ballot, m.opening_day, months,
-                                                                  m.court_excluded_days())
-        except ValueError as error:
-            raise BallotError(str(error)) from None
-        if agreed_on < m.date_of_ballot:
-            raise BallotError(f"The agreement ({agreed_on:%-d %B %Y}) is dated before the ballot closed "
-                              f"({m.date_of_ballot:%-d %B %Y}).")
-        statutory_last, _, _ = rules.mandate_last_day(m.date_of_ballot, m.opening_day)
-        ended = max(statutory_last, m.last_day)  # an earlier agreement may have lengthened it
-        what = f"The {m.get_kind_display().lower()} mandate at {m.unit_name}"
-        if agreed_on > ended:
-            raise BallotError(f"{what} ended on {ended:%-d %B %Y}, before the agreement ({agreed_on:%-d %B %Y}): "
-                              "an agreement cannot revive an ended mandate.")
-        if last < agreed_on:
-            raise BallotError(f"{what} would end on {last:%-d %B %Y}, before the agreement ({agreed_on:%-d %B %Y}) "
-                              f"was made: {months} months cannot be agreed on that day.")
-        planned.append((m, last, review, section))
-    with transaction.atomic():
-        for m, last, review, section in planned:
-            m.last_day, m.agreed_months, m.agreed_on = last, months, agreed_on
-            m.agreement_reference = reference
-            m.basis = {**m.basis, "last_day": last.isoformat(), "review": review, "months": months,
-                       "agreed_with_employer": {"months": months, "agreed_on": agreed_on.isoformat(),
-                                                "section": section}}
-            m.save(update_fields=["last_day", "agreed_months", "agreed_on", "agreement_reference", "basis"])
-            record(actor, "mandate.lengthened_by_agreement", "Mandate", m.pk, employer=m.employer.code,
-                   kind=m.kind, months=months, agreed_on=agreed_on, last_day=last)
-    return [m for m, *_ in planned]
-
-
-def record_court_exclusion(mandate: Mandate, *, court: str, made_on: date, excluded_from: date, excluded_to: date,
-                           reference: str = "", whole_ballot: bool = True, actor: Any = None,
-                           today: date | None = None) -> list[Mandate]:
-    """Record a court order that a period does not count towards the mandate (s.234(2)-(6), both regimes; no
-    cap): the rulebook gives the new last day, with any agreed length kept. With ``whole_ballot``, every mandate
-    of the same ballot with the same employer (the prohibited action was the union's against that employer).
-
-    Refused, with nothing changed: a period that ends before it starts, starts before the ballot closed, ends
-    after the order was made, or overlaps a period already excluded; an order dated in the future."""
-    today = today or date.today()
-    if not court.strip():
-        raise BallotError("Name the court that made the order.")
-    if made_on > today:
-        raise BallotError(f"Today is {today:%-d %B %Y}, and the order is dated {made_on:%-d %B %Y}: record an "
-                          "order once it is made.")
-    if excluded_to < excluded_from:
-        raise BallotError(f"The excluded period ends ({excluded_to:%-d %B %Y}) before it starts "
-                          f"({excluded_from:%-d %B %Y}).")
-    if excluded_to > made_on:
-        raise BallotError(f"The excluded period ends ({excluded_to:%-d %B %Y}) after the order was made "
-                          f"({made_on:%-d %B %Y}): the time after the decision counts.")
-    mandates = _with_its_ballot(mandate) if whole_ballot else [mandate]
-    for m in mandates:
-        if excluded_from < m.date_of_ballot:
-            raise BallotError(f"The excluded period starts ({excluded_from:%-d %B %Y}) before the ballot closed "
-                              f"({m.date_of_ballot:%-d %B %Y}).")
-        for e in m.court_exclusions.all():
-            if excluded_from <= e.excluded_to and e.excluded_from <= excluded_to:
-                raise BallotError(f"The {m.get_kind_display().lower()} mandate at {m.unit_name} already excludes "
-                                  f"{e.excluded_from:%-d %B %Y} to {e.excluded_to:%-d %B %Y} ({e.court}): a day "
-                                  "cannot be excluded twice.")
-    with transaction.atomic():
-        for m in mandates:
-            exclusion = CourtOrderExclusion.objects.create(
-                mandate=m, court=court.strip(), made_on=made_on, excluded_from=excluded_from,
-                excluded_to=excluded_to, reference=reference, created_by=_actor(actor))
-            days = m.court_excluded_days()
-            last, review, section = rules.mandate_last_day_after_orders(m.date_of_ballot, m.opening_day,
-                                                                        m.agreed_months, days)
-            m.last_day = last
-            m.basis = {**m.basis, "last_day": last.isoformat(), "review": review,
-                       "court_excluded_days": days, "section": section}
-            m.save(update_fields=["last_day", "basis"])
-            record(actor, "mandate.court_exclusion_recorded", "Mandate", m.pk, employer=m.employer.code,
-                   kind=m.kind, exclusion=exclusion.pk, days=exclusion.days, last_day=last)
-    return mandates
-
-
-def _with_its_ballot(mandate: Mandate) -> list[Mandate]:
-    """Every mandate of the same ballot with the same employer (an agreement or a court order is about the
-    union's action against that employer, not one unit's or one question's)."""
-    return list(Mandate.objects.filter(
-        union=mandate.union, employer=mandate.employer, opening_day=mandate.opening_day,
-        date_of_ballot=mandate.date_of_ballot, ballot=mandate.ballot).order_by("pk"))
