@@ -11,7 +11,7 @@ import tomllib
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -23,7 +23,9 @@ from mandate.dates import human_date
 app = typer.Typer(no_args_is_help=True)
 console = Console()
 JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
-ACTOR = typer.Option("cli", "--as", help="Name recorded in the audit log.")
+ACTOR = typer.Option("cli", "--as", help="Name recorded in the audit log; an account's name is checked for the "
+                                          "step's role.")
+T = TypeVar("T")
 
 
 def _setup() -> None:
@@ -89,6 +91,26 @@ def _date(value: Any, name: str, as_json: bool = False) -> date:
 
 def _d(text: str | None, name: str) -> date | None:
     return _date(text, name) if text else None
+
+
+def _step(run: Callable[[], T], as_json: bool) -> T:
+    """Take a step through the union's services: a refusal (a step out of order, by the wrong account, a
+    rule) is printed as the pages show it, exit 1."""
+    from mandate.union.errors import BallotError
+    from mandate.union.lifecycle import StepForbidden
+
+    try:
+        return run()
+    except StepForbidden as error:
+        fail(str(error), as_json=as_json)
+    except BallotError as error:
+        problems = list(getattr(error, "errors", []))
+        fail(str(error) if not problems else "refused whole, nothing recorded", problems, as_json=as_json)
+
+
+def _stage(b: Any) -> dict[str, Any]:
+    b.refresh_from_db()
+    return {"ballot": b.code, "stage": b.stage, "status": b.status}
 
 
 @app.command("import-register")
@@ -258,8 +280,8 @@ def open_cmd(union: str, ballot: str, as_json: bool = JSON, actor: str = ACTOR) 
     problems = svc.open_problems(b)
     if problems:
         fail("the ballot cannot open", problems, as_json=as_json)
-    services.open_ballot(b, actor=actor)
-    _emit({"ballot": b.code, "status": b.status}, as_json, lambda: console.print(f"Ballot {b.code} is open."))
+    _step(lambda: services.open_ballot(b, actor=actor), as_json)
+    _emit(_stage(b), as_json, lambda: console.print(f"Ballot {b.code} is open."))
 
 
 @app.command("import-returns")
@@ -269,15 +291,17 @@ def import_returns_cmd(union: str, ballot: str, csv_file: Path, as_json: bool = 
     from mandate.union import ballots as svc
 
     b = _ballot(union, ballot)
+    text = _read(csv_file, as_json)
     try:
-        summary = svc.import_returns(b, _read(csv_file, as_json), actor, name=csv_file.name)
+        summary = svc.import_returns(b, text, actor, name=csv_file.name)
     except svc.ReturnsImportError as error:
         fail("returns file refused whole, nothing recorded", error.errors, as_json=as_json)
     except svc.BallotError as error:
         fail(str(error), as_json=as_json)
     _emit(summary, as_json, lambda: console.print(
         f"Recorded {summary['lines']} papers: {summary['counted']} to count, {summary['duplicates']} duplicates, "
-        f"{summary['late']} late, {summary['marked_both_ways']} marked both ways on a question."))
+        f"{summary['late']} late, {summary['unchanged']} already recorded (unchanged), "
+        f"{summary['marked_both_ways']} marked both ways on a question."))
 
 
 @app.command("turnout")
@@ -306,20 +330,39 @@ def turnout_cmd(union: str, ballot: str, as_json: bool = JSON, on: str = typer.O
 
 @app.command("close")
 def close_cmd(union: str, ballot: str, as_json: bool = JSON, actor: str = ACTOR,
-              today: str = typer.Option(None, help="Today's date (ISO), default the real one.")) -> None:
-    """Close the ballot and count every unit and question through the rulebook; create the mandates."""
+              today: str = typer.Option(None, help="Today's date (ISO), default the real one."),
+              count: bool = typer.Option(True, help="Count straight after closing (--no-count: close only).")) -> None:
+    """Close the ballot after its closing day (no more returns) and, unless --no-count, count every unit and
+    question through the rulebook and create the mandates."""
     _setup()
-    from mandate.union import ballots as svc
+    from django.db import transaction
+
     from mandate.union import services
 
     as_of = _d(today, "--today")
     b = _ballot(union, ballot)
-    try:
-        assessment = services.count(b, actor=actor, today=as_of)
-    except svc.BallotError as error:
-        fail(str(error), as_json=as_json)
+    if not count:
+        _step(lambda: services.close_ballot(b, actor, today=as_of), as_json)
+        _emit(_stage(b), as_json, lambda: console.print(f"Ballot {b.code} is closed: count it next."))
+        return
+
+    def close_and_count() -> None:
+        with transaction.atomic():  # closed and counted, or neither
+            services.count(b, actor=actor, today=as_of)
+
+    _step(close_and_count, as_json)
     _emit(_result_data(b), as_json, lambda: _render_result(b))
-    del assessment
+
+
+@app.command("count")
+def count_cmd(union: str, ballot: str, as_json: bool = JSON, actor: str = ACTOR) -> None:
+    """Count a closed ballot, every unit and question through the rulebook; create the mandates. Once."""
+    _setup()
+    from mandate.union import ballots as svc
+
+    b = _ballot(union, ballot)
+    _step(lambda: svc.count(b, actor), as_json)
+    _emit(_result_data(b), as_json, lambda: _render_result(b))
 
 
 def _result_data(b: Any) -> dict[str, Any]:
@@ -436,15 +479,11 @@ def issue_results_cmd(union: str, ballot: str, sent_on: str = typer.Option(None,
                       as_json: bool = JSON, actor: str = ACTOR) -> None:
     """Issue the s.231 result to members and the s.231A result to each employer (HTML and PDF)."""
     _setup()
-    from mandate.union import ballots as svc
     from mandate.union import services
 
     sent = _d(sent_on, "--sent-on") or date.today()
     b = _ballot(union, ballot)
-    try:
-        made = services.issue_results(b, sent_on=sent, actor=actor)
-    except svc.BallotError as error:
-        fail(str(error), as_json=as_json)
+    made = _step(lambda: services.issue_results(b, sent_on=sent, actor=actor), as_json)
     data = [{"id": d.pk, "kind": d.kind, "title": d.title, "sent_on": d.sent_on, "pdf_bytes": len(d.pdf or b"")}
             for d in made]
     def render() -> None:
@@ -452,3 +491,257 @@ def issue_results_cmd(union: str, ballot: str, sent_on: str = typer.Option(None,
             console.print(f"Issued {d.title} ({len(d.pdf or b'')} bytes of PDF)")
 
     _emit(data, as_json, render)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The lifecycle's steps, one command each (the same services, so the same refusals, as the pages)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@app.command("status")
+def status_cmd(union: str, ballot: str, as_json: bool = JSON) -> None:
+    """The ballot's step reached and every step taken (who, when, why)."""
+    _setup()
+    b = _ballot(union, ballot)
+    steps = [{"step": s.step, "from": s.from_stage, "to": s.to_stage, "by": s.actor, "at": s.at.isoformat(),
+              "reason": s.reason} for s in b.steps.all()]
+    data = {**_stage(b), "steps": steps}
+
+    def render() -> None:
+        from rich.markup import escape
+
+        console.print(f"Ballot {escape(b.code)}: {b.get_stage_display()}")
+        for s in steps:
+            why = f": {escape(s['reason'])}" if s["reason"] else ""
+            console.print(f"  {s['at'][:16]} {s['step'].replace('_', ' ')} by {escape(s['by'])}{why}")
+
+    _emit(data, as_json, render)
+
+
+@app.command("set-dates")
+def set_dates_cmd(union: str, ballot: str, opening_day: str = typer.Option(..., help="ISO date"),
+                  closing_day: str = typer.Option(..., help="ISO date"), as_json: bool = JSON,
+                  actor: str = ACTOR) -> None:
+    """Change the opening and closing days while the ballot is being set up."""
+    _setup()
+    from mandate.union import services
+
+    b = _ballot(union, ballot)
+    o, c = _date(opening_day, "--opening-day", as_json), _date(closing_day, "--closing-day", as_json)
+    _step(lambda: services.update_dates(b, o, c, actor), as_json)
+    _emit({**_stage(b), "opening_day": b.opening_day, "closing_day": b.closing_day}, as_json,
+          lambda: console.print(f"Ballot {b.code}: opens {human_date(o)}, closes {human_date(c)}."))
+
+
+@app.command("freeze")
+def freeze_cmd(union: str, ballot: str, as_json: bool = JSON, actor: str = ACTOR) -> None:
+    """Freeze the electorate from the register (numbering the papers 1 to N)."""
+    _setup()
+    from mandate.union import services
+
+    b = _ballot(union, ballot)
+    n = _step(lambda: services.freeze_electorate(b, actor), as_json)
+    _emit({**_stage(b), "electors": n}, as_json, lambda: console.print(f"Electorate frozen: {n} members."))
+
+
+@app.command("unfreeze")
+def unfreeze_cmd(union: str, ballot: str, as_json: bool = JSON, actor: str = ACTOR) -> None:
+    """Undo the freeze while the ballot is being set up (to freeze again from the register as it is now)."""
+    _setup()
+    from mandate.union import services
+
+    b = _ballot(union, ballot)
+    n = _step(lambda: services.unfreeze_electorate(b, actor), as_json)
+    _emit({**_stage(b), "removed": n}, as_json, lambda: console.print(f"Electorate unfrozen ({n} members)."))
+
+
+@app.command("issue-notices")
+def issue_notices_cmd(
+    union: str, ballot: str, sent_on: str = typer.Option(..., help="ISO date the notices are sent"),
+    expected_receipt: str = typer.Option(None, help="ISO date they should arrive (chooses the notice's content)"),
+    received_on: str = typer.Option(None, help="ISO date received, where known"),
+    sample_received_on: str = typer.Option(None, help="ISO date the sample papers were received"),
+    as_json: bool = JSON, actor: str = ACTOR,
+) -> None:
+    """Issue the notice of ballot (s.226A) and the sample voting paper to every employer in the electorate."""
+    _setup()
+    from mandate.union import services
+
+    b = _ballot(union, ballot)
+    sent = _date(sent_on, "--sent-on", as_json)
+    made = _step(lambda: services.issue_notices(
+        b, sent_on=sent, expected_receipt=_d(expected_receipt, "--expected-receipt"),
+        received_on=_d(received_on, "--received-on"), sample_received_on=_d(sample_received_on, "--sample-received-on"),
+        actor=actor), as_json)
+    _emit({**_stage(b), "documents": [{"id": d.pk, "kind": d.kind, "title": d.title} for d in made]}, as_json,
+          lambda: console.print(f"Issued {len(made)} documents: notices and sample papers to every employer."))
+
+
+@app.command("record-receipts")
+def record_receipts_cmd(
+    union: str, ballot: str, received_on: str = typer.Option(..., help="ISO date the notices were received"),
+    sample_received_on: str = typer.Option(None, help="ISO date the sample papers were (default the same)"),
+    as_json: bool = JSON, actor: str = ACTOR,
+) -> None:
+    """Record the day every employer received its current notice of ballot and sample paper."""
+    _setup()
+    from django.db import transaction
+
+    from mandate.union import ballots as svc
+    from mandate.union import services
+
+    b = _ballot(union, ballot)
+    notice_day = _date(received_on, "--received-on", as_json)
+    sample_day = _d(sample_received_on, "--sample-received-on") or notice_day
+    warnings: list[str] = []
+
+    def record_all() -> None:
+        with transaction.atomic():
+            for kind, day in (("s226a-notice", notice_day), ("sample-paper", sample_day)):
+                for doc in svc.current_documents(b, kind):
+                    w = services.record_document_dates(b, doc, received_on=day, actor=actor)
+                    if w:
+                        warnings.append(w)
+
+    _step(record_all, as_json)
+    _emit({**_stage(b), "warnings": warnings}, as_json,
+          lambda: console.print("Receipts recorded." + "".join(f"\nWarning: {w}" for w in warnings)))
+
+
+@app.command("withdraw-notices")
+def withdraw_notices_cmd(union: str, ballot: str, reason: str = typer.Option(..., help="Why (kept on record)"),
+                         withdrawn_on: str = typer.Option(None, help="ISO date, default today"),
+                         as_json: bool = JSON, actor: str = ACTOR) -> None:
+    """Withdraw the notices of ballot (and any voting papers): the ballot returns to set-up, where its dates,
+    units, questions and electorate can change; new notices' periods run afresh."""
+    _setup()
+    from mandate.union import services
+
+    b = _ballot(union, ballot)
+    n = _step(lambda: services.withdraw_notices(b, reason=reason, withdrawn_on=_d(withdrawn_on, "--withdrawn-on"),
+                                                actor=actor), as_json)
+    _emit({**_stage(b), "withdrawn": n}, as_json,
+          lambda: console.print(f"Withdrawn {n} documents; ballot {b.code} is being set up again."))
+
+
+@app.command("issue-papers")
+def issue_papers_cmd(union: str, ballot: str, as_json: bool = JSON, actor: str = ACTOR) -> None:
+    """Issue the voting papers, numbered 1 to N, once (one print-ready PDF)."""
+    _setup()
+    from mandate.union import services
+
+    b = _ballot(union, ballot)
+    doc = _step(lambda: services.issue_voting_papers(b, actor=actor), as_json)
+    _emit({**_stage(b), "document": doc.pk, "title": doc.title}, as_json, lambda: console.print(f"Issued {doc.title}."))
+
+
+@app.command("replace-papers")
+def replace_papers_cmd(
+    union: str, ballot: str,
+    members: list[str] = typer.Argument(..., help="Membership numbers of the members needing a new paper"),
+    reason: str = typer.Option(..., help="spoilt, lost or not_received"),
+    out: Path = typer.Option(None, help="Write the replacement papers' PDF here"),
+    as_json: bool = JSON, actor: str = ACTOR,
+) -> None:
+    """Replacement voting papers for named members: new numbers; the old numbers become void."""
+    _setup()
+    from mandate.union import services
+
+    b = _ballot(union, ballot)
+    doc = _step(lambda: services.replace_papers(b, members, reason=reason, actor=actor), as_json)
+    if out is not None:
+        try:
+            out.write_bytes(bytes(doc.pdf or b""))
+        except OSError as error:
+            fail(f"{out}: cannot write the file ({error.strerror or error})", as_json=as_json, code=BAD_INPUT)
+    voided = [{"old": v.paper_number, "new": v.replaced_by, "member": v.elector.membership_number}
+              for v in b.void_papers.filter(replaced_by__in=b.electors.values("paper_number"))
+              .select_related("elector") if v.elector.membership_number in members]
+    _emit({**_stage(b), "document": doc.pk, "title": doc.title, "papers": voided}, as_json,
+          lambda: console.print(f"Issued {doc.title}; void: {', '.join(str(v['old']) for v in voided)}."))
+
+
+@app.command("record-return")
+def record_return_cmd(
+    union: str, ballot: str, paper_number: int,
+    received_on: str = typer.Option(..., help="ISO date the paper was received"),
+    strike: str = typer.Option(None, help="The mark for the strike question: yes, no, both or blank"),
+    asos: str = typer.Option(None, "--asos", help="The mark for action short of a strike: yes, no, both or blank"),
+    as_json: bool = JSON, actor: str = ACTOR,
+) -> None:
+    """Record one returned paper by hand; every question's mark must be given (none is assumed)."""
+    _setup()
+    from mandate.union import services
+
+    b = _ballot(union, ballot)
+    day = _date(received_on, "--received-on", as_json)
+    marks = {k: v for k, v in (("strike", strike), ("action_short_of_strike", asos)) if v is not None}
+    o = _step(lambda: services.record_return(b, paper_number, marks, day, actor), as_json)
+    _emit({"paper_number": o.paper_number, "status": o.status, "unit": o.unit, "notes": o.notes}, as_json,
+          lambda: console.print(f"Paper {o.paper_number} ({o.unit}): {o.status}. " + " ".join(o.notes)))
+
+
+@app.command("correct-results")
+def correct_results_cmd(union: str, ballot: str, reason: str = typer.Option(..., help="What the correction corrects"),
+                        sent_on: str = typer.Option(None, help="ISO date, default today"),
+                        as_json: bool = JSON, actor: str = ACTOR) -> None:
+    """Issue a corrected result to members and employers, superseding the one issued, with the reason."""
+    _setup()
+    from mandate.union import services
+
+    b = _ballot(union, ballot)
+    sent = _d(sent_on, "--sent-on") or date.today()
+    made = _step(lambda: services.correct_results(b, reason=reason, sent_on=sent, actor=actor), as_json)
+    _emit({**_stage(b), "documents": [{"id": d.pk, "kind": d.kind, "title": d.title} for d in made]}, as_json,
+          lambda: console.print(f"Issued {len(made)} corrected results."))
+
+
+def _satisfied(not_satisfied: list[str], as_json: bool) -> tuple[dict[str, bool], dict[str, str]]:
+    keys = ("no_contravention", "security", "independence")
+    satisfied, reasons = dict.fromkeys(keys, True), {}
+    for item in not_satisfied:
+        key, _, why = item.partition("=")
+        if key not in keys:
+            fail(f"--not-satisfied: {key!r} is not one of {', '.join(keys)} (give KEY=REASON)", as_json=as_json,
+                 code=BAD_INPUT)
+        satisfied[key], reasons[key] = False, why
+    return satisfied, reasons
+
+
+@app.command("issue-report")
+def issue_report_cmd(
+    union: str, ballot: str, sent_on: str = typer.Option(None, help="ISO date of the report, default today"),
+    not_satisfied: list[str] = typer.Option([], help="KEY=REASON where the scrutineer is not satisfied "
+                                                    "(no_contravention, security, independence)"),
+    as_json: bool = JSON, actor: str = ACTOR,
+) -> None:
+    """Issue the scrutineer's report (s.231B), once, after the results."""
+    _setup()
+    from mandate.union import services
+
+    b = _ballot(union, ballot)
+    satisfied, reasons = _satisfied(not_satisfied, as_json)
+    sent = _d(sent_on, "--sent-on") or date.today()
+    doc = _step(lambda: services.issue_report(b, sent_on=sent, satisfied=satisfied, reasons=reasons, actor=actor),
+                as_json)
+    _emit({**_stage(b), "document": doc.pk, "title": doc.title}, as_json, lambda: console.print(f"Issued {doc.title}."))
+
+
+@app.command("correct-report")
+def correct_report_cmd(
+    union: str, ballot: str, reason: str = typer.Option(..., help="What the correction corrects"),
+    sent_on: str = typer.Option(None, help="ISO date of the corrected report, default today"),
+    not_satisfied: list[str] = typer.Option([], help="KEY=REASON where the scrutineer is not satisfied"),
+    as_json: bool = JSON, actor: str = ACTOR,
+) -> None:
+    """Issue a corrected scrutineer's report that supersedes the current one, with the reason."""
+    _setup()
+    from mandate.union import services
+
+    b = _ballot(union, ballot)
+    satisfied, reasons = _satisfied(not_satisfied, as_json)
+    sent = _d(sent_on, "--sent-on") or date.today()
+    doc = _step(lambda: services.correct_report(b, reason=reason, sent_on=sent, satisfied=satisfied,
+                                                reasons=reasons, actor=actor), as_json)
+    _emit({**_stage(b), "document": doc.pk, "title": doc.title}, as_json,
+          lambda: console.print(f"Issued the corrected {doc.title.lower()}, superseding the one before."))

@@ -117,12 +117,49 @@ class ReportForm(forms.Form):
     sent_on = date_field("the date of the scrutineer's report", required=False)
 
 
+# A hand-entered paper's marks: none chosen until the scrutineer reads the paper, only the marks listed.
+MARK_CHOICES = [("", "Choose the mark on the paper"), ("yes", "Yes"), ("no", "No"),
+                ("both", "Marked both ways (spoilt for this question)"), ("blank", "Left blank")]
+
+
+def _mark_field(question: str, **kw: Any) -> forms.ChoiceField:
+    return forms.ChoiceField(choices=MARK_CHOICES, error_messages={
+        "required": f"Choose the mark on the paper for the {question} question",
+        "invalid_choice": f"Choose a mark from the list for the {question} question"}, **kw)
+
+
 class ReturnForm(forms.Form):
-    paper_number = forms.IntegerField(min_value=1)
+    paper_number = forms.IntegerField(min_value=1, error_messages={"required": "Enter the paper's number",
+                                                                   "invalid": "Enter the paper's number"})
     received_on = date_field("the day the paper was received")
-    strike = forms.ChoiceField(choices=[(m, m) for m in ("yes", "no", "both", "blank")], required=False)
-    action_short_of_strike = forms.ChoiceField(choices=[(m, m) for m in ("yes", "no", "both", "blank")],
-                                               required=False, label="Action short of a strike")
+    strike = _mark_field("strike")
+    action_short_of_strike = _mark_field("action short of a strike", label="Action short of a strike")
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
+                             label="Why the notices are withdrawn",
+                             error_messages={"required": "Give the reason the notices are withdrawn"})
+    withdrawn_on = date_field("the day the notices were withdrawn", label="Withdrawn on")
+
+
+class ReplaceForm(forms.Form):
+    membership_numbers = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=5000,
+                                         label="Membership numbers, one a line",
+                                         error_messages={"required": "Name the members who need a new paper"})
+    reason = forms.ChoiceField(choices=[("", "Choose why"), ("spoilt", "Spoilt"), ("lost", "Lost"),
+                                        ("not_received", "Never received")], label="Why a new paper",
+                               error_messages={"required": "Choose why the paper is replaced"})
+
+    def numbers(self) -> list[str]:
+        return [n.strip() for n in self.cleaned_data["membership_numbers"].splitlines() if n.strip()]
+
+
+class CorrectionForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
+                             label="What the correction corrects",
+                             error_messages={"required": "Give the reason for the correction"})
+    sent_on = date_field("the day the correction is sent", label="Sent on")
 
 
 class MandateForm(forms.Form):
