@@ -115,8 +115,11 @@ def allowed(ballot: Ballot, name: str, actor: Any = None) -> bool:
 def _require(ballot: Ballot, spec: Step) -> None:
     if ballot.stage not in spec.allowed_from:
         wanted = " or ".join(f"'{STAGE_LABELS[s]}'" for s in spec.allowed_from)
+        hint = ""
+        if spec.name == "change_setup" and ballot.stage in ("notices_issued", "papers_issued"):
+            hint = " The notice of ballot states them: withdraw the notices (with the reason) to change them."
         raise BallotError(f"The ballot is at '{STAGE_LABELS[ballot.stage]}': you can {spec.doing} only when it "
-                          f"is at {wanted}.")
+                          f"is at {wanted}.{hint}")
 
 
 def run(ballot: Ballot, name: str, actor: Any, body: Callable[[Ballot], T], *, reason: str = "",
