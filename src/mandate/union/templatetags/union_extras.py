@@ -20,10 +20,15 @@ def percent(value: float | None) -> str:
 
 
 @register.filter(name="human_date")
-def human_date_filter(value: date | datetime | None) -> str:
+def human_date_filter(value: date | datetime | str | None) -> str:
     """A date as mandate.dates.human_date writes it ("23 November 2026"); a moment in local time; "" for none."""
     if value is None or value == "":
         return ""
+    if isinstance(value, str):  # an ISO 8601 date kept in a record's JSON
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
     if isinstance(value, datetime):
         value = timezone.localtime(value) if timezone.is_aware(value) else value
     return human_date(value)

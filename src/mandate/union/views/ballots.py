@@ -83,7 +83,7 @@ def ballot(request: HttpRequest, pk: int) -> HttpResponse:
     today = date.today()
     for step in timeline["steps"]:
         step["passed"] = step["date"] < today
-    notified = b.stage in ("notices_issued", "papers_issued")
+    notified = b.status == "frozen"  # being set up with the electorate frozen, notices or papers issued
     context = {
         "ballot": b, "timeline": timeline, "questions": b.questions.all(),
         "units": b.units.annotate(n=Count("electors")), "electors": b.electors.count(),
