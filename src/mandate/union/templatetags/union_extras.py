@@ -26,7 +26,7 @@ def human_date_filter(value: date | datetime | str | None) -> str:
         return ""
     if isinstance(value, str):  # an ISO 8601 date kept in a record's JSON
         try:
-            value = date.fromisoformat(value)
+            return human_date(date.fromisoformat(value))
         except ValueError:
             return value
     if isinstance(value, datetime):
