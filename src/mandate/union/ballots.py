@@ -445,6 +445,51 @@ def _store(ballot: Ballot, rows: list[ReturnRow], actor: Any) -> list[ReturnOutc
     return outcomes
 
 
+def _header_problems(header: list[str], kinds: list[str]) -> list[str]:
+    """The header must have paper_number, received_on and exactly one column for each of the ballot's questions."""
+    columns = [COLUMN_ALIASES.get(h, h) for h in header]
+    problems = [f"line 1: the header needs a {c} column" for c in ("paper_number", "received_on") if c not in columns]
+    missing = [k for k in kinds if k not in columns]
+    if missing:
+        problems.append("line 1: the header lacks the column(s) for this ballot's question(s): " + ", ".join(missing))
+    unknown = [h or "(unnamed)" for h, c in zip(header, columns, strict=True)
+               if c not in ("paper_number", "received_on", *kinds)]
+    if unknown:
+        problems.append("line 1: the header has column(s) this ballot does not have: " + ", ".join(unknown)
+                        + f" (its columns are paper_number, received_on, {', '.join(kinds)})")
+    twice = sorted({c for c in columns if columns.count(c) > 1})
+    if twice:
+        problems.append("line 1: column(s) named more than once: " + ", ".join(twice))
+    return problems
+
+
+def _read_row(ballot: Ballot, line: int, row: dict[str, str], kinds: list[str], issued: set[int], today: date,
+              name: str) -> ReturnRow | str:
+    """One line of a returns file: the paper it records, or why it is refused."""
+    try:
+        number = int(row["paper_number"])
+        if number < 1:
+            raise ValueError
+    except ValueError:
+        return f"line {line}: {row['paper_number'][:40]!r} is not a paper number"
+    try:
+        received = date.fromisoformat(row["received_on"])
+    except ValueError:
+        return f"line {line}: {row['received_on'][:40]!r} is not a date (use YYYY-MM-DD)"
+    if number not in issued:
+        return f"line {line}: paper number {number} was never issued"
+    when = _received_problem(ballot, received, today)
+    if when:
+        return f"line {line}: paper {number} {when}"
+    marks = {}
+    for kind in kinds:
+        mark = _mark(row.get(kind))
+        if mark is None:
+            return f"line {line}: {row.get(kind, '')[:40]!r} is not a mark (yes, no, both, blank)"
+        marks[kind] = mark
+    return ReturnRow(number, received, marks, f"{name} line {line}")
+
+
 def read_returns(ballot: Ballot, source: IO[str] | str, name: str = "returns.csv",
                  today: date | None = None) -> list[ReturnRow]:
     """A scanning bureau's CSV, checked whole: paper_number, received_on, then exactly one column for each of
@@ -458,61 +503,24 @@ def read_returns(ballot: Ballot, source: IO[str] | str, name: str = "returns.csv
         text = text.replace("\r", "\n")  # CR-only line endings
     header, records = csv_records(text)
     kinds = list(ballot.questions.values_list("kind", flat=True))
-    columns = [COLUMN_ALIASES.get(h, h) for h in header]
-    problems = []
-    for required in ("paper_number", "received_on"):
-        if required not in columns:
-            problems.append(f"line 1: the header needs a {required} column")
-    missing = [k for k in kinds if k not in columns]
-    if missing:
-        problems.append("line 1: the header lacks the column(s) for this ballot's question(s): " + ", ".join(missing))
-    unknown = [h or "(unnamed)" for h, c in zip(header, columns, strict=True)
-               if c not in ("paper_number", "received_on", *kinds)]
-    if unknown:
-        problems.append("line 1: the header has column(s) this ballot does not have: " + ", ".join(unknown)
-                        + f" (its columns are paper_number, received_on, {', '.join(kinds)})")
-    twice = sorted({c for c in columns if columns.count(c) > 1})
-    if twice:
-        problems.append("line 1: column(s) named more than once: " + ", ".join(twice))
+    problems = _header_problems(header, kinds)
     if problems:
         raise ReturnsImportError(problems)
+    # void numbers pass here and are refused under the lock, saying so
+    issued = set(ballot.electors.values_list("paper_number", flat=True)) | set(
+        ballot.void_papers.values_list("paper_number", flat=True))
     errors: list[str] = []
     rows: list[ReturnRow] = []
-    issued = set(ballot.electors.values_list("paper_number", flat=True)) | set(
-        ballot.void_papers.values_list("paper_number", flat=True))  # void numbers: refused under the lock, saying so
     for line, record_ in records:
         if record_.get(None):
             errors.append(f"line {line}: {len(record_[None])} more fields than the header has columns")
             continue
         row = {COLUMN_ALIASES.get(k.strip(), k.strip()): (v or "").strip() for k, v in record_.items() if k}
-        try:
-            number = int(row["paper_number"])
-            if number < 1:
-                raise ValueError
-        except ValueError:
-            errors.append(f"line {line}: {row['paper_number'][:40]!r} is not a paper number")
-            continue
-        try:
-            received = date.fromisoformat(row["received_on"])
-        except ValueError:
-            errors.append(f"line {line}: {row['received_on'][:40]!r} is not a date (use YYYY-MM-DD)")
-            continue
-        if number not in issued:
-            errors.append(f"line {line}: paper number {number} was never issued")
-            continue
-        when = _received_problem(ballot, received, today)
-        if when:
-            errors.append(f"line {line}: paper {number} {when}")
-            continue
-        marks = {}
-        for kind in kinds:
-            mark = _mark(row.get(kind))
-            if mark is None:
-                errors.append(f"line {line}: {row.get(kind, '')[:40]!r} is not a mark (yes, no, both, blank)")
-                break
-            marks[kind] = mark
+        read = _read_row(ballot, line, row, kinds, issued, today, name)
+        if isinstance(read, str):
+            errors.append(read)
         else:
-            rows.append(ReturnRow(number, received, marks, f"{name} line {line}"))
+            rows.append(read)
     if errors:
         raise ReturnsImportError(errors)
     return rows

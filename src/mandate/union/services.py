@@ -142,7 +142,11 @@ def withdraw_notices(ballot: Ballot, *, reason: str, withdrawn_on: date | None =
 
 
 def withdrawals(ballot: Ballot) -> list[BallotStep]:
-    return list(ballot.steps.filter(step="withdraw_notices").order_by("at"))
+    """The notices' withdrawals, each with its day (`withdrawn_on`), the reason and who."""
+    out = list(ballot.steps.filter(step="withdraw_notices").order_by("at"))
+    for step in out:
+        step.withdrawn_on = date.fromisoformat(step.detail["withdrawn_on"])  # type: ignore[attr-defined]
+    return out
 
 
 def record_document_dates(ballot: Ballot, document: Document, *, sent_on: date | None = None,
