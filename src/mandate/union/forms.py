@@ -7,6 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.db.models import QuerySet
 
+from mandate.platform import inputs
 from mandate.union.models import (
     AccidentalOmission,
     Ballot,
@@ -54,7 +55,8 @@ class EventForm(forms.ModelForm):
 
 
 class RegisterForm(forms.Form):
-    file = forms.FileField(label="Register file", help_text="CSV in the register format (see docs/union.md).")
+    file = forms.FileField(label="Register file", help_text="CSV in the register format (see docs/union.md).",
+                           validators=[inputs.upload_validator("register")])
     mark_missing_left = forms.BooleanField(required=False, label="Mark members missing from the file as left")
 
 

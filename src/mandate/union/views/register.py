@@ -42,7 +42,9 @@ def register(request: HttpRequest) -> HttpResponse:
             except RegisterImportError as error:
                 errors = [str(e) for e in error.errors]
     total = Member.objects.filter(union=union, left_on__isnull=True).count()
-    return render(request, "union/register.html", {"form": form, "errors": errors, "total": total})
+    refused = bool(errors) or (request.method == "POST" and bool(form.errors))
+    return render(request, "union/register.html", {"form": form, "errors": errors, "total": total},
+                  status=400 if refused else 200)
 
 
 @role_required(*OFFICIAL)
