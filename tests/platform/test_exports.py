@@ -30,7 +30,9 @@ credit = ["training", "official_business"]
 FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+44 7700 900123", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
 EXPORT_ROUTES = {"union:register_export": "/union/register/export.csv",
                  "workplace:my_figure_csv": "/workplace/me/attendance.csv?date_from=2026-10-01&date_to=2026-10-31",
-                 "workplace:person_csv": "/workplace/people/{staff}/attendance.csv?date_from=2026-10-01&date_to=2026-10-31"}
+                 "workplace:person_csv": "/workplace/people/{staff}/attendance.csv?date_from=2026-10-01&date_to=2026-10-31",
+                 "workplace:organisation_csv":
+                     "/workplace/organisation/export.csv?date_from=2026-10-01&date_to=2026-10-31&table=teams"}
 
 
 def test_cells_are_escaped_and_unescaped() -> None:
@@ -76,6 +78,11 @@ def test_every_export_route_escapes(client, make_user, union_org, employer_org) 
     client.force_login(hr)
     seen["workplace:my_figure_csv"] = client.get(EXPORT_ROUTES["workplace:my_figure_csv"])
     seen["workplace:person_csv"] = client.get(EXPORT_ROUTES["workplace:person_csv"].format(staff="=1+2"))
+    from mandate.workplace.models import Team
+
+    Team.objects.filter(organisation=employer_org).update(name=FORMULAS[0])
+    seen["workplace:organisation_csv"] = client.get(EXPORT_ROUTES["workplace:organisation_csv"])
+    assert "'" + FORMULAS[0] in _cells(seen["workplace:organisation_csv"].content.decode())
     assert set(seen) == set(EXPORT_ROUTES)
     for name, response in seen.items():
         assert response.status_code == 200 and response["Content-Type"].startswith("text/csv"), name

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from helpers import badge, dataset, person, policy, row, run
 
-from mandate.policy import compare, compute, explain, parse_policy
+from mandate.policy import PolicyError, compare, compute, explain, parse_policy
 from mandate.policy.engine import _Run, connect
 
 NOV = [f"2026-11-{d:02d}" for d in range(2, 31) if dt.date(2026, 11, d).weekday() < 5]
@@ -128,10 +128,24 @@ def test_week_and_rolling_periods():
     assert [(w["period_start"].day, w["working_days"], w["attended_days"]) for w in weeks] == \
         [(1, 0, 0)][:0] + [(2, 5, 3), (9, 5, 0), (16, 5, 0), (23, 5, 0), (30, 1, 0)]
     rolling = run(data, period="rolling_weeks:2").people.to_pylist()
-    # windows end each Sunday (or 30 November) and reach back two weeks, clipped at 1 November
-    assert [(w["period_start"].day, w["period_end"].day, w["attended_days"]) for w in rolling] == \
-        [(1, 8, 3), (2, 15, 3), (9, 22, 0), (16, 29, 0), (23, 30, 0)]
+    # windows end each Sunday (or 30 November) and reach back two weeks, into October for the first two
+    assert [(w["period_start"], w["period_end"].day, w["working_days"], w["attended_days"]) for w in rolling] == [
+        (dt.date(2026, 10, 19), 1, 10, 0), (dt.date(2026, 10, 26), 8, 10, 3), (dt.date(2026, 11, 2), 15, 10, 3),
+        (dt.date(2026, 11, 9), 22, 10, 0), (dt.date(2026, 11, 16), 29, 10, 0), (dt.date(2026, 11, 23), 30, 6, 0)]
     assert run(data, period="rolling_weeks:2").organisation["required_days"] == 21  # each day once
+
+
+def test_a_rolling_window_reaches_back_before_the_period():
+    """1 to 4 October 2026 under a 4-week rolling window: the window ending on Sunday 4 October runs from
+    Monday 7 September, and the September days count in it, with a note saying so."""
+    september = [f"2026-09-{d:02d}" for d in range(7, 31) if dt.date(2026, 9, d).weekday() < 5]
+    data = dataset([person("R")], [badge("R", d) for d in september])
+    r = run(data, start="2026-10-01", end="2026-10-04", period="rolling_weeks:4")
+    (w,) = r.people.to_pylist()
+    assert (w["period_start"], w["period_end"]) == (dt.date(2026, 9, 7), dt.date(2026, 10, 4))
+    assert (w["working_days"], w["attended_days"]) == (20, 18) and w["percent"] == pytest.approx(90.0)
+    assert r.organisation["required_days"] == 2 and r.organisation["attended_days"] == 0  # 1 and 2 October
+    assert any("reach back before the period" in n and "7 September 2026" in n for n in r.notes)
 
 
 def test_hours_merge_intervals_and_single_swipe_rule():
@@ -218,7 +232,31 @@ def test_compare_two_policies_side_by_side():
                 dt.date(2026, 11, 30))
     rows = {r["staff_id"]: r for r in c.people.to_pylist()}
     assert rows["A"]["periods_met_a"] == 1 and rows["A"]["periods_met_b"] == 0  # no individual target under b
-    assert c.b.organisation["target_met"] is True and c.a.organisation["target_met"] is False
+    assert c.b.organisation["target_met"] is True and c.a.organisation["target_met"] is None
+
+
+@pytest.mark.parametrize("target_of", ["person", "team", "site", "organisation"])
+def test_a_group_is_judged_only_against_its_own_target(target_of):
+    """A shared target is met or not by its group; individuals and other groups have no target to miss.
+    Under a person target the groups count the people meeting theirs; under a shared one nobody has one."""
+    data = dataset([person("A", team="X"), person("B", team="X"), person("C", team="Y", home="EDI")],
+                   [badge("A", d) for d in NOV[:20]] + [badge("C", d) for d in NOV[:2]])
+    r = run(data, target_of=target_of)
+    levels = {"team": r.teams.to_pylist(), "site": r.sites.to_pylist(),
+              "organisation": r.organisation_periods.to_pylist() + [r.organisation]}
+    for level, rows in levels.items():
+        for g in rows:
+            assert g["target_of"] == target_of
+            if level == target_of:
+                assert g["target_met"] is (g["percent"] >= 40)
+            else:
+                assert g["target_met"] is None, (level, g)
+            if target_of != "person":
+                assert g.get("people_meeting_target") is None
+    people = r.people.to_pylist()
+    assert all((p["target_met"] is None) == (target_of != "person") for p in people)
+    if target_of == "person":
+        assert {t["team"]: t["people_meeting_target"] for t in r.teams.to_pylist()} == {"X": 1, "Y": 0}
 
 
 def test_site_weekly_average_daily_attendance():
@@ -258,3 +296,9 @@ def test_explain_agrees_with_compute_and_slow_path_agrees_with_fast():
         out.extend(con.execute("SELECT * EXCLUDE (attended_hours) FROM pp ORDER BY staff_id, pid").fetchall())
         con.close()
     assert fast == slow and len(fast) == 2
+
+
+def test_a_policy_naming_a_site_missing_from_the_sites_is_refused():
+    data = dataset([person("A")], [badge("A", NOV[0])])
+    with pytest.raises(PolicyError, match=r"sites\.GLA.*not a site"):
+        run(data, sites={"GLA": {"desks": 10}})

@@ -142,12 +142,13 @@ def test_hand_worked_disability_table(population) -> None:
     panel = _panel(pack, "below_target", "disability")
     assert panel.reference == "Not disabled" and len(panel.tables) == 1  # no individual target under B
     rows = {r.group: r for r in panel.tables[0].rows}
-    # Disabled: 12 of 12 below target (12 -> 10 published); not disabled: 12 of 25 (-> 10 of 25).
-    assert (rows["Disabled"].people, rows["Disabled"].affected, rows["Disabled"].rate) == (10, 10, 1.0)
+    # Disabled: 12 of 12 below target. Its 0 not below target is suppressed like any small count (10 of 10
+    # would say every disabled person is below target), so the row goes whole.
+    assert rows["Disabled"].withheld and (rows["Disabled"].people, rows["Disabled"].rate) == (None, None)
+    # Not disabled: 12 of 25, published 10 of 25 and its rate from those: 40%, not 12 / 25.
     assert (rows["Not disabled"].people, rows["Not disabled"].affected) == (25, 10)
-    assert rows["Not disabled"].rate == pytest.approx(12 / 25)
-    assert rows["Disabled"].rate_ratio == pytest.approx(25 / 12)
-    assert rows["Disabled"].four_fifths_flag is True  # nobody spared vs 52% spared
+    assert rows["Not disabled"].rate == pytest.approx(10 / 25)
+    assert rows["Not disabled"].rate_ratio is None  # it is the reference
     # 1 of 3 not saying, 3 of 3 not recorded: primary suppression hides both rows whole.
     assert rows["Prefer not to say"].withheld and rows["Prefer not to say"].people is None
     assert rows["Not recorded"].withheld and rows["Not recorded"].rate is None
@@ -156,12 +157,12 @@ def test_hand_worked_disability_table(population) -> None:
     assert section.not_applicable == ["ONS organisation-wide 40%"]
     [summary] = section.summary
     assert (summary["letter"], summary["affected"], summary["people"], summary["rate_text"]) == ("A", 30, 45,
-                                                                                              "65.1%")
-    assert summary["higher"] == ["Disability: Disabled (rate ratio 2.08 (1.39 to 3.13))"]
+                                                                                              "66.7%")
+    assert summary["higher"] == []  # the only group that was higher is withheld
 
 
 @pytest.mark.parametrize("outcome", ["below_target", "office_days", "long_commute"])
-def test_published_figures_are_the_stats_engine_on_exact_counts_then_protected(population, outcome) -> None:
+def test_published_figures_are_protected_counts_then_the_stats_engine_on_them(population, outcome) -> None:
     org, individual, organisation, people = population
     pack = build_pack(org, [individual, organisation], START, END, produced_on=dt.date(2026, 11, 23))
     flags = {p.staff_id: expected_flags(p) for p in people}
@@ -177,9 +178,12 @@ def test_published_figures_are_the_stats_engine_on_exact_counts_then_protected(p
             groups = [r.group for r in table.rows]
             assert sorted(groups) == sorted(counts)
             exact = {g: (counts[g][0], counts[g][1]) for g in groups}
-            stats = {c.group: c for c in compare_groups(exact, reference)}
-            protected = protect_table([[a, n - a] for a, n in exact.values()])
+            protected = protect_table([[a, n - a] for a, n in exact.values()], suppress_zero=True)
             hidden = {g for i, g in enumerate(groups) if None in protected.cells[i] or protected.row_totals[i] is None}
+            shown = {g: (protected.cells[i][0], protected.row_totals[i]) for i, g in enumerate(groups)
+                     if g not in hidden}
+            ref = reference if reference in shown else next(iter(shown), None)
+            stats = {c.group: c for c in compare_groups(shown, ref)} if shown else {}
             for i, row in enumerate(table.rows):
                 g = row.group
                 assert row.withheld == (g in hidden)
@@ -199,16 +203,20 @@ def test_published_figures_are_the_stats_engine_on_exact_counts_then_protected(p
 def test_the_office_days_threshold_moves_the_outcome(population) -> None:
     org, individual, _, people = population
     pack = build_pack(org, [individual], START, END, produced_on=dt.date(2026, 11, 23), days_a_week=1)
-    rows = {r.group: r for r in _panel(pack, "office_days", "part_time").tables[0].rows}
-    # At 1 day a week part-timers (40% of 3 days = 1.2) are affected too: 10 of 10.
-    assert rows["Part-time"].affected == 10 and rows["Part-time"].rate == 1.0
+    table = _panel(pack, "office_days", "part_time").tables[0]
+    # At 1 day a week everyone is affected (part-timers: 40% of 3 days = 1.2): the zero not-affected counts
+    # are suppressed, so neither row is published and neither is the overall rate (it would be 100%).
+    assert all(r.withheld for r in table.rows) and table.total_rate is None
+    assert table.total_affected == 45
     pack2 = build_pack(org, [individual], START, END, produced_on=dt.date(2026, 11, 23), days_a_week=2)
-    rows2 = {r.group: r for r in _panel(pack2, "office_days", "part_time").tables[0].rows}
+    table2 = _panel(pack2, "office_days", "part_time").tables[0]
+    rows2 = {r.group: r for r in table2.rows}
     # At 2 days: 31 of 33 full-timers (the two with a 20% adjusted expectation are not). The 2 are
     # suppressed, so the full-time row goes; then part-time's 10 not affected is the only other hidden cell
     # left visible in its column, and goes too (secondary suppression): nothing can be subtracted out.
     assert rows2["Full-time"].withheld and rows2["Part-time"].withheld
     assert rows2["Part-time"].rate is None and rows2["Part-time"].people is None
+    assert table2.total_affected == 30 and table2.total_rate == pytest.approx(30 / 45)
 
 
 def _row_html(html: str, outcome: str, group: str, policy: str) -> str:
@@ -231,15 +239,18 @@ def test_page_publishes_protected_figures_and_hides_suppressed_ones(client, make
     assert "A: ONS individual 40%" in html and "B: ONS organisation-wide 40%" in html
     assert "a US rule of thumb, not UK law" in html and "Wilson" in html and "Fisher" in html
     assert "<script" not in html and "<svg" in html
-    published = _row_html(html, "below_target", "Disabled", "A")
-    assert ">10<" in published and "100.0%" in published and "2.08" in published and "Flagged" in published
-    assert "48.0%" in _row_html(html, "below_target", "Not disabled", "A")
+    published = _row_html(html, "below_target", "Not disabled", "A")
+    assert ">25<" in published and ">10<" in published and "40.0%" in published
+    assert "48.0%" not in html  # 12 of 25 exact: never published beside the rounded 10 of 25
+    # Disabled: 12 of 12, and its zero count is suppressed: the row is withheld whole.
+    assert 'data-withheld="true"' in _row_html(html, "below_target", "Disabled", "A")
+    assert "100.0%" not in _row_html(html, "below_target", "Disabled", "A")
     # A suppressed group: 1 of 3 below target (33.3%); neither count nor rate nor comparison shown.
     hidden = _row_html(html, "below_target", "Prefer not to say", "A")
     assert 'data-withheld="true"' in hidden and "withheld" in hidden
     cells = re.sub(r"<[^>]+>", " ", hidden.split("</th>", 1)[1])
     assert not re.search(r"\d", cells) and cells.split() == ["A"] + ["withheld"] * 7, cells
-    assert "33.3%" not in html
+    assert "33.3%" not in hidden
     # Its bar in the chart is the word "withheld", not a rate.
     assert re.search(r"Prefer not to say</text><text[^>]*>A withheld", html)
     # No individual appears: no staff id, no name.

@@ -120,7 +120,9 @@ def test_parquet_of_realistic_size(cards):
     table = pa.table({
         "staff_id": ["S00000", "S00001", "S00002"] * (n // 3),
         "site_code": ["newport", "newport", "edinburgh"] * (n // 3),
-        "timestamp": [f"2026-10-{1 + (i % 28):02d}T08:{i % 60:02d}:00+01:00" for i in range(n)],
+        # every swipe its own (a swipe repeated to the second is one record, whatever the file says)
+        "timestamp": [f"2026-10-{1 + (i % 28):02d}T08:{(i // 28) % 60:02d}:{(i // 1680) % 60:02d}+01:00"
+                      for i in range(n)],
     })
     buf = io.BytesIO()
     pq.write_table(table, buf)

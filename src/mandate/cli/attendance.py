@@ -112,7 +112,8 @@ def compute_command(
     org = result.organisation
     pct = "–" if org["percent"] is None else f"{org['percent']:.1f}%"
     console.print(f"Organisation: {pct} against a target of {org['target_percent']:g}% "
-                  f"({'met' if org['target_met'] else 'not met'}); {org['people']} people.")
+                  f"({ {True: 'met', False: 'not met'}.get(org['target_met'], 'not an organisation-wide target')}); "
+                  f"{org['people']} people.")
 
 
 @app.command("compare")

@@ -63,8 +63,9 @@ def periods(policy: Policy, start: dt.date, end: dt.date) -> list[Period]:
 
     Calendar weeks (Monday to Sunday) and calendar months are clipped to [start, end]. A rolling window of N
     weeks is produced for each calendar week touching [start, end]; it ends on that week's Sunday (or `end`)
-    and reaches back N weeks, clipped at `start`. Where a new policy version takes effect, the range is split
-    there and each part is measured under its own version.
+    and reaches back N weeks, before `start` if need be (a window of 12 weeks ending on 4 October holds the 11
+    weeks before it too), but never before its version took effect. Where a new policy version takes effect,
+    the range is split there and each part is measured under its own version.
     """
     if end < start:
         raise ValueError(f"the end date {end.isoformat()} is before the start date {start.isoformat()}")
@@ -81,8 +82,15 @@ def periods(policy: Policy, start: dt.date, end: dt.date) -> list[Period]:
                 cur = nxt
         else:
             n = v.rolling_weeks or 1
+            floor = v.effective_from or dt.date.min
             for a, b in _weeks(s, e):
-                spans.append((max(s, a - dt.timedelta(days=7 * (n - 1))), min(b, e)))
+                spans.append((max(floor, a - dt.timedelta(days=7 * (n - 1))), min(b, e)))
         for a, b in spans:
             out.append(Period(len(out), a, b, v))
     return out
+
+
+def data_start(policy: Policy, start: dt.date, end: dt.date) -> dt.date:
+    """The first day whose records the figures of [start, end] need: `start`, or earlier where a rolling
+    window reaches back before it."""
+    return min([start, *(p.start for p in periods(policy, start, end))])

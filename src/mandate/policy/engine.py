@@ -26,8 +26,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from mandate.dates import human_date
 from mandate.policy import calendar as cal
 from mandate.policy.config import Policy, PolicyVersion, weekday_mask
+from mandate.policy.errors import PolicyError
 from mandate.policy.inputs import Dataset, DayIndex, register
 from mandate.policy.summer_time import (
     EPOCH,
@@ -115,16 +117,20 @@ class _Run:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, data: Dataset, policy: Policy,
                  start: dt.date, end: dt.date):
+        self.periods = cal.periods(policy, start, end)
+        # `start` is the first day of the range asked for; the run's own calendar starts earlier where a
+        # rolling window reaches back before it (its days count in that window, never in the range's totals)
+        self.range_start = start
+        start = min([start, *(p.start for p in self.periods)])
         cal.check_covered(start, end)
         self.con, self.policy, self.start, self.end = con, policy, start, end
         lo_us, hi_us = self.us_bounds()
         register(con, data, DayIndex(self.ndays, self.di_sql, lo_us, hi_us, _d(start)))
-        self.periods = cal.periods(policy, start, end)
         self.range_pids: dict[int, int] = {}  # version number -> pid of its whole-segment pseudo-period
         extra: list[cal.Period] = []
         if any(p.version.period == "rolling_weeks" for p in self.periods):
             n = len(self.periods)
-            for s, e, v in policy.segments(start, end):
+            for s, e, v in policy.segments(self.range_start, end):
                 extra.append(cal.Period(n + len(extra), s, e, v))
         self.all_periods = self.periods + extra
         self.extra_pids = {p.index for p in extra}
@@ -135,6 +141,13 @@ class _Run:
             "vnum": [p.version.number for p in self.all_periods],
         }))
         con.execute("CREATE OR REPLACE TABLE periods AS SELECT * FROM _periods")
+        known = {r[0] for r in con.execute("SELECT site_code FROM sites").fetchall()}
+        for v in policy.versions:
+            unknown = sorted(set(v.sites) - known)
+            if unknown:
+                raise PolicyError(f"'{unknown[0]}' is not a site (the sites are: {', '.join(sorted(known))})",
+                                  key=f"sites.{unknown[0]}", source=policy.source,
+                                  version=v.number if len(policy.versions) > 1 else None)
         con.execute(f"""CREATE OR REPLACE TABLE cal AS SELECT CAST(d AS DATE) AS d, isodow(d) - 1 AS dow
             FROM range({_d(start)}, {_d(end + dt.timedelta(days=1))}, INTERVAL 1 DAY) t(d)""")
         con.execute("CREATE OR REPLACE TABLE pdays AS SELECT p.pid, c.d, c.dow FROM periods p "
@@ -483,16 +496,21 @@ def compute(data: Dataset, policy: Policy, start: dt.date, end: dt.date, *, thre
                         WHEN v_unit = 'hours' THEN
                              (attended_hours + credited_hours) * 100.0 >= target_percent * required_hours - 1e-9
                         ELSE (attended_days + credited_days) * 100.0 >= target_percent * required_days - 1e-9
-                   END AS target_met, v_unit AS unit
+                   END AS target_met, v_target_of AS target_of, v_unit AS unit
             FROM figs ORDER BY staff_id, period_start, period_end""").to_arrow_table()
         con.register("people_out", people_all)
 
-        def agg(key: str, target_sql: str, target_join: str = "") -> str:
+        def agg(key: str, target_sql: str, level: str, target_join: str = "") -> str:
+            # A group's row is judged against the target only if the target is that group's (a team row
+            # under a team target, ...); under a person target the group counts the people meeting theirs,
+            # under a shared one nobody has a target of their own, so that count is empty.
             return f"""
                 WITH g AS (
                     SELECT o.pid, {key} {_SUMS}, any_value(o.unit) AS unit FROM people_out o GROUP BY ALL
                 ), t AS (
-                    SELECT g.*, {target_sql} AS target_percent,
+                    SELECT g.* REPLACE (CASE WHEN v.v_target_of = 'person' THEN g.people_meeting_target END
+                                        AS people_meeting_target),
+                        {target_sql} AS target_percent, v.v_target_of AS target_of,
                         CASE WHEN unit = 'hours' THEN
                              CASE WHEN required_hours > 0 THEN 100.0 * (attended_hours + credited_hours) / required_hours END
                         ELSE CASE WHEN required_days > 0 THEN 100.0 * (attended_days + credited_days) / required_days END
@@ -500,18 +518,19 @@ def compute(data: Dataset, policy: Policy, start: dt.date, end: dt.date, *, thre
                     FROM g JOIN periods pr ON pr.pid = g.pid JOIN _versions v ON v.vnum = pr.vnum {target_join}
                 )
                 SELECT t.*, pr.pstart AS period_start, pr.pend AS period_end,
-                       CASE WHEN percent IS NULL THEN NULL ELSE percent >= target_percent - 1e-9 END AS target_met
+                       CASE WHEN percent IS NULL OR target_of <> '{level}' THEN NULL
+                            ELSE percent >= target_percent - 1e-9 END AS target_met
                 FROM t JOIN periods pr ON pr.pid = t.pid"""
 
         real = ", ".join(str(p.index) for p in run.periods)
         order = "ORDER BY period_start, period_end"
-        teams = con.sql(f"SELECT * EXCLUDE (pid) FROM ({agg('o.team,', 'v.v_target')}) "
+        teams = con.sql(f"SELECT * EXCLUDE (pid) FROM ({agg('o.team,', 'v.v_target', 'team')}) "
                             f"WHERE pid IN ({real}) {order}, team").to_arrow_table()
-        site_sql = agg("o.home_site AS site_code,", "st.target_percent",
+        site_sql = agg("o.home_site AS site_code,", "st.target_percent", "site",
                        "JOIN _site_targets st ON st.pid = g.pid AND st.site_code = g.site_code")
         sites = con.sql(f"SELECT * EXCLUDE (pid) FROM ({site_sql}) WHERE pid IN ({real}) {order}, site_code"
                             ).to_arrow_table()
-        org_all = con.sql(f"SELECT * FROM ({agg('', 'v.v_target')}) {order}").to_arrow_table()
+        org_all = con.sql(f"SELECT * FROM ({agg('', 'v.v_target', 'organisation')}) {order}").to_arrow_table()
         org_rows = org_all.to_pylist()
         org_periods = pa.Table.from_pylist([r for r in org_rows if r["pid"] not in run.extra_pids],
                                            schema=org_all.schema).drop_columns(["pid"])
@@ -524,6 +543,12 @@ def compute(data: Dataset, policy: Policy, start: dt.date, end: dt.date, *, thre
         weekly = _site_weekly(run) if site_weekly else pa.table({})
         purposes = _purposes(run)
         notes: list[str] = []
+        if run.start < start:
+            weeks = sorted({p.version.rolling_weeks for p in run.periods if p.version.rolling_weeks})
+            notes.append(f"Rolling windows of {' or '.join(map(str, weeks))} weeks reach back before the period "
+                         f"chosen: the first one starts on {human_date(run.start)}, so its figures count days "
+                         f"from then; the totals for the whole period count {human_date(start)} to "
+                         f"{human_date(end)} only.")
         if unit == "days":
             hours_cols = ["required_hours", "attended_hours", "excluded_hours", "credited_hours"]
             people = people.drop_columns(hours_cols)
@@ -557,8 +582,8 @@ def _overall(run: _Run, org_rows: list[dict[str, Any]]) -> dict[str, Any]:
     for k in keys[:5]:
         tot[k] = int(tot[k])
     people = run.con.execute("SELECT count(DISTINCT staff_id) FROM people_out").fetchall()[0]
-    return {"percent": pct, "target_percent": v.target_percent,
-            "target_met": None if pct is None else pct >= v.target_percent - 1e-9,
+    return {"percent": pct, "target_percent": v.target_percent, "target_of": v.target_of,
+            "target_met": None if pct is None or v.target_of != "organisation" else pct >= v.target_percent - 1e-9,
             "people": int(people[0]) if people else 0, **tot}
 
 
@@ -613,8 +638,8 @@ def _site_weekly(run: _Run) -> pa.Table:
         d = start + dt.timedelta(days=i)
         v = run.policy.version_on(d)
         day_src += [(i, c) for c in v.count]
-        if (weekday_mask(v.standard_week) >> d.weekday()) & 1:
-            opens.append(d)
+        if d >= run.range_start and (weekday_mask(v.standard_week) >> d.weekday()) & 1:
+            opens.append(d)  # the weeks of the range asked for, not the days a rolling window reaches back to
     con.register("_open", pa.table({"d": pa.array(opens, pa.date32())}))
     counts = _site_day_counts(run, day_src)
     con.register("_site_day", counts)

@@ -259,30 +259,41 @@ class Published:
 
 
 def publish(counts: dict[str, tuple[int, int]], reference: str) -> Published:
-    """counts: group -> (affected, people), exact. compare_groups on the exact counts, then the 10-5 rule
-    on the groups x (affected, not affected) table; a group with a hidden count has nothing but its name
-    shown, and if the reference group is hidden no group is compared with it."""
+    """counts: group -> (affected, people), exact. The groups x (affected, not affected) table goes through
+    the 10-5 rule (zero counts suppressed too); a group with a hidden count has nothing but its name shown,
+    and if the reference group is hidden no group is compared with it. Every rate, interval, ratio and p is
+    then computed by `compare_groups` from the published (rounded) counts, never the exact ones, so that no
+    figure can be worked back to an exact or suppressed count."""
     groups = list(counts)
-    table = protect_table([[counts[g][0], counts[g][1] - counts[g][0]] for g in groups], THRESHOLD, ROUNDING)
-    stats = {c.group: c for c in compare_groups(counts, reference)}
+    table = protect_table([[counts[g][0], counts[g][1] - counts[g][0]] for g in groups], THRESHOLD, ROUNDING,
+                          suppress_zero=True)
     hidden = {g for i, g in enumerate(groups)
               if None in table.cells[i] or table.row_totals[i] is None}
-    rows = []
+    shown: dict[str, tuple[int, int]] = {}
     for i, g in enumerate(groups):
-        c = stats[g]
-        if g in hidden:
+        affected, people = table.cells[i][0], table.row_totals[i]
+        if g not in hidden and affected is not None and people:
+            shown[g] = (affected, people)
+    ref = reference if reference in shown else None
+    stats = {c.group: c for c in compare_groups(shown, ref)} if ref else \
+        {g: c for g in shown for c in compare_groups({g: shown[g]}, g)}
+    rows = []
+    for g in groups:
+        if g not in shown:
             rows.append(PublishedRow(g, g == reference, None, None, True))
             continue
-        compared = g != reference and reference not in hidden
+        c = stats[g]
+        compared = ref is not None and g != ref
         rows.append(PublishedRow(
-            g, g == reference, table.row_totals[i], table.cells[i][0], False, rate=c.rate, wilson=c.wilson,
+            g, g == reference, shown[g][1], shown[g][0], False, rate=c.rate, wilson=c.wilson,
             rate_ratio=c.rate_ratio if compared else None,
             rate_ratio_interval=c.rate_ratio_interval if compared else None,
             fisher_p=c.fisher_p if compared else None,
             four_fifths_flag=c.four_fifths_flag if compared else None))
-    affected, people = sum(a for a, _ in counts.values()), sum(n for _, n in counts.values())
-    overall = None if None in table.column_totals else affected / people
-    return Published(rows, table.grand_total, table.column_totals[0], overall)
+    total_affected, total_people = table.column_totals[0], table.grand_total
+    overall = None if None in table.column_totals or not total_people or total_affected is None \
+        else total_affected / total_people
+    return Published(rows, total_people, total_affected, overall)
 
 
 def _order(key: str, groups: Iterable[str]) -> list[str]:

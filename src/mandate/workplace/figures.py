@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mandate.policy import Dataset, InputError, PolicyError, compare, compute, explain
+from mandate.policy.calendar import data_start
 from mandate.workplace.ledger import tables_for
 from mandate.workplace.models import AttendancePolicy, Organisation
 
@@ -47,12 +48,22 @@ def dataset_for(organisation: Organisation, start: dt.date, end: dt.date,
     return Dataset.from_tables(**tables_for(organisation, start, end, staff_ids))
 
 
+def reach_back(policy: AttendancePolicy, start: dt.date, end: dt.date) -> dt.date:
+    """The first day whose records the figures of [start, end] need (earlier than `start` where a rolling
+    window reaches back before it)."""
+    try:
+        return data_start(policy.parsed(), start, end)
+    except (PolicyError, ValueError) as exc:
+        raise FigureError(str(exc)) from exc
+
+
 def compute_for(organisation: Organisation, policy: AttendancePolicy, start: dt.date, end: dt.date,
                 staff_ids: list[str] | None = None, site_weekly: bool = True) -> Figures:
     """Run the engine over the organisation's ledger (or the given staff's part of it)."""
+    first = reach_back(policy, start, end)
     try:
         parsed = policy.parsed()
-        result = compute(dataset_for(organisation, start, end, staff_ids), parsed, start, end,
+        result = compute(dataset_for(organisation, first, end, staff_ids), parsed, start, end,
                          site_weekly=site_weekly)
     except (PolicyError, InputError, ValueError) as exc:
         raise FigureError(str(exc)) from exc
@@ -62,7 +73,9 @@ def compute_for(organisation: Organisation, policy: AttendancePolicy, start: dt.
 def explain_for(organisation: Organisation, policy: AttendancePolicy, start: dt.date, end: dt.date,
                 staff_id: str) -> list[dict[str, Any]]:
     """Every contracted working day of [start, end] for one person: attended, credited, excluded or not
-    attended, and why (the engine's `explain`, whose counts are those of `compute`)."""
+    attended, and why (the engine's `explain`, whose counts are those of `compute`). Where a rolling window
+    reaches back before `start`, the days listed begin where it does, so that they add up to its figure."""
+    start = reach_back(policy, start, end)
     try:
         table = explain(dataset_for(organisation, start, end, [staff_id]), policy.parsed(), start, end,
                         [staff_id])
@@ -74,8 +87,9 @@ def explain_for(organisation: Organisation, policy: AttendancePolicy, start: dt.
 def compare_for(organisation: Organisation, policy_a: AttendancePolicy, policy_b: AttendancePolicy,
                 start: dt.date, end: dt.date) -> tuple[Figures, Figures]:
     """Two policies over the same ledger (the engine's `compare`)."""
+    first = min(reach_back(policy_a, start, end), reach_back(policy_b, start, end))
     try:
-        both = compare(dataset_for(organisation, start, end), policy_a.parsed(), policy_b.parsed(), start, end,
+        both = compare(dataset_for(organisation, first, end), policy_a.parsed(), policy_b.parsed(), start, end,
                        site_weekly=False)
     except (PolicyError, InputError, ValueError) as exc:
         raise FigureError(str(exc)) from exc

@@ -53,6 +53,8 @@ class PeriodForm(forms.Form):
     policy = forms.ModelChoiceField(label="Policy", queryset=AttendancePolicy.objects.none(), empty_label=None)
 
     MAX_DAYS = 400
+    #: the query-string keys this form reads (a subclass adds its own fields here)
+    KEYS: tuple[str, ...] = ("date_from", "date_to", "policy")
 
     def __init__(self, data: Mapping[str, Any] | None, organisation: Organisation, today: dt.date) -> None:
         start, end = last_full_month(today)
@@ -60,7 +62,7 @@ class PeriodForm(forms.Form):
         default = policies.filter(is_default=True).first() or policies.first()
         initial = {"date_from": start, "date_to": end, "policy": default.pk if default else None}
         merged = {**{k: v for k, v in initial.items() if v is not None},
-                  **{k: v for k, v in (data or {}).items() if k in ("date_from", "date_to", "policy") and v}}
+                  **{k: v for k, v in (data or {}).items() if k in self.KEYS and v}}
         super().__init__(merged)
         cast(forms.ModelChoiceField, self.fields["policy"]).queryset = policies
 
@@ -77,6 +79,7 @@ class PeriodForm(forms.Form):
 
 
 class ComparePolicyForm(PeriodForm):
+    KEYS = (*PeriodForm.KEYS, "other")
     other = forms.ModelChoiceField(label="Compare with", queryset=AttendancePolicy.objects.none(),
                                    empty_label=None)
 

@@ -6,8 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -18,6 +19,12 @@ from mandate.workplace.access import organisation_for
 from mandate.workplace.forms import AdjustmentForm, ImportForm, PolicyForm
 from mandate.workplace.importers import MAX_ERRORS, ImportRefused, import_file
 from mandate.workplace.models import Adjustment, AttendancePolicy, ImportBatch, Organisation
+from mandate.workplace.organisation_import import (
+    COLUMNS,
+    ORGANISATION_KINDS,
+    import_organisation_file,
+    template_csv,
+)
 
 HR = "hr_admin"
 REVIEW_WINDOW_DAYS = 30
@@ -47,20 +54,32 @@ def imports(request: HttpRequest) -> HttpResponse:
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
+            kind = form.cleaned_data["kind"]
+            service = import_organisation_file if kind in ORGANISATION_KINDS else import_file
             try:
-                result = import_file(organisation, form.cleaned_data["kind"], upload.name, upload.read(),
-                                     request.user)
+                result = service(organisation, kind, upload.name, upload.read(), request.user)
             except ImportRefused as exc:
                 refused = exc
             else:
                 form = ImportForm()
     else:
         form = ImportForm()
-    batches = ImportBatch.objects.filter(organisation=organisation)[:50]
+    batches = Paginator(ImportBatch.objects.filter(organisation=organisation), 50).get_page(request.GET.get("page"))
     status = 400 if refused or form.errors else 200
     return render(request, "workplace/imports.html", {
         "organisation": organisation, "form": form, "result": result, "refused": refused,
-        "max_errors": MAX_ERRORS, "batches": batches}, status=status)
+        "max_errors": MAX_ERRORS, "batches": batches, "organisation_kinds": ORGANISATION_KINDS,
+        "columns": COLUMNS}, status=status)
+
+
+@role_required(HR)
+def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+    """The starter template of an organisation file: its columns and two example rows."""
+    if kind not in ORGANISATION_KINDS:
+        raise Http404("No such template.")
+    response = HttpResponse(template_csv(kind), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{kind}-template.csv"'
+    return response
 
 
 def reviews_due(organisation: Organisation, today: dt.date, days: int = REVIEW_WINDOW_DAYS) -> QuerySet[Adjustment]:

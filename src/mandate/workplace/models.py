@@ -130,6 +130,10 @@ class ImportBatch(models.Model):
         ("bookings", "Desk bookings with check-ins"),
         ("absences", "Absences (leave, sickness, training)"),
         ("official_business", "Official-business declarations"),
+        ("sites", "Sites (code, name, nation, desks)"),
+        ("teams", "Teams"),
+        ("staff", "Staff (contracts, working patterns, home sites, line managers)"),
+        ("equality", "Equality monitoring (kept apart, for aggregate evidence only)"),
     ]
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="import_batches")
     kind = models.CharField(max_length=32, choices=KINDS)
@@ -166,6 +170,12 @@ class PresenceRecord(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["staff", "timestamp"]), models.Index(fields=["site", "timestamp"])]
+        constraints = [
+            # A record's identity: the same swipe exported again (other bytes: CRLF, reordered) is not a
+            # second swipe. An unmatched swipe has no staff; its card number stands in.
+            models.UniqueConstraint(fields=["organisation", "staff", "card_number", "site", "timestamp", "source"],
+                                    name="unique_presence_record", nulls_distinct=False),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} at {self.timestamp.isoformat()}"
@@ -239,6 +249,13 @@ class AttendancePolicy(models.Model):
             raise ValidationError({"toml": str(exc)}) from exc
         self.name = policy.name
         self.effective_from = policy.versions[0].effective_from
+        if self.organisation_id is not None:
+            known = set(Site.objects.filter(organisation_id=self.organisation_id).values_list("code", flat=True))
+            for v in policy.versions:
+                unknown = sorted(set(v.sites) - known)
+                if unknown:
+                    raise ValidationError({"toml": f"key 'sites.{unknown[0]}': '{unknown[0]}' is not a site of "
+                                                   f"this organisation (its sites are: {', '.join(sorted(known))})"})
         clash = AttendancePolicy.objects.filter(organisation_id=self.organisation_id, name=self.name)
         if clash.exclude(pk=self.pk).exists():
             raise ValidationError({"toml": f"A policy named \u201c{self.name}\u201d already exists."})
@@ -273,6 +290,15 @@ class Adjustment(models.Model):
 
     class Meta:
         ordering = ["review_date", "staff__staff_id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(review_date__gte=models.F("date_from")),
+                                   name="adjustment_review_not_before_start",
+                                   violation_error_message="The review date cannot be before the start date."),
+            models.UniqueConstraint(
+                fields=["staff", "exempt", "expected_percent", "date_from", "date_to", "route", "approved_by",
+                        "review_date"], name="unique_adjustment", nulls_distinct=False,
+                violation_error_message="This adjustment is already recorded for this member of staff."),
+        ]
 
     def __str__(self) -> str:
         return f"{self.staff.staff_id}: {self.expectation}"
@@ -295,5 +321,7 @@ class Adjustment(models.Model):
             errors["expected_percent"] = "The adjusted expectation must be from 0% to 100%."
         if self.date_to and self.date_from and self.date_to < self.date_from:
             errors["date_to"] = "The end date must be on or after the start date."
+        if self.review_date and self.date_from and self.review_date < self.date_from:
+            errors["review_date"] = "The review date cannot be before the start date."
         if errors:
             raise ValidationError(errors)

@@ -16,6 +16,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -25,6 +26,7 @@ from mandate.platform import exports, inputs
 from mandate.platform.audit import record
 from mandate.platform.roles import EMPLOYER_ROLES, has_role, role_required
 from mandate.workplace.access import organisation_for
+from mandate.workplace.disclosure import MIN_GROUP, Disclosure
 from mandate.workplace.figures import (
     STATUS_LABELS,
     FigureError,
@@ -104,14 +106,16 @@ def _days(organisation: Organisation, policy: AttendancePolicy, start: dt.date, 
 def _individual_page(request: HttpRequest, organisation: Organisation, staff: StaffMember, *, own: bool,
                      show_route: bool, page: str) -> HttpResponse:
     form = _period(request, organisation)
+    rule = Disclosure.of(organisation)
     context: dict[str, Any] = {"organisation": organisation, "staff": staff, "form": form, "own": own,
-                               "show_route": show_route, "withhold_flags": organisation.dispute_mode and not own}
+                               "show_route": show_route, "withhold_flags": rule.dispute_mode and not own}
     if form.is_valid():
         start, end, policy = (form.cleaned_data[k] for k in ("date_from", "date_to", "policy"))
         _log_individual(request, organisation, [staff.staff_id], page, form)
         try:
             figures = compute_for(organisation, policy, start, end, [staff.staff_id], site_weekly=False)
-            context["periods"] = figures.people
+            context["periods"] = [rule.person(r, own=own) for r in figures.people]
+            context["notes"] = figures.result.notes
             context["days"] = _days(organisation, policy, start, end, staff)
         except FigureError as exc:
             context["error"] = str(exc)
@@ -201,9 +205,6 @@ def person_figure_csv(request: HttpRequest, staff_id: str) -> HttpResponse:
 
 # -- a line manager's team -----------------------------------------------------------------------------------
 
-DISPUTE_MIN_TEAM = 10  # the disclosure threshold (stats.disclosure's 10)
-
-
 @role_required(MANAGER)
 def team(request: HttpRequest) -> HttpResponse:
     organisation = organisation_for(request)
@@ -221,12 +222,12 @@ def team(request: HttpRequest) -> HttpResponse:
         except FigureError as exc:
             context["error"] = str(exc)
         else:
-            # In dispute mode a small team's total is an individual's figure in disguise: show it only for
-            # teams at the disclosure threshold or above, and log it like any individual read otherwise.
-            if not organisation.dispute_mode or len(reports) >= DISPUTE_MIN_TEAM:
-                context["aggregate"] = figures.result.organisation
+            # In dispute mode a small team's total is an individual's figure in disguise (the one rule)
+            together = Disclosure.of(organisation).group({**figures.result.organisation, "people": len(reports)})
+            if together["withheld"]:
+                context["aggregate_withheld"] = MIN_GROUP
             else:
-                context["aggregate_withheld"] = DISPUTE_MIN_TEAM
+                context["aggregate"] = together
             context["unit"] = figures.result.unit
             by_id: dict[str, list[dict[str, Any]]] = {}
             for row in figures.people:
@@ -250,6 +251,45 @@ def _below_target(people: list[dict[str, Any]], names: dict[str, StaffMember]) -
     return [{**row, "staff": names.get(row["staff_id"])} for row in people if row.get("target_met") is False]
 
 
+PAGE_SIZE = 50  # rows of a long table per page
+
+
+def _page(request: HttpRequest, rows: list[Any], name: str) -> Any:
+    """One page of `rows` (Django's Paginator; a page number past the end gives the last page)."""
+    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get(name))
+
+
+def _query_without(request: HttpRequest, *names: str) -> str:
+    """The page's query (period, policy, the other tables' pages) without the given keys, for links."""
+    query = request.GET.copy()
+    for n in names:
+        query.pop(n, None)
+    return query.urlencode()
+
+
+def _organisation_tables(request: HttpRequest, organisation: Organisation, form: Any,
+                         with_below: bool) -> dict[str, Any]:
+    """The organisation's figures for the period and policy, as every output of them may show them (the
+    disclosure rule applied once here, for the page and its CSV alike). Raises FigureError."""
+    start, end, policy = (form.cleaned_data[k] for k in ("date_from", "date_to", "policy"))
+    figures = compute_for(organisation, policy, start, end)
+    result = figures.result
+    names = _site_names(organisation)
+    rule = Disclosure.of(organisation)
+    out: dict[str, Any] = {
+        **_target_context(result), "result": result, "organisation_figure": rule.organisation(result.organisation),
+        "unit": result.unit, "notes": result.notes,
+        "sites": rule.groups({**r, "name": names.get(r["site_code"], r["site_code"])}
+                             for r in result.sites.to_pylist()),
+        "teams": rule.groups(_team_rows(organisation, result.teams.to_pylist())),
+        "weekly": rule.weekly(_weekly_rows(result.site_weekly.to_pylist(), names)),
+        "purposes": result.purposes.to_pylist()}
+    if with_below and rule.individual_lists:
+        staff = {s.staff_id: s for s in StaffMember.objects.filter(organisation=organisation)}
+        out["below"] = _below_target(figures.people, staff)
+    return out
+
+
 @role_required(HR, ESTATES)
 def organisation_view(request: HttpRequest) -> HttpResponse:
     organisation = organisation_for(request)
@@ -258,27 +298,94 @@ def organisation_view(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"organisation": organisation, "form": form, "dispute": organisation.dispute_mode,
                                "is_hr": is_hr}
     if form.is_valid():
-        start, end, policy = (form.cleaned_data[k] for k in ("date_from", "date_to", "policy"))
         try:
-            figures = compute_for(organisation, policy, start, end)
+            context.update(_organisation_tables(request, organisation, form, with_below=is_hr))
         except FigureError as exc:
             context["error"] = str(exc)
         else:
-            result = figures.result
-            names = _site_names(organisation)
-            context.update(result=result, organisation_figure=result.organisation, unit=result.unit,
-                           sites=[{**r, "name": names.get(r["site_code"], r["site_code"])}
-                                  for r in result.sites.to_pylist()],
-                           teams=_team_rows(organisation, result.teams.to_pylist()),
-                           weekly=_weekly_rows(result.site_weekly.to_pylist(), names),
-                           purposes=result.purposes.to_pylist())
-            if is_hr and not organisation.dispute_mode:
-                staff = {s.staff_id: s for s in StaffMember.objects.filter(organisation=organisation)}
-                below = _below_target(figures.people, staff)
-                context["below"] = below
-                _log_individual(request, organisation, sorted({r["staff_id"] for r in below}),
+            context["teams_page"] = _page(request, context["teams"], "teams_page")
+            context["teams_query"] = _query_without(request, "teams_page")
+            context["period_query"] = _query_without(request, "teams_page", "below_page")
+            if "below" in context:
+                below = context["below"]
+                context["below_page"] = _page(request, below, "below_page")
+                context["below_query"] = _query_without(request, "below_page")
+                # the list is read a page at a time: the log names the people on the page shown
+                _log_individual(request, organisation,
+                                sorted({r["staff_id"] for r in context["below_page"].object_list}),
                                 "organisation_below_target", form)
     return render(request, "workplace/organisation.html", context, status=inputs.refusal_status(request, form, context))
+
+
+EXPORT_TABLES = {
+    "sites": ["site_code", "name", "period_start", "period_end", "people", "required_days", "attended_days",
+              "credited_days", "required_hours", "attended_hours", "credited_hours", "percent", "target_percent",
+              "target_of", "target_met", "people_meeting_target", "withheld"],
+    "teams": ["team", "name", "period_start", "period_end", "people", "required_days", "attended_days",
+              "credited_days", "required_hours", "attended_hours", "credited_hours", "percent", "target_percent",
+              "target_of", "target_met", "people_meeting_target", "withheld"],
+    "weekly": ["site_code", "name", "week_start", "open_days", "average_daily_individuals", "headcount",
+               "percent_of_headcount", "withheld"],
+    "below": ["staff_id", "name", "period_start", "period_end", "percent", "target_percent",
+              "adjusted_expectation"],
+}
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:.4f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+@role_required(HR, ESTATES)
+def organisation_csv(request: HttpRequest) -> HttpResponse:
+    """A table of the organisation page as CSV, whole (not paged), under the same disclosure rule."""
+    organisation = organisation_for(request)
+    table = request.GET.get("table") or "sites"
+    if table not in EXPORT_TABLES:
+        return render(request, "workplace/bad_request.html", {"organisation": organisation,
+                      "message": "Choose a table to download: sites, teams, weekly or below."}, status=400)
+    form = _period(request, organisation)
+    if not form.is_valid():
+        return render(request, "workplace/bad_request.html", {"organisation": organisation,
+                      "message": "Choose a valid period and policy."}, status=400)
+    if table == "below" and not (has_role(request.user, HR) and Disclosure.of(organisation).individual_lists):
+        raise PermissionDenied("The below-target list is for HR, and is withheld while dispute mode is on.")
+    try:
+        tables = _organisation_tables(request, organisation, form, with_below=table == "below")
+    except FigureError as exc:
+        return render(request, "workplace/bad_request.html", {"organisation": organisation,
+                      "message": str(exc)}, status=400)
+    rows = tables[table]
+    if table == "below":
+        rows = [{**r, "name": r["staff"].name if r.get("staff") else ""} for r in rows]
+        _log_individual(request, organisation, sorted({r["staff_id"] for r in rows}),
+                        "organisation_below_target_csv", form)
+    start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (f'attachment; filename="{organisation.code}-{table}-'
+                                       f'{start.isoformat()}-to-{end.isoformat()}.csv"')
+    writer = exports.csv_writer(response, lineterminator="\n")  # formulas escaped, as every CSV here
+    columns = EXPORT_TABLES[table]
+    writer.writerow(columns)
+    for r in rows:
+        writer.writerow([_cell(r.get(c)) for c in columns])
+    return response
+
+
+def _target_context(result: Any) -> dict[str, Any]:
+    """Whose target the policy sets (in force on the last day): a shared target is met or not by its group,
+    and then nobody has a target of their own to be below."""
+    from mandate.workplace.templatetags.workplace_tags import TARGET_OWNERS
+
+    owner = result.organisation.get("target_of", "person")
+    return {"person_target": owner == "person", "target_owner": TARGET_OWNERS.get(owner, owner)}
 
 
 def _team_rows(organisation: Organisation, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -306,11 +413,15 @@ def site_view(request: HttpRequest, code: str) -> HttpResponse:
             context["error"] = str(exc)
         else:
             result = figures.result
+            rule = Disclosure.of(organisation)
+            context.update(_target_context(result))
             context.update(
-                unit=result.unit,
-                periods=[{**r, "name": site.name} for r in result.sites.to_pylist() if r["site_code"] == site.code],
-                weekly=[r for r in result.site_weekly.to_pylist() if r["site_code"] == site.code])
-            if is_hr and not organisation.dispute_mode:
+                unit=result.unit, notes=result.notes,
+                periods=rule.groups({**r, "name": site.name} for r in result.sites.to_pylist()
+                                    if r["site_code"] == site.code),
+                weekly=rule.weekly({**r, "name": site.name} for r in result.site_weekly.to_pylist()
+                                   if r["site_code"] == site.code))
+            if is_hr and rule.individual_lists:
                 staff = {s.staff_id: s for s in StaffMember.objects.filter(organisation=organisation,
                                                                            home_site=site)}
                 below = _below_target([r for r in figures.people if r["staff_id"] in staff], staff)
@@ -338,24 +449,22 @@ def compare(request: HttpRequest) -> HttpResponse:
         else:
             names = _site_names(organisation)
             team_names = dict(organisation.teams.values_list("code", "name"))
-            # The analyst sees no individual data, and nobody does in dispute mode: a site or team of fewer
-            # than 10 people is withheld there, since its figure is close to its members' own.
-            hide_small = organisation.dispute_mode or not has_role(request.user, "hr_admin", "estates_manager")
-            context.update(a=fa, b=fb, policy_a=a, policy_b=b, min_group=MIN_GROUP if hide_small else None,
+            # The analyst sees no individual data, and nobody does in dispute mode (the one rule)
+            rule = Disclosure.of(organisation, sees_individuals=has_role(request.user, HR, ESTATES))
+            context.update(a=fa, b=fb, policy_a=a, policy_b=b, min_group=rule.min_group,
+                           org_a=rule.organisation(fa.result.organisation),
+                           org_b=rule.organisation(fb.result.organisation),
                            sites=_pair(fa.result.sites.to_pylist(), fb.result.sites.to_pylist(), "site_code",
-                                       names, hide_small),
+                                       names, rule),
                            teams=_pair(fa.result.teams.to_pylist(), fb.result.teams.to_pylist(), "team",
-                                       team_names, hide_small))
+                                       team_names, rule))
     return render(request, "workplace/compare.html", context, status=inputs.refusal_status(request, form, context))
 
 
-MIN_GROUP = 10  # the disclosure threshold (stats.disclosure's 10-5 rule)
-
-
 def _pair(rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]], key: str,
-          names: dict[str, str], hide_small: bool = False) -> list[dict[str, Any]]:
-    """The engine's rows under each policy, side by side by key and period (nothing recomputed); with
-    `hide_small`, a group of fewer than MIN_GROUP people is withheld under both policies."""
+          names: dict[str, str], rule: Disclosure) -> list[dict[str, Any]]:
+    """The engine's rows under each policy, side by side by key and period (nothing recomputed); a group the
+    rule withholds under either policy is withheld under both."""
     def index(rows: list[dict[str, Any]]) -> dict[tuple[Any, ...], dict[str, Any]]:
         return {(r[key], r["period_start"], r["period_end"]): r for r in rows}
 
@@ -364,7 +473,8 @@ def _pair(rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]], key: str,
     out = []
     for k in keys:
         a, b = ia.get(k), ib.get(k)
-        small = hide_small and any(r is not None and (r.get("people") or 0) < MIN_GROUP for r in (a, b))
+        small = rule.withheld(a) or rule.withheld(b)
         out.append({"name": names.get(k[0], k[0]), "period_start": k[1], "period_end": k[2],
-                    "a": None if small else a, "b": None if small else b, "withheld": small})
+                    "a": None if small or a is None else rule.group(a),
+                    "b": None if small or b is None else rule.group(b), "withheld": small})
     return out

@@ -6,6 +6,8 @@ import math
 from typing import Any
 
 from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from mandate.platform.templatetags.mandate_dates import human_date
@@ -58,3 +60,45 @@ def purpose(value: str) -> str:
     from mandate.workplace.models import PURPOSES
 
     return dict(PURPOSES).get(value, value or "").lower()
+
+
+TARGET_OWNERS = {"person": "each person\u2019s own", "team": "each team\u2019s", "site": "each site\u2019s",
+                 "organisation": "organisation-wide"}
+
+
+@register.filter
+def verdict(row: Any, level: str) -> str:
+    """Met / Not met for a row judged against its own target; otherwise why it is not judged at all: a shared
+    target is met or not by its group, and nobody (no person, no other group) has a target to miss."""
+    get = row.get if isinstance(row, dict) else (lambda k, d=None: getattr(row, k, d))
+    value, owner = get("target_met"), get("target_of")
+    if get("flags_withheld"):
+        return mark_safe('<span class="muted">Withheld while dispute mode is on</span>')
+    if value is not None:
+        return met(value)
+    if owner is None or owner == level:
+        return mark_safe('<span class="muted">No figure</span>')
+    if level == "person":
+        text = f"No individual target: the target is {TARGET_OWNERS.get(owner, owner)}"
+    elif owner == "person":
+        text = "No group target: each person has their own"
+    else:
+        text = f"Not judged: the target is {TARGET_OWNERS.get(owner, owner)}"
+    return format_html('<span class="muted">{}</span>', text)
+
+
+@register.filter
+def meeting(row: Any) -> str:
+    """People meeting their own target, or why there is no such count (a shared target)."""
+    value = row.get("people_meeting_target") if isinstance(row, dict) else None
+    if isinstance(row, dict) and row.get("flags_withheld"):
+        return mark_safe('<span class="muted">Withheld while dispute mode is on</span>')
+    if value is None:
+        return mark_safe('<span class="muted">No individual targets</span>')
+    return intcomma(value)
+
+
+@register.filter
+def get_item(mapping: Any, key: str) -> Any:
+    """mapping[key] in a template (None if absent)."""
+    return mapping.get(key) if isinstance(mapping, dict) else None
