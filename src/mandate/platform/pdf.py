@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import struct
 import zlib
 from array import array
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache, partial
 from multiprocessing import get_context
 from typing import BinaryIO, cast
@@ -79,6 +80,7 @@ def html_parts_to_pdf(parts: Sequence[str], extra_css: str = "", workers: int | 
 # used, so text extracts); the barcodes are vector rectangles.
 # ---------------------------------------------------------------------------------------------------------------
 
+_DARK = re.compile("1+")
 PX = 0.75  # one CSS pixel (1/96 in) in PDF points (1/72 in)
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/local/share/fonts")
 FONT_FILES = {False: "DejaVuSans.ttf", True: "DejaVuSans-Bold.ttf"}  # bold: False / True
@@ -156,25 +158,37 @@ def code128(text: str) -> str:
     return cast(str, Code128(text).build()[0])
 
 
-@dataclass
+class _Lookup(dict[str, int]):
+    """A character's glyph id or advance; a character the font lacks gets its .notdef glyph's."""
+
+    def __init__(self, values: dict[str, int], missing: int) -> None:
+        super().__init__(values)
+        self.missing = missing
+
+    def __missing__(self, key: str) -> int:
+        return self.missing
+
+
+@dataclass(frozen=True)
 class _Font:
+    """A face's metrics, read once a process: by character, its glyph id and its advance (thousandths of the
+    em); by glyph id, its advance; and the FontDescriptor's entries but FontFile2."""
+
     name: str
-    path: str
-    glyphs: dict[int, int]  # code point -> glyph id
-    widths: list[int]  # glyph id -> advance, in thousandths of the em
-    descriptor: str  # the FontDescriptor's entries but FontFile2
-    used: dict[int, int] = field(default_factory=dict)  # glyph id -> a code point it draws
+    bold: bool
+    gids: _Lookup
+    advances: _Lookup
+    widths: tuple[int, ...]
+    descriptor: str
 
-    def encode(self, text: str) -> tuple[bytes, float]:
-        """The glyph ids of ``text`` as a PDF hex string, and its width in thousandths of the em."""
-        gids = [self.glyphs.get(ord(ch), 0) for ch in text]
-        for gid, ch in zip(gids, text, strict=True):
-            if gid and gid not in self.used:
-                self.used[gid] = ord(ch)
-        return b"<" + struct.pack(f">{len(gids)}H", *gids).hex().encode() + b">", float(sum(self.widths[g] for g in gids))
+    def encode(self, text: str, used: dict[int, str]) -> bytes:
+        """The glyph ids of ``text`` as a PDF hex string; records in ``used`` the glyphs drawn."""
+        gids = list(map(self.gids.__getitem__, text))
+        used.update(zip(gids, text, strict=True))
+        return b"<" + struct.pack(f">{len(gids)}H", *gids).hex().encode() + b">"
 
-    def width(self, text: str) -> float:
-        return float(sum(self.widths[self.glyphs.get(ord(ch), 0)] for ch in text))
+    def width(self, text: str) -> int:
+        return sum(map(self.advances.__getitem__, text))
 
 
 def _font_path(file: str) -> str:
@@ -186,24 +200,24 @@ def _font_path(file: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def _font_metrics(bold: bool) -> tuple[str, dict[int, int], tuple[int, ...], str]:
+def _load_font(bold: bool) -> _Font:
     from fontTools.ttLib import TTFont
 
-    path = _font_path(FONT_FILES[bold])
-    font = TTFont(path, lazy=True)
+    font = TTFont(_font_path(FONT_FILES[bold]), lazy=True)
     scale = 1000 / font["head"].unitsPerEm
     order = font.getGlyphOrder()
     index = {name: i for i, name in enumerate(order)}
-    glyphs = {cp: index[name] for cp, name in font.getBestCmap().items()}
     hmtx = font["hmtx"]
     widths = tuple(round(hmtx[name][0] * scale) for name in order)
+    gids = {chr(cp): index[name] for cp, name in font.getBestCmap().items()}
     head, hhea, os2 = font["head"], font["hhea"], font["OS/2"]
     name = "DejaVuSans-Bold" if bold else "DejaVuSans"
     bbox = " ".join(str(round(v * scale)) for v in (head.xMin, head.yMin, head.xMax, head.yMax))
     descriptor = (f"/Type/FontDescriptor/FontName/{name}/Flags 32/FontBBox[{bbox}]/ItalicAngle 0"
                   f"/Ascent {round(hhea.ascent * scale)}/Descent {round(hhea.descent * scale)}"
                   f"/CapHeight {round(getattr(os2, 'sCapHeight', 0) * scale) or 729}/StemV {120 if bold else 80}")
-    return path, glyphs, widths, descriptor
+    return _Font(name, bold, _Lookup(gids, 0), _Lookup({ch: widths[g] for ch, g in gids.items()}, widths[0]),
+                 widths, descriptor)
 
 
 @lru_cache(maxsize=4)
@@ -214,11 +228,6 @@ def _font_file(bold: bool) -> tuple[bytes, int]:
     return zlib.compress(raw, 6), len(raw)
 
 
-def _load_font(bold: bool) -> _Font:
-    path, glyphs, widths, descriptor = _font_metrics(bold)
-    return _Font("DejaVuSans-Bold" if bold else "DejaVuSans", path, glyphs, list(widths), descriptor)
-
-
 def fit(text: str, size: float, width: float, bold: bool = False) -> str:
     """``text`` cut to fit ``width`` points at ``size``, ending with an ellipsis where it was cut."""
     font = _load_font(bold)
@@ -226,9 +235,9 @@ def fit(text: str, size: float, width: float, bold: bool = False) -> str:
     if font.width(text) <= limit:
         return text
     limit -= font.width("\u2026")
-    used = 0.0
-    for end, ch in enumerate(text):
-        used += font.widths[font.glyphs.get(ord(ch), 0)]
+    used = 0
+    for end, advance in enumerate(map(font.advances.__getitem__, text)):
+        used += advance
         if used > limit:
             return text[:end].rstrip() + "\u2026"
     return text
@@ -242,7 +251,11 @@ def wrap(text: str, size: float, width: float, lines: int, bold: bool = False) -
     space = font.width(" ")
     out: list[str] = []
     for paragraph in text.splitlines():
-        line, used = "", 0.0
+        if len(out) < lines and font.width(paragraph) <= limit:
+            if paragraph.strip():
+                out.append(" ".join(paragraph.split()))
+            continue
+        line, used = "", 0
         for word in paragraph.split():
             if len(out) > lines:
                 break
@@ -274,6 +287,7 @@ class StampedPdfWriter:
         self._offsets = array("Q", [0, 0, 0, 0])  # objects 1 catalog, 2 page tree root, 3 resources
         self._forms: list[int] = []  # object number of each form XObject
         self._fonts: dict[bool, _Font] = {}
+        self._used: dict[bool, dict[int, str]] = {}  # glyph id -> a character it draws, by face
         self._font_objects: dict[bool, int] = {}
         self._branches: list[tuple[int, int]] = []  # (object number, page count) of each full branch
         self._branch_id = 0
@@ -294,9 +308,15 @@ class StampedPdfWriter:
         self._offsets[number] = self._pos
         self._write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
 
-    def _stream(self, number: int, entries: bytes, data: bytes, compress: bool = True) -> None:
-        if compress:
-            data, entries = zlib.compress(data, 6), entries + b"/Filter/FlateDecode"
+    def _stream(self, number: int, entries: bytes, data: bytes, level: int = 6, small: bool = False) -> None:
+        """A stream object, Flate-compressed at ``level`` (0: written as it is). ``small``: a stream of a few
+        hundred bytes, compressed with a 512-byte window and little memory (zlib's default state is about
+        256 KiB, set up at each call: most of the time of compressing a page's stamps)."""
+        if small:
+            compressor = zlib.compressobj(level, zlib.DEFLATED, 9, 2)
+            data, entries = compressor.compress(data) + compressor.flush(), entries + b"/Filter/FlateDecode"
+        elif level:
+            data, entries = zlib.compress(data, level), entries + b"/Filter/FlateDecode"
         self._object(number, b"<<%s/Length %d>>stream\n%s\nendstream" % (entries, len(data), data))
 
     # -- forms --------------------------------------------------------------------------------------------------
@@ -356,6 +376,7 @@ class StampedPdfWriter:
     def _font(self, bold: bool) -> _Font:
         if bold not in self._fonts:
             self._fonts[bold] = _load_font(bold)
+            self._used[bold] = {}
             self._font_objects[bold] = self._reserve()
         return self._fonts[bold]
 
@@ -369,23 +390,18 @@ class StampedPdfWriter:
                                                                            if ch.isprintable())
                 if stamp.max_width is not None:
                     text = fit(text, stamp.size, stamp.max_width, stamp.bold)
-                hexed, _ = self._font(stamp.bold).encode(text)
+                hexed = self._font(stamp.bold).encode(text, self._used[stamp.bold])
                 ops.append(b"BT /F%d %g Tf %.2f %.2f Td %s Tj ET" % (int(stamp.bold), stamp.size, stamp.x,
                                                                     stamp.y, hexed))
             else:
-                runs, start = [], -1
-                for i, module in enumerate(stamp.modules + "0"):
-                    if module == "1" and start < 0:
-                        start = i
-                    elif module != "1" and start >= 0:
-                        runs.append(b"%d 0 %d 1 re" % (start, i - start))
-                        start = -1
+                runs = b" ".join(b"%d 0 %d 1 re" % (m.start(), m.end() - m.start())
+                                 for m in _DARK.finditer(stamp.modules))
                 ops.append(b"q 0 g %g 0 0 %g %.2f %.2f cm %s f Q" % (stamp.module, stamp.height, stamp.x, stamp.y,
-                                                                   b" ".join(runs)))
+                                                                   runs))
         if not self._branch_pages:
             self._branch_id = self._reserve()
         page, contents = self._reserve(), self._reserve()
-        self._stream(contents, b"", b"\n".join(ops))
+        self._stream(contents, b"", b"\n".join(ops), small=True)
         self._object(page, b"<</Type/Page/Parent %d 0 R/Resources 3 0 R/MediaBox[0 0 %g %g]/Contents %d 0 R>>"
                      % (self._branch_id, width, height, contents))
         self._branch_pages.append(page)
@@ -402,12 +418,13 @@ class StampedPdfWriter:
 
     # -- end ----------------------------------------------------------------------------------------------------
     def _write_font(self, bold: bool) -> None:
-        font = self._fonts[bold]
+        font, glyphs = self._fonts[bold], self._used[bold]
+        glyphs.pop(0, None)  # .notdef: draws no character
         cid, descriptor, file, to_unicode = (self._reserve() for _ in range(4))
         data, length = _font_file(bold)
-        self._stream(file, b"/Length1 %d/Filter/FlateDecode" % length, data, compress=False)
+        self._stream(file, b"/Length1 %d/Filter/FlateDecode" % length, data, level=0)
         self._object(descriptor, b"<<%s/FontFile2 %d 0 R>>" % (font.descriptor.encode(), file))
-        used = sorted(font.used)
+        used = sorted(glyphs)
         widths = b" ".join(b"%d[%d]" % (g, font.widths[g]) for g in used)
         self._object(cid, b"<</Type/Font/Subtype/CIDFontType2/BaseFont/%s/CIDSystemInfo<</Registry(Adobe)"
                      b"/Ordering(Identity)/Supplement 0>>/FontDescriptor %d 0 R/DW 1000/W[%s]/CIDToGIDMap/Identity>>"
@@ -418,7 +435,7 @@ class StampedPdfWriter:
         for start in range(0, len(used), 100):
             chunk = used[start:start + 100]
             cmap.append(b"%d beginbfchar" % len(chunk))
-            cmap += [b"<%04X> <%s>" % (g, chr(font.used[g]).encode("utf-16-be").hex().upper().encode()) for g in chunk]
+            cmap += [b"<%04X> <%s>" % (g, glyphs[g].encode("utf-16-be").hex().upper().encode()) for g in chunk]
             cmap.append(b"endbfchar")
         cmap.append(b"endcmap CMapName currentdict /CMap defineresource pop end end")
         self._stream(to_unicode, b"", b"\n".join(cmap))
