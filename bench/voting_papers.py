@@ -80,6 +80,10 @@ def _check(pdf: bytes, n: int) -> None:
         assert text.split("\n")[-1] == str(k) or f"Paper No. {k}" in text, (k, text[-40:])
 
 
+def _usage() -> tuple[Any, Any]:
+    return resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+
+
 def child(kind: str, n: int) -> dict[str, Any]:
     ballot = _setup()
     from django.template.loader import render_to_string
@@ -87,6 +91,7 @@ def child(kind: str, n: int) -> dict[str, Any]:
     from mandate.platform.pdf import NO_PAGE_NUMBERS_CSS, html_parts_to_pdf, html_to_pdf
     from mandate.union import documents as docs
 
+    papers_size = 0
     if kind == "peer":
         ctx = {**docs._paper_context(ballot), "union": ballot.union, "ballot": ballot, "title": "Voting papers"}
         papers = [{"number": p.number, "unit": p.unit} for p in _papers(n)]
@@ -96,6 +101,7 @@ def child(kind: str, n: int) -> dict[str, Any]:
         parts = [render_to_string("union/docs/voting_papers.html", {**ctx, "papers": papers[i:i + size]})
                  for i in range(0, len(papers), size)]
         pdf = html_parts_to_pdf(parts, NO_PAGE_NUMBERS_CSS)
+        wall, self_, kids = time.perf_counter() - t0, *_usage()
         sheets_size = 0
     else:
         docs.render_papers(ballot, _papers(1), io.BytesIO(), io.BytesIO())  # warm-up
@@ -104,16 +110,24 @@ def child(kind: str, n: int) -> dict[str, Any]:
             assert docs.render_papers(ballot, _papers(n), papers_file, sheets_file) == n
             papers_file.flush()
             sheets_file.flush()
-            wall = time.perf_counter() - t0
+            wall, self_, kids = time.perf_counter() - t0, *_usage()
             sheets_size = sheets_file.tell()
             papers_file.seek(0)
             pdf = papers_file.read() if n <= 20_000 else b""
-    wall = time.perf_counter() - t0
-    self_, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+            if not pdf:  # too long to read back with pypdf in reasonable time: PDFium counts and reads
+                import pypdfium2 as pdfium
+
+                papers_file.seek(0)
+                document = pdfium.PdfDocument(papers_file)
+                assert len(document) == n, len(document)
+                for k in (1, n):
+                    text = document[k - 1].get_textpage().get_text_range()
+                    assert f"Paper No. {k}" in " ".join(text.split()) or text.rstrip().endswith(str(k)), text[-60:]
+                papers_size = papers_file.seek(0, 2)
     cpu = self_.ru_utime + self_.ru_stime - c0.ru_utime - c0.ru_stime + kids.ru_utime + kids.ru_stime
     out = {"kind": kind, "papers": n, "wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
            "peak_rss_gib": round(max(self_.ru_maxrss, kids.ru_maxrss) / 2**20, 3),
-           "papers_pdf_mb": round(len(pdf) / 1e6, 2) if pdf else None,
+           "papers_pdf_mb": round((len(pdf) or papers_size) / 1e6, 2),
            "sheets_pdf_mb": round(sheets_size / 1e6, 2) if sheets_size else None,
            "load_average": round(os.getloadavg()[0], 1)}
     if pdf:

@@ -18,7 +18,7 @@ from mandate.union.models import Dispute, Employer
 pytestmark = pytest.mark.django_db
 
 
-def test_address_sheets_for_officials_and_the_scrutineer(union_org, client, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_address_sheets_for_officials_and_the_scrutineer(union_org, client, make_user) -> None:
     ons = Employer.objects.get(code="ons")
     dispute = Dispute.objects.create(union=union_org, code="d", title="Attendance", matters="40%",
                                      opened_on=date(2024, 4, 1))

@@ -33,7 +33,7 @@ GOOD = "P1,Ann Jones,ann@example.org,,1 Road,ons,newport,Statistician,no,2020-01
     ("P2,Bob,bob@example.org,,1 Road,ons,newport,Statistician,maybe,2020-01-02", "line 3: overseas: 'maybe' is not yes or no"),
     ("P2,Bob,bob@example.org,,,ons,newport,Statistician,no,2020-01-02", "line 3: home_address: missing"),
 ])
-def test_a_bad_line_refuses_the_whole_file(union_org, row, expected):  # type: ignore[no-untyped-def]
+def test_a_bad_line_refuses_the_whole_file(union_org, row, expected):
     before = Member.objects.count()
     with pytest.raises(RegisterImportError) as caught:
         import_register(union_org, lines(GOOD, row))
@@ -41,20 +41,20 @@ def test_a_bad_line_refuses_the_whole_file(union_org, row, expected):  # type: i
     assert Member.objects.count() == before  # nothing half-imported: the good line 2 is not in either
 
 
-def test_every_bad_line_is_named(union_org):  # type: ignore[no-untyped-def]
+def test_every_bad_line_is_named(union_org):
     text = lines(GOOD, "P2,B,x,,1 Road,ons,nowhere,Cat,no,2020-01-02", GOOD, "P4,D,d@example.org,,1 Road,ons,newport,Cat,no,nope")
     with pytest.raises(RegisterImportError) as caught:
         import_register(union_org, text)
     assert sorted({e.line for e in caught.value.errors}) == [3, 4, 5]
 
 
-def test_missing_column_is_refused(union_org):  # type: ignore[no-untyped-def]
+def test_missing_column_is_refused(union_org):
     with pytest.raises(RegisterImportError) as caught:
         import_register(union_org, "membership_number,name\nP1,Ann\n")
     assert "the header lacks column(s)" in str(caught.value.errors[0])
 
 
-def test_reimport_updates_adds_and_marks_left(union_org):  # type: ignore[no-untyped-def]
+def test_reimport_updates_adds_and_marks_left(union_org):
     first = import_register(union_org, register_csv({"newport": 5, "titchfield": 5}))
     assert (first.created, first.updated) == (10, 0)
     changed = register_csv({"newport": 5, "titchfield": 5}).replace("Member 101,", "Member 101 Renamed,")
@@ -66,7 +66,7 @@ def test_reimport_updates_adds_and_marks_left(union_org):  # type: ignore[no-unt
     assert Member.objects.get(membership_number="P900000").overseas is True
 
 
-def test_export_is_in_the_import_format(union_org):  # type: ignore[no-untyped-def]
+def test_export_is_in_the_import_format(union_org):
     import_register(union_org, register_csv({"newport": 4}))
     out = io.StringIO()
     assert export_register(union_org, out) == 7
@@ -87,7 +87,7 @@ def _with_columns(extra: list[str], values: list[str]) -> str:
     return "\n".join([body[0] + "," + ",".join(extra)] + [row + "," + ",".join(values) for row in body[1:]]) + "\n"
 
 
-def test_an_unknown_column_is_named_with_the_accepted_ones_and_nothing_is_written(union_org):  # type: ignore[no-untyped-def]
+def test_an_unknown_column_is_named_with_the_accepted_ones_and_nothing_is_written(union_org):
     first = Member.objects.get(membership_number="P000000")
     before = (Member.objects.count(), first.name)
     text = _with_columns(["branch", "second_address"], ["Newport", "Flat 2"])
@@ -102,7 +102,7 @@ def test_an_unknown_column_is_named_with_the_accepted_ones_and_nothing_is_writte
     assert not Member.objects.filter(left_on__isnull=False).exists()
 
 
-def test_a_misspelt_column_is_named_beside_the_missing_one(union_org):  # type: ignore[no-untyped-def]
+def test_a_misspelt_column_is_named_beside_the_missing_one(union_org):
     text = register_csv({"newport": 1}).replace("join_date", "joined", 1)
     with pytest.raises(RegisterImportError) as caught:
         import_register(union_org, text)
@@ -111,14 +111,14 @@ def test_a_misspelt_column_is_named_beside_the_missing_one(union_org):  # type: 
         "line 1: the header has column(s) the register does not take: joined. Remove or rename them; " + ACCEPTED]
 
 
-def test_an_unnamed_column_holding_data_is_refused(union_org):  # type: ignore[no-untyped-def]
+def test_an_unnamed_column_holding_data_is_refused(union_org):
     with pytest.raises(RegisterImportError) as caught:
         import_register(union_org, _with_columns([""], ["note to self"]))
     assert "does not take: (unnamed column 11)." in str(caught.value.errors[0])
     assert Member.objects.count() == 3
 
 
-def test_a_column_named_twice_or_a_line_longer_than_the_header_is_refused(union_org):  # type: ignore[no-untyped-def]
+def test_a_column_named_twice_or_a_line_longer_than_the_header_is_refused(union_org):
     with pytest.raises(RegisterImportError) as caught:
         import_register(union_org, _with_columns(["name"], ["Another name"]))
     assert [str(e) for e in caught.value.errors] == ["line 1: the header names column(s) more than once: name"]
@@ -130,7 +130,7 @@ def test_a_column_named_twice_or_a_line_longer_than_the_header_is_refused(union_
     assert Member.objects.count() == 3
 
 
-def test_cli_and_web_refuse_an_unknown_column(union_org, tmp_path, client, make_user):  # type: ignore[no-untyped-def]
+def test_cli_and_web_refuse_an_unknown_column(union_org, tmp_path, client, make_user):
     from typer.testing import CliRunner
 
     from mandate.cli import app
@@ -153,13 +153,13 @@ def test_cli_and_web_refuse_an_unknown_column(union_org, tmp_path, client, make_
 # the bulk write: COPY on PostgreSQL, executemany elsewhere; twice is once; all or nothing; concurrent imports
 # ---------------------------------------------------------------------------------------------------------------
 
-def _rows(union) -> list[tuple[object, ...]]:  # type: ignore[no-untyped-def]
+def _rows(union) -> list[tuple[object, ...]]:
     return list(Member.objects.filter(union=union).order_by("membership_number").values_list(
         "membership_number", "name", "personal_email", "mobile", "home_address", "employer__code",
         "workplace__code", "job_category", "overseas", "joined_on", "left_on", "branch_id"))
 
 
-def _twin(union_org):  # type: ignore[no-untyped-def]
+def _twin(union_org):
     from mandate.union.models import Employer, Union, Workplace
 
     twin = Union.objects.create(code="twin", name="Twin")
@@ -183,7 +183,7 @@ def _tricky() -> str:
 TRICKY = _tricky()
 
 
-def test_copy_and_executemany_write_the_same_rows(union_org) -> None:  # type: ignore[no-untyped-def]
+def test_copy_and_executemany_write_the_same_rows(union_org) -> None:
     """On PostgreSQL the import writes with COPY; on either database the two ways of writing give the same
     rows, down to quotes, commas, tabs, backslashes, a literal \\N and line breaks inside values."""
     from django.db import connection
@@ -201,7 +201,7 @@ def test_copy_and_executemany_write_the_same_rows(union_org) -> None:  # type: i
     assert (p7.name, p7.home_address) == ('Siân O\'Brien, "Shan"', "Flat 2\n1 Rue de l'Église\tTab")
 
 
-def test_importing_the_same_register_twice_changes_nothing(union_org) -> None:  # type: ignore[no-untyped-def]
+def test_importing_the_same_register_twice_changes_nothing(union_org) -> None:
     text = register_csv({"newport": 40, "titchfield": 10}) + TRICKY
     first = import_register(union_org, text)
     before = _rows(union_org)
@@ -217,7 +217,7 @@ def test_importing_the_same_register_twice_changes_nothing(union_org) -> None:  
     ("P" + "2" * 40 + ",Bob,b@example.org,,1 Road,ons,newport,Cat,no,2020-01-02",
      "line 3: membership_number: is 41 characters long; at most 32 are kept"),
 ])
-def test_a_value_the_database_would_refuse_is_named_and_nothing_is_written(union_org, row, expected) -> None:  # type: ignore[no-untyped-def]
+def test_a_value_the_database_would_refuse_is_named_and_nothing_is_written(union_org, row, expected) -> None:
     before = _rows(union_org)
     with pytest.raises(RegisterImportError) as caught:
         import_register(union_org, lines(GOOD, row))
@@ -225,7 +225,7 @@ def test_a_value_the_database_would_refuse_is_named_and_nothing_is_written(union
     assert _rows(union_org) == before
 
 
-def test_a_write_that_fails_part_way_leaves_the_register_as_it_was(union_org, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_write_that_fails_part_way_leaves_the_register_as_it_was(union_org, monkeypatch) -> None:
     """The new members are written (COPY on PostgreSQL) and then the changed ones updated, in one transaction:
     a failure after the insert rolls the insert back too."""
     from mandate.union import register
@@ -244,7 +244,7 @@ def test_a_write_that_fails_part_way_leaves_the_register_as_it_was(union_org, mo
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_imports_at_once_add_each_member_once(union_org) -> None:  # type: ignore[no-untyped-def]
+def test_two_imports_at_once_add_each_member_once(union_org) -> None:
     """Two threads (two database connections) import the same register at the same moment: the union's row
     is locked first, so one adds the members and the other finds them there."""
     import threading

@@ -29,7 +29,7 @@ SCALE = 2.0  # pixels a PDF point in the rendered images
 
 
 @pytest.fixture
-def ballot(union_org):  # type: ignore[no-untyped-def]
+def ballot(union_org):
     import_register(union_org, register_csv({"newport": 40, "titchfield": 25}))
     ons = Employer.objects.get(code="ons")
     dispute = Dispute.objects.create(union=union_org, code="d", title="Attendance", matters="40%",
@@ -90,7 +90,7 @@ def read_code128(image: Any, box: Box) -> str:
     return out
 
 
-def test_each_paper_carries_its_number_and_no_member(ballot) -> None:  # type: ignore[no-untyped-def]
+def test_each_paper_carries_its_number_and_no_member(ballot) -> None:
     doc = docs.issue_voting_papers(ballot)
     sheets = docs.address_sheets(ballot)
     assert sheets is not None
@@ -120,7 +120,7 @@ def test_each_paper_carries_its_number_and_no_member(ballot) -> None:  # type: i
     assert pdf.count(b"/FontFile2") >= 2  # WeasyPrint's fonts and the stamp's, embedded
 
 
-def test_a_stamped_page_is_the_template_plus_its_number_and_barcode(ballot) -> None:  # type: ignore[no-untyped-def]
+def test_a_stamped_page_is_the_template_plus_its_number_and_barcode(ballot) -> None:
     """Rendered to pixels, a paper is its unit's template (as WeasyPrint made it) everywhere but the number's
     and the barcode's boxes; the barcode reads back as the paper's number."""
     from django.template.loader import render_to_string
@@ -149,7 +149,7 @@ def test_a_stamped_page_is_the_template_plus_its_number_and_barcode(ballot) -> N
         assert read_code128(stamped, code) == str(n)
 
 
-def test_the_barcode_read_by_a_bureau_is_the_returns_file_paper_number(ballot) -> None:  # type: ignore[no-untyped-def]
+def test_the_barcode_read_by_a_bureau_is_the_returns_file_paper_number(ballot) -> None:
     doc = docs.issue_voting_papers(ballot)
     code = render_template(doc.html, docs.PAPER_CSS).anchors[0]["stamp-code"]
     read = [read_code128(_image(bytes(doc.pdf), n - 1), code) for n in (3, 17, 68)]
@@ -162,7 +162,7 @@ def test_the_barcode_read_by_a_bureau_is_the_returns_file_paper_number(ballot) -
     assert sorted(ballot.returns.filter(status="counted").values_list("paper_number", flat=True)) == [3, 17, 68]
 
 
-def test_replacement_papers_for_named_members(ballot) -> None:  # type: ignore[no-untyped-def]
+def test_replacement_papers_for_named_members(ballot) -> None:
     a, b = Elector.objects.filter(ballot=ballot).order_by("paper_number")[:2]
     papers, sheets = docs.render_replacement_papers(ballot, [
         docs.PaperFor(69, a.unit.name, a.name, a.home_address), docs.PaperFor(70, b.unit.name, b.name, b.home_address)])
@@ -178,7 +178,7 @@ def test_replacement_papers_for_named_members(ballot) -> None:  # type: ignore[n
         docs.render_replacement_papers(ballot, [docs.PaperFor(70, a.unit.name, a.name, "x")] * 2)
 
 
-def test_hostile_names_and_addresses_stay_in_the_window(ballot) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_names_and_addresses_stay_in_the_window(ballot) -> None:
     """A 10,000-character name, an address with CR-only line ends, NUL bytes, characters outside the font and
     right-to-left text: the sheet cuts them to the window with an ellipsis; the paper is untouched."""
     unit = ballot.units.first().name
@@ -195,7 +195,7 @@ def test_hostile_names_and_addresses_stay_in_the_window(ballot) -> None:  # type
     assert image.size == (round(595.28 * SCALE), round(841.89 * SCALE))
 
 
-def test_a_paper_longer_than_a_page_is_refused(ballot) -> None:  # type: ignore[no-untyped-def]
+def test_a_paper_longer_than_a_page_is_refused(ballot) -> None:
     ballot.return_address = "\n".join(f"Line {i}" for i in range(120))
     ballot.save(update_fields=["return_address"])
     with pytest.raises(svc.BallotError, match="runs to .* pages"):

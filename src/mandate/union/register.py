@@ -273,7 +273,7 @@ def _insert_many(union: Union, rows: list[dict[str, Any]], batch_size: int, meth
     columns = ", ".join(connection.ops.quote_name(c) for c in INSERT_COLUMNS)
     with connection.cursor() as cursor:
         if method == "copy":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # noqa: S608
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for r in rows:
                     copy.write_row((union.pk, None, r["membership_number"], r["name"], r["personal_email"],
                                     r["mobile"], r["home_address"], r["employer_id"], r["workplace_id"],
