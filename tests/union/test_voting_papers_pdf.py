@@ -195,6 +195,11 @@ def test_hostile_names_and_addresses_stay_in_the_window(ballot) -> None:
     assert image.size == (round(595.28 * SCALE), round(841.89 * SCALE))
 
 
+def test_no_papers_is_refused_not_an_empty_pdf(ballot) -> None:
+    with pytest.raises(svc.BallotError, match="no papers"):
+        docs.render_papers(ballot, [], io.BytesIO(), io.BytesIO())
+
+
 def test_a_paper_longer_than_a_page_is_refused(ballot) -> None:
     ballot.return_address = "\n".join(f"Line {i}" for i in range(120))
     ballot.save(update_fields=["return_address"])

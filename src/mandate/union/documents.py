@@ -169,6 +169,8 @@ def render_papers(ballot: Ballot, papers: Iterable[PaperFor], papers_out: Binary
                             _code_stamp(code_box, paper.number)])
         sheets.add_page(sheet_form, [*_address_stamps(window, paper),
                                      Text(sheet_number.left, sheet_number.bottom, 10.5, number, bold=True)])
+    if not out.pages:
+        raise svc.BallotError("There are no papers to print.")
     sheets.close()
     return out.close()
 
