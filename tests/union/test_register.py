@@ -212,10 +212,10 @@ def test_importing_the_same_register_twice_changes_nothing(union_org) -> None:
 
 @pytest.mark.parametrize("row,expected", [
     ("P2," + "N" * 10_000 + ",b@example.org,,1 Road,ons,newport,Cat,no,2020-01-02",
-     "line 3: name: is 10,000 characters long; at most 200 are kept"),
-    ("P2,Bob,b@example.org,,1 Road\x00,ons,newport,Cat,no,2020-01-02", "line 3: home_address: holds a NUL character"),
+     "line 3: name: is 10,000 characters long; at most 200 are allowed"),
+    ("P2,Bob,b@example.org,,1 Road\x00,ons,newport,Cat,no,2020-01-02", "line 3: home_address: holds a NUL byte (character 0), which no text may hold: the file is damaged or not text"),
     ("P" + "2" * 40 + ",Bob,b@example.org,,1 Road,ons,newport,Cat,no,2020-01-02",
-     "line 3: membership_number: is 41 characters long; at most 32 are kept"),
+     "line 3: membership_number: is 41 characters long; at most 32 are allowed"),
 ])
 def test_a_value_the_database_would_refuse_is_named_and_nothing_is_written(union_org, row, expected) -> None:
     before = _rows(union_org)

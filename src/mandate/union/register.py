@@ -35,6 +35,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import transaction
 
+from mandate.platform import exports, inputs
 from mandate.platform.audit import record
 from mandate.union.models import Member, Union, Workplace
 
@@ -58,10 +59,6 @@ def _check_email(email: str) -> None:
         return
     _validate_email(email)
 
-# Columns stored in length-limited fields: a longer value is refused with its line (PostgreSQL would refuse the
-# whole write with no line named; SQLite would keep it whole).
-_LIMITS = {cast(str, f.name): cast(int, f.max_length) for f in Member._meta.concrete_fields
-           if f.name in COLUMNS and getattr(f, "max_length", None)}
 _FIELDS = ["name", "personal_email", "mobile", "home_address", "employer_id", "workplace_id", "job_category",
            "overseas", "joined_on", "left_on"]
 
@@ -148,7 +145,7 @@ def _parse(union: Union, rows: Iterable[tuple[int, dict[str | None, Any]]], head
             errors.append(LineError(number, "", f"{extra} more field{'s' if extra > 1 else ''} than the header "
                                                 f"has columns (a value with a comma in it needs quotes)"))
             continue
-        row = {k.strip(): (v or "").strip() for k, v in record_.items() if k is not None}
+        row = {k.strip(): exports.unescape_cell((v or "").strip()) for k, v in record_.items() if k is not None}
         bad = False
 
         def err(column: str, message: str, number: int = number) -> None:
@@ -159,11 +156,6 @@ def _parse(union: Union, rows: Iterable[tuple[int, dict[str | None, Any]]], head
         for column in REQUIRED:
             if not row.get(column):
                 err(column, "missing")
-        for column, value in row.items():  # what the database would refuse part-way through the write
-            if "\x00" in value:
-                err(column, "holds a NUL character")
-            elif len(value) > _LIMITS.get(column, len(value)):
-                err(column, f"is {len(value):,} characters long; at most {_LIMITS[column]} are kept")
         mnum = row.get("membership_number", "")
         if mnum:
             if mnum in seen:
@@ -194,12 +186,17 @@ def _parse(union: Union, rows: Iterable[tuple[int, dict[str | None, Any]]], head
         if bad:
             continue
         assert workplace is not None
-        parsed.append({
+        member = {
             "membership_number": mnum, "name": row["name"], "personal_email": email,
             "mobile": row.get("mobile", ""), "home_address": row["home_address"],
             "employer_id": workplace.employer_id, "workplace_id": workplace.pk, "job_category": row["job_category"],
             "overseas": overseas_text in TRUE, "joined_on": joined, "left_on": None,
-        })
+        }
+        # every value against its Member field (length, characters, date range) before anything is written
+        checked = inputs.problems(Member, member, line=number, columns={"joined_on": "join_date"})
+        errors.extend(LineError(number, p.field, p.message) for p in checked)
+        if not checked:
+            parsed.append(member)
     if not parsed and not errors:
         errors.append(LineError(1, "", "the file holds no members"))
     return parsed, errors
@@ -215,8 +212,14 @@ def import_register(union: Union, source: IO[str] | str, actor: Any = None, *, m
     text = source if isinstance(source, str) else source.read()
     if text.startswith("\ufeff"):
         text = text[1:]
-    header, records = csv_records(text)
-    parsed, errors = _parse(union, records, header)
+    try:
+        problem = inputs.csv_text_refusal(text)
+        if problem:
+            raise inputs.InputRefused([problem])
+        header, records = csv_records(text)
+        parsed, errors = _parse(union, inputs.guard_csv(records), header)
+    except inputs.InputRefused as refused:  # a file the csv module cannot read: named, not a traceback
+        parsed, errors = [], [LineError(p.line or 1, p.field, p.message) for p in refused.problems]
     if errors:
         record(actor, "register.import_refused", "Union", union.code, problems=len(errors),
                first_lines=[e.line for e in errors[:20]])
@@ -290,7 +293,7 @@ def _insert_many(union: Union, rows: list[dict[str, Any]], batch_size: int, meth
 
 def export_register(union: Union, out: IO[str], actor: Any = None, *, include_left: bool = False) -> int:
     """Write the register in the import format; returns the number of members written."""
-    writer = csv.writer(out)
+    writer = exports.csv_writer(out)  # formulas escaped (OWASP CSV injection)
     writer.writerow(COLUMNS)
     members = Member.objects.filter(union=union).select_related("employer", "workplace").order_by("membership_number")
     if not include_left:
