@@ -299,3 +299,18 @@ def test_the_fast_email_check_accepts_only_what_django_accepts(email: str) -> No
     assert ours == django_ok, email
     if register._PLAIN_EMAIL.fullmatch(email) and len(email) <= 254:
         assert django_ok, email  # the shortcut is a subset of the validator
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=40))
+def test_the_checkers_control_character_scan_is_the_unicode_rule(value: str) -> None:
+    """The shared field checker finds control characters with one pattern (for the register's speed): the
+    same first character as Unicode's categories give (Cc but tab and line feed, and Cs)."""
+    import unicodedata
+
+    from mandate.platform import inputs
+
+    rule = next((ch for ch in value if (unicodedata.category(ch) == "Cc" and ch not in "\t\n")
+                 or unicodedata.category(ch) == "Cs"), None)
+    found = inputs._CONTROL.search(value)
+    assert (found.group() if found else None) == rule
