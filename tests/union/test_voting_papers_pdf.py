@@ -149,17 +149,25 @@ def test_a_stamped_page_is_the_template_plus_its_number_and_barcode(ballot) -> N
         assert read_code128(stamped, code) == str(n)
 
 
-def test_the_barcode_read_by_a_bureau_is_the_returns_file_paper_number(ballot) -> None:
-    doc = docs.issue_voting_papers(ballot)
+def test_the_barcode_read_by_a_bureau_is_the_returns_file_paper_number(union_org) -> None:
+    """A ballot taken through the lifecycle's services to open: the barcodes read from its issued papers'
+    pixels, written as a bureau's returns file, are counted for those papers."""
+    from datetime import timedelta
+
+    from tests.union.helpers import lifecycle_ballot, returns_text
+
+    from mandate.platform.models import Document
+    from mandate.union import services
+
+    b = lifecycle_ballot(union_org, stage="open")
+    doc = Document.objects.get(kind="voting-papers", related_type="Ballot", related_id=str(b.pk))
     code = render_template(doc.html, docs.PAPER_CSS).anchors[0]["stamp-code"]
-    read = [read_code128(_image(bytes(doc.pdf), n - 1), code) for n in (3, 17, 68)]
-    ballot.status = "open"
-    ballot.save(update_fields=["status"])
-    lines = [f"{number},2026-11-05,yes,no" for number in read]
-    outcome = svc.import_returns(ballot, "paper_number,received_on,strike,action_short_of_strike\n"
-                                 + "\n".join(lines) + "\n")
-    assert outcome, outcome
-    assert sorted(ballot.returns.filter(status="counted").values_list("paper_number", flat=True)) == [3, 17, 68]
+    wanted = (3, 7, b.electors.count())
+    read = [read_code128(_image(bytes(doc.pdf), n - 1), code) for n in wanted]
+    assert read == [str(n) for n in wanted]
+    day = b.opening_day + timedelta(days=1)
+    services.import_returns(b, returns_text([(int(r), day, "yes", "no") for r in read]))
+    assert sorted(b.returns.filter(status="counted").values_list("paper_number", flat=True)) == list(wanted)
 
 
 def test_replacement_papers_for_named_members(ballot) -> None:
