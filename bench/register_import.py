@@ -1,10 +1,17 @@
 """Benchmark: import a 150,000-member register from CSV (validate the whole file, then bulk create), re-import
-it with 1% of members changed (bulk update), and, in the same run, the plain Django way as the peer: one
-`update_or_create` per row, on a sample of the rows, its rate extrapolated and labelled as such.
+it with 1% of members changed (bulk update), and, in the same run, two peers:
+
+- the same import writing its new members with the driver's executemany (one prepared INSERT a row), the way
+  it wrote them before COPY, into a second union: on PostgreSQL the import uses COPY, so this is COPY against
+  executemany on the same file; on SQLite both are executemany;
+- the plain Django way: one `update_or_create` per row, on a sample of the rows, its rate extrapolated and
+  labelled as such.
 
     .venv/bin/python bench/register_import.py --members 150000 --peer-rows 5000
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mandate_scale .venv/bin/python bench/register_import.py
 
-Runs against a fresh SQLite database in a temporary folder (or DATABASE_URL if set). Prints JSON.
+Runs against a fresh SQLite database in a temporary folder, or DATABASE_URL if set (its unions get codes of
+their own and are deleted at the end). Prints JSON.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 WORKPLACES = ["newport", "titchfield", "fareham", "london", "darlington", "manchester"]
 
@@ -59,15 +67,39 @@ def main() -> None:
     from mandate.union.models import Employer, Member, Union, Workplace
     from mandate.union.register import import_register
 
-    union = Union.objects.create(code="pcs", name="PCS")
+    tag = f"{os.getpid()}-{int(time.time())}"
+    union = Union.objects.create(code=f"pcs-{tag}", name="PCS")
     ons = Employer.objects.create(union=union, code="ons", name="ONS")
     workplaces = {c: Workplace.objects.create(employer=ons, code=c, name=c.title()) for c in WORKPLACES}
+
+    # time the bulk write inside the import (COPY or executemany), to split the import's time
+    from mandate.union import register
+
+    insert_times: list[float] = []
+    plain_insert = register._insert_many
+
+    def timed_insert(*a: Any, **kw: Any) -> None:
+        t = time.perf_counter()
+        plain_insert(*a, **kw)
+        insert_times.append(time.perf_counter() - t)
+
+    register._insert_many = timed_insert  # type: ignore[assignment]
 
     text = make_csv(args.members)
     t0 = time.perf_counter()
     first = import_register(union, text, "bench")
     first_s = time.perf_counter() - t0
+    first_insert_s = insert_times[-1]
     assert first.created == args.members, first
+    columns = ("membership_number", "name", "joined_on", "workplace__code", "home_address", "overseas")
+    first_rows = list(Member.objects.filter(union=union).order_by("membership_number").values_list(*columns))
+    # the reading and checking of the file alone (the import's first half), to split its time
+    from mandate.union.register import _parse, csv_records
+
+    t0 = time.perf_counter()
+    header, records = csv_records(text)
+    _parse(union, records, header)
+    validate_s = time.perf_counter() - t0
 
     changed = make_csv(args.members, rename_every=100)
     t0 = time.perf_counter()
@@ -75,8 +107,22 @@ def main() -> None:
     second_s = time.perf_counter() - t0
     assert second.updated == args.members // 100, second
 
+    # The same import, its new members written with executemany (the way before COPY), into a second union.
+    em_union = Union.objects.create(code=f"em-{tag}", name="PCS, executemany")
+    em_ons = Employer.objects.create(union=em_union, code="ons", name="ONS")
+    for c in WORKPLACES:
+        Workplace.objects.create(employer=em_ons, code=c, name=c.title())
+    t0 = time.perf_counter()
+    em = import_register(em_union, text, "bench", insert_method="executemany")
+    em_s = time.perf_counter() - t0
+    em_insert_s = insert_times[-1]
+    assert em.created == args.members, em
+    same = first_rows == list(Member.objects.filter(union=em_union).order_by("membership_number")
+                              .values_list(*columns))
+    del first_rows
+
     # The peer: the plain Django way, one update_or_create per row, in one transaction, on a sample.
-    peer_union = Union.objects.create(code="peer", name="Peer")
+    peer_union = Union.objects.create(code=f"peer-{tag}", name="Peer")
     peer_ons = Employer.objects.create(union=peer_union, code="ons", name="ONS")
     peer_wp = {c: Workplace.objects.create(employer=peer_ons, code=c, name=c.title()) for c in WORKPLACES}
     rows = list(csv.DictReader(io.StringIO(make_csv(args.peer_rows))))
@@ -98,13 +144,25 @@ def main() -> None:
         "database": connection.vendor,
         "members": args.members,
         "first_import_s": round(first_s, 2), "first_import_rows_per_s": round(mandate_rate),
+        "of_which_reading_and_checking_the_file_s": round(validate_s, 2),
+        "of_which_the_bulk_write_s": round(first_insert_s, 2),
+        "insert": "COPY (psycopg 3 cursor.copy)" if connection.vendor == "postgresql" else "executemany",
         "reimport_1pct_changed_s": round(second_s, 2), "reimport_updated": second.updated,
+        "same_import_with_executemany_s": round(em_s, 2),
+        "of_which_executemany_s": round(em_insert_s, 2),
+        "ratio_vs_executemany": round(em_s / first_s, 2),
+        "ratio_bulk_write_copy_vs_executemany": round(em_insert_s / first_insert_s, 2),
+        "same_rows_as_copy": same,
         "peer": "Django update_or_create per row (one transaction)",
         "peer_rows_measured": args.peer_rows, "peer_rows_per_s": round(peer_rate),
         "peer_extrapolated_s_for_members": round(args.members / peer_rate, 1),
         "speed_ratio": round(mandate_rate / peer_rate, 1),
         "csv_mb": round(len(text.encode()) / 1e6, 1),
+        "load_average": round(os.getloadavg()[0], 1),
     }, indent=2))
+    for u in (union, em_union, peer_union):
+        Member.objects.filter(union=u).delete()
+        u.delete()
     Path(tmp).exists()
 
 

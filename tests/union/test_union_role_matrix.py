@@ -64,6 +64,7 @@ MATRIX: dict[str, tuple[str, str, str, tuple[int, ...]]] = {
     "document dates": ("document_dates", "post", "notice dates", (302, 403, 403, 403, 403, 403)),
     "notice of ballot": ("document_file", "get", "notice", (200, 200, 403, 200, 403, 403)),
     "voting papers": ("document_file", "get", "papers", (200, 404, 403, 200, 403, 403)),
+    "address sheets (names and addresses)": ("address_sheets", "get", "ballot", (200, 403, 403, 200, 404, 403)),
     "turnout": ("turnout", "get", "ballot", (200, 200, 403, 200, 403, 403)),
     "returned papers": ("returns", "get", "ballot", (403, 403, 403, 200, 403, 403)),
     "returned papers, record": ("returns", "post", "ballot", (403, 403, 403, 200, 403, 403)),

@@ -7,15 +7,29 @@ day the employer receives it, the voting paper and the statement of the result b
 from __future__ import annotations
 
 import hashlib
-import os
+import io
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.template.loader import render_to_string
 
 from mandate.platform.audit import record
 from mandate.platform.documents import issue_document
 from mandate.platform.models import Document
+from mandate.platform.pdf import (
+    NO_PAGE_NUMBERS_CSS,
+    Bars,
+    Box,
+    StampedPdfWriter,
+    Text,
+    code128,
+    fit,
+    render_template,
+    wrap,
+)
 from mandate.union import ballots as svc
 from mandate.union import rules
 from mandate.union.models import Ballot, Employer
@@ -24,6 +38,7 @@ KINDS = {
     "s226a-notice": "Notice of ballot (s.226A)",
     "sample-paper": "Sample voting paper (s.226A(1)(b))",
     "voting-papers": "Voting papers (s.229)",
+    "address-sheets": "Address sheets for the voting papers (s.230(2))",
     "s231-result": "Result to members (s.231)",
     "s231a-result": "Result to the employer (s.231A)",
     "s231b-report": "Scrutineer's report (s.231B)",
@@ -92,35 +107,138 @@ def issue_sample(ballot: Ballot, employer: Employer, *, sent_on: date, actor: An
     return doc
 
 
-# The smallest part of a parallel render of voting papers: below this, starting a process costs more than it saves.
-PAPERS_PER_PART = 100
+@dataclass(frozen=True)
+class PaperFor:
+    """One paper to print: its number, the ballot unit it votes in, and the member it is posted to (the name
+    and address go on the address sheet only, never on the paper)."""
+
+    number: int
+    unit: str
+    name: str
+    address: str
+
+
+PAPER_CSS = NO_PAGE_NUMBERS_CSS  # a paper stands alone: no "page n of N" in the margin
+
+
+def _code_stamp(box: Box, number: int) -> Bars:
+    """The paper's number as a Code 128 barcode, centred in the template's code box with quiet zones of ten
+    modules. It encodes the number exactly as the returns file's paper_number column gives it (decimal digits,
+    no prefix, no leading zeros), so a bureau's scanner writes that column as it reads."""
+    modules = code128(str(number))
+    module = min(1.2, box.width / (len(modules) + 20))
+    return Bars(box.left + (box.width - module * len(modules)) / 2, box.bottom + 1, module, box.height - 2, modules)
+
+
+def _address_stamps(box: Box, paper: PaperFor) -> list[Text]:
+    size, leading = 10.0, 12.5
+    lines = [fit(" ".join(paper.name.split()), size, box.width, bold=True)]
+    lines += wrap(paper.address, size, box.width, lines=int(box.height // leading) - 1)
+    return [Text(box.left, box.top - size - i * leading, size, line, bold=i == 0) for i, line in enumerate(lines)]
+
+
+def render_papers(ballot: Ballot, papers: Iterable[PaperFor], papers_out: BinaryIO, sheets_out: BinaryIO, *,
+                  replacement: bool = False) -> int:
+    """Write the voting papers to ``papers_out`` and their address sheets (the same order, one a paper) to
+    ``sheets_out``, as two PDFs; return the number of papers.
+
+    Each ballot unit's paper is laid out once by WeasyPrint (its statutory content for the opening day, from
+    the rulebook), and each paper is that page with its number and barcode stamped on it; each address sheet
+    is one laid-out sheet with the member's name, address and the paper's number stamped on it. Both files are
+    written as the papers come, so memory does not grow with the electorate. ``replacement`` heads the papers
+    and sheets as replacements."""
+    ctx = {**_paper_context(ballot), "union": ballot.union, "ballot": ballot, "replacement": replacement}
+    out, sheets = StampedPdfWriter(papers_out), StampedPdfWriter(sheets_out)
+    sheet = render_template(render_to_string("union/docs/address_sheets.html", {
+        **ctx, "title": "Address sheet", "sheets": [{"number": ""}]}), PAPER_CSS)
+    sheet_form = sheets.add_forms(sheet.pdf)[0]
+    window, sheet_number = sheet.anchors[0]["stamp-address"], sheet.anchors[0]["stamp-number"]
+    units: dict[str, tuple[int, Box, Box]] = {}
+    for paper in papers:
+        if paper.unit not in units:
+            tpl = render_template(render_to_string("union/docs/voting_papers.html", {
+                **ctx, "title": "Voting paper", "papers": [{"number": "", "unit": paper.unit}]}), PAPER_CSS)
+            forms = out.add_forms(tpl.pdf)
+            if len(forms) != 1:
+                raise svc.BallotError(f"The voting paper for {paper.unit} runs to {len(forms)} pages; a paper must "
+                                      "fit one page (shorten the summary of the matters in dispute).")
+            units[paper.unit] = (forms[0], tpl.anchors[0]["stamp-number"], tpl.anchors[0]["stamp-code"])
+        form, number_box, code_box = units[paper.unit]
+        number = str(paper.number)
+        out.add_page(form, [Text(number_box.left, number_box.bottom, 10.5, number, bold=True),
+                            _code_stamp(code_box, paper.number)])
+        sheets.add_page(sheet_form, [*_address_stamps(window, paper),
+                                     Text(sheet_number.left, sheet_number.bottom, 10.5, number, bold=True)])
+    if not out.pages:
+        raise svc.BallotError("There are no papers to print.")
+    sheets.close()
+    return out.close()
+
+
+def render_replacement_papers(ballot: Ballot, papers: Sequence[PaperFor]) -> tuple[bytes, bytes]:
+    """Replacement papers for named members (spoilt, lost, never received): each ``PaperFor`` carries the new
+    number the ballot gave the member. Returns (papers PDF, address sheets PDF), headed as replacements; the
+    caller stores them and voids the old numbers."""
+    if not papers:
+        raise svc.BallotError("Name at least one member to send a replacement paper to.")
+    numbers = [p.number for p in papers]
+    if len(set(numbers)) != len(numbers) or min(numbers) < 1:
+        raise svc.BallotError("Each replacement paper needs its own new number.")
+    papers_out, sheets_out = io.BytesIO(), io.BytesIO()
+    render_papers(ballot, papers, papers_out, sheets_out, replacement=True)
+    return papers_out.getvalue(), sheets_out.getvalue()
+
+
+ADDRESS_SHEETS = "BallotAddressSheets"  # related_type: not listed or served with the ballot's other documents
+
+
+def _electors(ballot: Ballot) -> Iterator[PaperFor]:
+    """The frozen electorate in paper-number order, read in chunks; refused unless numbered 1, 2, 3, ..."""
+    expected = 1
+    for number, unit, name, address in (ballot.electors.order_by("paper_number")
+                                        .values_list("paper_number", "unit__name", "name", "home_address")
+                                        .iterator(chunk_size=5000)):
+        if number != expected:
+            raise svc.BallotError("Paper numbers are not one consecutive series: re-freeze the electorate.")
+        expected += 1
+        yield PaperFor(number, unit, name, address)
 
 
 def issue_voting_papers(ballot: Ballot, *, actor: Any = None) -> Document:
-    """Every elector's paper, numbered consecutively, in one print-ready PDF (plain block layout, which
-    WeasyPrint lays out fastest)."""
+    """Every elector's paper, numbered consecutively, in one print-ready PDF, and their address sheets (the
+    same order) in another: the voting papers carry no member's name or address. Returns the papers'
+    document; ``address_sheets(ballot)`` gives the sheets'."""
     _require_frozen(ballot)
-    ctx = {**_paper_context(ballot), "union": ballot.union, "ballot": ballot, "title": "Voting papers"}
-    papers = [{"number": e.paper_number, "name": e.name, "address": e.home_address, "unit": e.unit.name}
-              for e in ballot.electors.select_related("unit").order_by("paper_number")]
-    numbers = [p["number"] for p in papers]
-    if numbers != list(range(1, len(numbers) + 1)):
-        raise svc.BallotError("Paper numbers are not one consecutive series: re-freeze the electorate.")
-    html = render_to_string("union/docs/voting_papers.html", {**ctx, "papers": papers})
-    # Rendered in parts, one a core, and joined in order (WeasyPrint lays out about 20 ms a page in one process)
-    from mandate.platform.pdf import NO_PAGE_NUMBERS_CSS, html_parts_to_pdf
-
-    size = max(PAPERS_PER_PART, -(-len(papers) // (2 * (os.cpu_count() or 1))))
-    parts = [render_to_string("union/docs/voting_papers.html", {**ctx, "papers": papers[i:i + size]})
-             for i in range(0, len(papers), size)] or [html]
-    pdf = html_parts_to_pdf(parts, NO_PAGE_NUMBERS_CSS)
+    with tempfile.TemporaryFile() as papers_file, tempfile.TemporaryFile() as sheets_file:
+        count = render_papers(ballot, _electors(ballot), papers_file, sheets_file)
+        papers_file.seek(0)
+        sheets_file.seek(0)
+        pdf, sheets_pdf = papers_file.read(), sheets_file.read()
+    units = list(ballot.units.order_by("name").values_list("name", flat=True))
+    ctx = {**_paper_context(ballot), "union": ballot.union, "ballot": ballot}
+    html = render_to_string("union/docs/voting_papers.html", {
+        **ctx, "title": f"Voting papers, numbers 1 to {count}: each ballot unit's paper, on which each paper's "
+                        "number and barcode are printed", "papers": [{"number": "", "unit": u} for u in units]})
+    sheets_html = render_to_string("union/docs/address_sheets.html", {
+        **ctx, "title": f"Address sheets for voting papers 1 to {count}", "sample": True,
+        "sheets": [{"number": ""}]})
     doc = Document.objects.create(
-        kind="voting-papers", title=f"Voting papers, numbers 1 to {len(papers)}", issued_by_side="union",
-        issued_by_scope=ballot.union.code, html=html, pdf=pdf, sha256=hashlib.sha256(html.encode()).hexdigest(),
+        kind="voting-papers", title=f"Voting papers, numbers 1 to {count}", issued_by_side="union",
+        issued_by_scope=ballot.union.code, html=html, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(),
         related_type="Ballot", related_id=str(ballot.pk))
+    sheets_doc = Document.objects.create(
+        kind="address-sheets", title=f"Address sheets for voting papers 1 to {count}", issued_by_side="union",
+        issued_by_scope=ballot.union.code, html=sheets_html, pdf=sheets_pdf,
+        sha256=hashlib.sha256(sheets_pdf).hexdigest(), related_type=ADDRESS_SHEETS, related_id=str(ballot.pk))
     record(actor, "document.issued", "Ballot", ballot.pk, kind="voting-papers", document=doc.pk,
-           papers=len(papers), first=1, last=len(papers))
+           address_sheets=sheets_doc.pk, papers=count, first=1, last=count)
     return doc
+
+
+def address_sheets(ballot: Ballot) -> Document | None:
+    """The latest address sheets of the ballot's voting papers (every elector's name and home address)."""
+    return (Document.objects.filter(kind="address-sheets", related_type=ADDRESS_SHEETS, related_id=str(ballot.pk))
+            .defer("html").order_by("-created_at", "-pk").first())
 
 
 def _result_units(ballot: Ballot, employer: Employer | None) -> list[dict[str, Any]]:

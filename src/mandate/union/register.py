@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -44,6 +45,20 @@ REQUIRED = ["membership_number", "name", "home_address", "employer", "workplace"
 TRUE = {"yes", "y", "true", "1"}
 FALSE = {"no", "n", "false", "0", ""}
 _validate_email = EmailValidator()
+# The plain addresses nearly every register holds (ASCII dot-atom local part, ASCII domain labels, a letters-only
+# top-level domain), all of which Django's EmailValidator accepts, checked by one compiled pattern: the validator
+# itself costs about 10 us an address through its lazily compiled patterns, a second for 150,000 members.
+# Anything else goes to the validator, so what is accepted is exactly what it accepts.
+_PLAIN_EMAIL = re.compile(r"[A-Za-z0-9_%+-]{1,64}(?:\.[A-Za-z0-9_%+-]{1,64})*"
+                          r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
+
+
+def _check_email(email: str) -> None:
+    """Raise ValidationError unless Django's EmailValidator accepts ``email``."""
+    if len(email) <= 254 and _PLAIN_EMAIL.fullmatch(email):
+        return
+    _validate_email(email)
+
 _FIELDS = ["name", "personal_email", "mobile", "home_address", "employer_id", "workplace_id", "job_category",
            "overseas", "joined_on", "left_on"]
 
@@ -150,7 +165,7 @@ def _parse(union: Union, rows: Iterable[tuple[int, dict[str | None, Any]]], head
         email = row.get("personal_email", "")
         if email:
             try:
-                _validate_email(email)
+                _check_email(email)
             except ValidationError:
                 err("personal_email", f"{email!r} is not a valid email address")
         joined = None
@@ -188,8 +203,12 @@ def _parse(union: Union, rows: Iterable[tuple[int, dict[str | None, Any]]], head
 
 
 def import_register(union: Union, source: IO[str] | str, actor: Any = None, *, mark_missing_left: bool = False,
-                    today: date | None = None, batch_size: int = 5000) -> ImportReport:
-    """Validate the whole file, then create and update members in bulk inside one transaction."""
+                    today: date | None = None, batch_size: int = 5000, insert_method: str = "auto") -> ImportReport:
+    """Validate the whole file, then create and update members in bulk inside one transaction.
+
+    The transaction first locks the union's row, so two imports for one union (a double-clicked upload, two
+    officials at once) run one after the other: the second finds the members the first added and changes
+    nothing, instead of failing on the unique membership number or adding them twice."""
     text = source if isinstance(source, str) else source.read()
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -207,6 +226,7 @@ def import_register(union: Union, source: IO[str] | str, actor: Any = None, *, m
         raise RegisterImportError(errors)
     today = today or date.today()
     with transaction.atomic():
+        Union.objects.select_for_update().filter(pk=union.pk).values_list("pk", flat=True).first()
         existing = {row[0]: row[1:] for row in
                     Member.objects.filter(union=union).values_list("membership_number", "pk", *_FIELDS).iterator(chunk_size=20000)}
         to_create: list[dict[str, Any]] = []
@@ -220,7 +240,7 @@ def import_register(union: Union, source: IO[str] | str, actor: Any = None, *, m
                 to_update.append(Member(pk=current[0], union=union, **row))
             else:
                 unchanged += 1
-        _insert_many(union, to_create, batch_size)
+        _insert_many(union, to_create, batch_size, insert_method)
         if to_update:
             Member.objects.bulk_update(to_update, _FIELDS, batch_size=1000)
         marked_left = 0
@@ -235,21 +255,35 @@ def import_register(union: Union, source: IO[str] | str, actor: Any = None, *, m
     return report
 
 
-def _insert_many(union: Union, rows: list[dict[str, Any]], batch_size: int) -> None:
-    """Insert new members with one prepared INSERT run by the driver's executemany (sqlite3, psycopg 3),
-    straight from the validated rows: several times faster than bulk_create, which builds a model instance
-    per row and, on SQLite, splits the work into batches of about 70 rows (the 999-parameter cap)."""
+INSERT_COLUMNS = ["union_id", "branch_id", "membership_number", "name", "personal_email", "mobile", "home_address",
+                  "employer_id", "workplace_id", "job_category", "overseas", "joined_on", "left_on"]
+
+
+def _insert_many(union: Union, rows: list[dict[str, Any]], batch_size: int, method: str = "auto") -> None:
+    """Insert new members straight from the validated rows, without a model instance per row: on PostgreSQL
+    with COPY (psycopg 3's ``cursor.copy()``, one stream for the whole file: about 3x the driver's
+    executemany, which sends a prepared INSERT per row), elsewhere with one prepared INSERT run by the driver's
+    executemany (sqlite3 runs it in C; several times faster than bulk_create, which builds a model instance per
+    row and on SQLite splits the work into batches of about 70 rows, the 999-parameter cap). ``method``
+    ("copy" or "executemany") chooses for the benchmark; either runs inside the caller's transaction."""
     from django.db import connection
 
-    columns = ["union_id", "branch_id", "membership_number", "name", "personal_email", "mobile", "home_address",
-               "employer_id", "workplace_id", "job_category", "overseas", "joined_on", "left_on"]
     known = {cast(str, f.column) for f in Member._meta.concrete_fields if not f.primary_key}  # concrete: a column
-    assert known == set(columns), f"Member's columns changed: {sorted(known ^ set(columns))}"
+    assert known == set(INSERT_COLUMNS), f"Member's columns changed: {sorted(known ^ set(INSERT_COLUMNS))}"
+    if method == "auto":
+        method = "copy" if connection.vendor == "postgresql" else "executemany"
     table = connection.ops.quote_name(Member._meta.db_table)
-    sql = (f"INSERT INTO {table} ({', '.join(connection.ops.quote_name(c) for c in columns)}) "  # noqa: S608
-           f"VALUES ({', '.join(['%s'] * len(columns))})")
-    adapt = connection.ops.adapt_datefield_value
+    columns = ", ".join(connection.ops.quote_name(c) for c in INSERT_COLUMNS)
     with connection.cursor() as cursor:
+        if method == "copy":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for r in rows:
+                    copy.write_row((union.pk, None, r["membership_number"], r["name"], r["personal_email"],
+                                    r["mobile"], r["home_address"], r["employer_id"], r["workplace_id"],
+                                    r["job_category"], r["overseas"], r["joined_on"], None))
+            return
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(INSERT_COLUMNS))})"  # noqa: S608
+        adapt = connection.ops.adapt_datefield_value
         for start in range(0, len(rows), batch_size):
             cursor.executemany(sql, [
                 (union.pk, None, r["membership_number"], r["name"], r["personal_email"], r["mobile"],

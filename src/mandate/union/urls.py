@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mandate.union import views
+from mandate.union import address_sheet_views, views
 
 app_name = "union"
 urlpatterns = [
@@ -16,6 +16,7 @@ urlpatterns = [
     path("ballots/<int:pk>/documents/<int:doc>/dates/", views.document_dates, name="document_dates"),
     path("ballots/<int:pk>/documents/<int:doc>.<slug:fmt>", views.document_file, name="document_file"),
     path("ballots/<int:pk>/results/<int:doc>.<slug:fmt>", views.result_document, name="result_document"),
+    path("ballots/<int:pk>/address-sheets.pdf", address_sheet_views.address_sheets_file, name="address_sheets"),
     path("ballots/<int:pk>/turnout/", views.turnout, name="turnout"),
     path("ballots/<int:pk>/returns/", views.returns, name="returns"),
     path("ballots/<int:pk>/count/", views.count, name="count"),
