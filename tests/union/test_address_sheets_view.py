@@ -46,3 +46,29 @@ def test_address_sheets_for_officials_and_the_scrutineer(union_org, client, make
     assert sheets is not None
     viewed = AuditEntry.objects.filter(action="document.viewed", object_id=str(sheets.pk))
     assert viewed.count() == 2
+
+
+def test_each_print_runs_address_sheets_listed_and_served(union_org, client, make_user) -> None:
+    """The ballot page lists the print run's sheets and each replacement's, and ?document= serves the one
+    asked for (of this ballot only); a malformed choice is a 404, not a 500."""
+    from tests.union.helpers import lifecycle_ballot
+
+    from mandate.union import services
+
+    ballot = lifecycle_ballot(union_org, members=3, stage="papers_issued")
+    lost = ballot.electors.get(paper_number=2)
+    services.replace_papers(ballot, [lost.membership_number], reason="lost")
+    sheets = list(docs.all_address_sheets(ballot))
+    assert len(sheets) == 2 and "replacement" in sheets[0].title
+    client.force_login(make_user("union_official", "pcs"))
+    page = client.get(reverse("union:ballot", kwargs={"pk": ballot.pk})).content.decode()
+    url = reverse("union:address_sheets", kwargs={"pk": ballot.pk})
+    for s in sheets:
+        assert f"{url}?document={s.pk}" in page
+    old = client.get(f"{url}?document={sheets[1].pk}")
+    texts = [p.extract_text() for p in PdfReader(io.BytesIO(old.content)).pages]
+    assert old.status_code == 200 and len(texts) == ballot.electors.count()
+    new = client.get(f"{url}?document={sheets[0].pk}")
+    assert new.status_code == 200 and lost.name in PdfReader(io.BytesIO(new.content)).pages[0].extract_text()
+    assert client.get(f"{url}?document=abc").status_code == 404
+    assert client.get(f"{url}?document=999999").status_code == 404

@@ -4,16 +4,19 @@ concurrent trials are in test_count_once.py)."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
+from pypdf import PdfReader
 from tests.union.helpers import lifecycle_ballot, returns_text
 
 from mandate.platform.models import Document
 from mandate.union import ballots as svc
+from mandate.union import documents as docs
 from mandate.union import lifecycle, services
 from mandate.union.errors import BallotError
 from mandate.union.lifecycle import StepForbidden
@@ -324,7 +327,12 @@ def test_replacement_papers_get_new_numbers_and_void_the_old(union_org):
     lost.refresh_from_db()
     assert lost.paper_number == n + 1
     assert doc.kind == "replacement-papers" and bytes(doc.pdf)[:4] == b"%PDF"
-    assert f"Paper No. {n + 1}<" in doc.html and "Paper No. 3<" not in doc.html
+    paper_text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(bytes(doc.pdf))).pages)
+    assert str(n + 1) in paper_text and lost.name not in paper_text  # stamped: the number, never the name
+    sheets = docs.address_sheets(b)
+    assert sheets is not None and str(n + 1) in sheets.title
+    sheet_text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(bytes(sheets.pdf))).pages)
+    assert lost.name in sheet_text and str(n + 1) in sheet_text
     assert Document.objects.filter(kind="voting-papers").count() == 1  # the issued papers are not reissued
     services.open_ballot(b)
     with pytest.raises(BallotError, match="paper number 3 is void"):

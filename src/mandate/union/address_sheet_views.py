@@ -26,7 +26,10 @@ def address_sheets_file(request: HttpRequest, pk: int) -> HttpResponse:
         not ballot.scrutineer_username or request.user.get_username() == ballot.scrutineer_username)
     if not (has_role(request.user, "union_official") or appointed):
         raise Http404("not available")
-    document = docs.address_sheets(ballot)
+    wanted = request.GET.get("document", "")
+    if wanted and not wanted.isdigit():
+        raise Http404("No such address sheets.")
+    document = docs.address_sheets(ballot, int(wanted) if wanted else None)
     if document is None:
         raise Http404("The voting papers have not been produced yet.")
     record(request.user, "document.viewed", "Document", document.pk, kind=document.kind, format="pdf")

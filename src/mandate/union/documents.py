@@ -235,10 +235,17 @@ def issue_voting_papers(ballot: Ballot, *, actor: Any = None) -> Document:
     return doc
 
 
-def address_sheets(ballot: Ballot) -> Document | None:
-    """The latest address sheets of the ballot's voting papers (every elector's name and home address)."""
-    return (Document.objects.filter(kind="address-sheets", related_type=ADDRESS_SHEETS, related_id=str(ballot.pk))
-            .defer("html").order_by("-created_at", "-pk").first())
+def address_sheets(ballot: Ballot, pk: int | None = None) -> Document | None:
+    """The ballot's address sheets with id ``pk``, or the latest (every elector's name and home address)."""
+    sheets = all_address_sheets(ballot, with_pdf=True)
+    return sheets.filter(pk=pk).first() if pk is not None else sheets.first()
+
+
+def all_address_sheets(ballot: Ballot, *, with_pdf: bool = False) -> Any:
+    """Every address-sheets document of the ballot (the print run's, then each replacement's), newest first."""
+    found = (Document.objects.filter(kind="address-sheets", related_type=ADDRESS_SHEETS, related_id=str(ballot.pk))
+             .order_by("-created_at", "-pk"))
+    return found.defer("html") if with_pdf else found.defer("html", "pdf")
 
 
 def _result_units(ballot: Ballot, employer: Employer | None) -> list[dict[str, Any]]:

@@ -236,20 +236,26 @@ def replace_papers(ballot: Ballot, membership_numbers: list[str], *, reason: str
 
 
 def _render_replacements(ballot: Ballot, electors: list[Elector], why: str) -> Document:
-    """The replacement papers, laid out as the voting papers are (the paper template and its context are the
-    voting papers' own, from union/documents.py)."""
-    from mandate.platform.pdf import NO_PAGE_NUMBERS_CSS, html_to_pdf
-
-    ctx = {**docs._paper_context(ballot), "union": ballot.union, "ballot": ballot, "title": "Replacement voting papers"}
-    papers = [{"number": e.paper_number, "name": e.name, "address": e.home_address, "unit": e.unit.name}
-              for e in electors]
-    html = render_to_string("union/docs/voting_papers.html", {**ctx, "papers": papers})
-    numbers = ", ".join(str(p["number"]) for p in papers)
-    return Document.objects.create(
+    """The replacement papers, stamped as the voting papers are (union/documents.py), with their address sheets
+    in a document of their own: a replacement paper carries no member's name or address either."""
+    papers_pdf, sheets_pdf = docs.render_replacement_papers(
+        ballot, [docs.PaperFor(e.paper_number, e.unit.name, e.name, e.home_address) for e in electors])
+    numbers = ", ".join(str(e.paper_number) for e in electors)
+    ctx = {**docs._paper_context(ballot), "union": ballot.union, "ballot": ballot}
+    units = sorted({e.unit.name for e in electors})
+    html = render_to_string("union/docs/voting_papers.html", {
+        **ctx, "title": f"Replacement voting papers ({why}), numbers {numbers}",
+        "papers": [{"number": "", "unit": u} for u in units]})
+    doc = Document.objects.create(
         kind="replacement-papers", title=f"Replacement voting papers ({why}), numbers {numbers}",
-        issued_by_side="union", issued_by_scope=ballot.union.code, html=html,
-        pdf=html_to_pdf(html, NO_PAGE_NUMBERS_CSS), sha256=hashlib.sha256(html.encode()).hexdigest(),
-        related_type="Ballot", related_id=str(ballot.pk))
+        issued_by_side="union", issued_by_scope=ballot.union.code, html=html, pdf=papers_pdf,
+        sha256=hashlib.sha256(papers_pdf).hexdigest(), related_type="Ballot", related_id=str(ballot.pk))
+    Document.objects.create(
+        kind="address-sheets", title=f"Address sheets for replacement voting papers, numbers {numbers}",
+        issued_by_side="union", issued_by_scope=ballot.union.code, html="", pdf=sheets_pdf,
+        sha256=hashlib.sha256(sheets_pdf).hexdigest(), related_type=docs.ADDRESS_SHEETS,
+        related_id=str(ballot.pk))
+    return doc
 
 
 # ---------------------------------------------------------------------------------------------------------------

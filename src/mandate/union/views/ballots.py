@@ -87,7 +87,8 @@ def ballot(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "ballot": b, "timeline": timeline, "questions": b.questions.all(),
         "units": b.units.annotate(n=Count("electors")), "electors": b.electors.count(),
-        "documents": docs.ballot_documents(b), "kinds": docs.KINDS, "states": services.document_states(b),
+        "documents": docs.ballot_documents(b),
+        "kinds": docs.KINDS, "states": services.document_states(b),
         "notices": svc.notice_status(b) if b.status != "draft" else [],
         "problems": svc.open_problems(b) if notified else [],
         "omissions": b.omissions.select_related("unit"), "is_official": has_role(request.user, *OFFICIAL),
@@ -99,6 +100,8 @@ def ballot(request: HttpRequest, pk: int) -> HttpResponse:
         "withdraw_form": WithdrawForm(prefix="withdraw", initial={"withdrawn_on": today}),
         "replace_form": ReplaceForm(prefix="replace"),
     }
+    if context["is_official"] or context["is_scrutineer"]:
+        context["address_sheets"] = list(docs.all_address_sheets(b))
     if b.status == "counted":
         tallies = list(svc.tally(b).values())
         whatifs = []
