@@ -4,7 +4,8 @@ The CSV format (UTF-8, a header line, one member a line, any column order):
 
     membership_number  required, unique in the file
     name               required
-    personal_email     optional; if given, a well-formed address
+    personal_email     optional; if given, a well-formed address (a non-ASCII local part and an IDN
+                       domain are taken, RFC 6531)
     mobile             optional
     home_address       required (voting papers are posted there, s.230(2))
     employer           required: the code of an employer the union has recorded
@@ -31,10 +32,10 @@ from datetime import date
 from typing import IO, Any, cast
 
 from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator
 from django.db import transaction
 
 from mandate.platform.audit import record
+from mandate.union.emails import validate_personal_email
 from mandate.union.models import Member, Union, Workplace
 
 COLUMNS = ["membership_number", "name", "personal_email", "mobile", "home_address", "employer", "workplace",
@@ -42,7 +43,7 @@ COLUMNS = ["membership_number", "name", "personal_email", "mobile", "home_addres
 REQUIRED = ["membership_number", "name", "home_address", "employer", "workplace", "job_category", "join_date"]
 TRUE = {"yes", "y", "true", "1"}
 FALSE = {"no", "n", "false", "0", ""}
-_validate_email = EmailValidator()
+_validate_email = validate_personal_email  # internationalised addresses too (RFC 6531)
 _FIELDS = ["name", "personal_email", "mobile", "home_address", "employer_id", "workplace_id", "job_category",
            "overseas", "joined_on", "left_on"]
 
