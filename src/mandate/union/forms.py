@@ -55,7 +55,7 @@ class EventForm(forms.ModelForm):
 
 
 class RegisterForm(forms.Form):
-    file = forms.FileField(label="Register file", help_text="CSV in the register format (see docs/union.md).")
+    file = forms.FileField(label="Register file", help_text="CSV in the register format described above.")
     mark_missing_left = forms.BooleanField(
         required=False, label="Mark members missing from the file as left",
         help_text="You will see how many members, and who, would be marked as left before anything changes.")

@@ -98,6 +98,7 @@ class ImportReview:
     token: str
     report: ImportReport
     would_leave: list[Member] = field(default_factory=list)
+    would_return: list[Member] = field(default_factory=list)  # marked as left, in the file: current again
 
 
 def file_token(union: Union, text: str) -> str:
@@ -110,16 +111,19 @@ def review_import(union: Union, text: str, *, today: date | None = None) -> Impo
     as left. A file the import refuses raises RegisterImportError, as the import would."""
     today = today or date.today()
     before = set(Member.objects.filter(union=union, left_on__isnull=True).values_list("pk", flat=True))
+    left_before = set(Member.objects.filter(union=union, left_on__isnull=False).values_list("pk", flat=True))
     outcome: dict[str, Any] = {}
     try:
         with transaction.atomic():
             outcome["report"] = import_register(union, text, None, mark_missing_left=True, today=today)
             gone = Member.objects.filter(union=union, pk__in=before, left_on__isnull=False)
             outcome["left"] = list(gone.select_related("workplace").order_by("name", "membership_number"))
+            back = Member.objects.filter(union=union, pk__in=left_before, left_on__isnull=True)
+            outcome["back"] = list(back.select_related("workplace").order_by("name", "membership_number"))
             raise _DryRun
     except _DryRun:
         pass
-    return ImportReview(file_token(union, text), outcome["report"], outcome["left"])
+    return ImportReview(file_token(union, text), outcome["report"], outcome["left"], outcome["back"])
 
 
 def confirm_import(union: Union, text: str, actor: Any, *, today: date | None = None) -> ImportReport:
