@@ -25,7 +25,7 @@ def test_warnings_read_in_plain_words_keeping_the_acts_sections():
     assert plain and not any(INTERNAL.search(w) for w in plain)
     assert any("ERA 2025 s.68" in w and "rests on a point of law not yet settled" in w for w in plain)
     assert any("the strike question" in w and "s.297A" in w for w in plain)
-    assert len(plain) == len(set(plain)) < len(assessment["warnings"])  # one unsettled point said once
+    assert rules.plain_warnings(assessment["warnings"] * 2) == plain  # one unsettled point said once
 
 
 @pytest.fixture
