@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, Any
 
-from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db import OperationalError, connection, transaction
+from django.db.models import F, Q, QuerySet
 
 from mandate.platform.audit import record
 from mandate.union.models import Member, Union
@@ -24,6 +25,7 @@ from mandate.union.register import COLUMNS, ImportReport, import_register
 
 STATUSES = {"current": "Current members", "left": "Members marked as left", "all": "All members"}
 PAGE_SIZES = (25, 50, 100, 200)
+_ATTEMPTS = 40  # tries of a confirmation that finds SQLite's write lock taken
 MAX_QUERY = 200  # characters of a search; longer input is cut, never an error
 
 
@@ -130,9 +132,20 @@ def confirm_import(union: Union, text: str, actor: Any, *, today: date | None = 
     """The import the official reviewed, marking members missing from the file as left. The union's row is
     locked first, so two confirmations at once (a double click) run one after the other and the second finds
     every member as the first left them: it changes nothing."""
-    with transaction.atomic():
-        Union.objects.select_for_update().get(pk=union.pk)
-        return import_register(union, text, actor, mark_missing_left=True, today=today)
+    nested = connection.in_atomic_block
+    for attempt in range(_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                # Writing the union's row first holds it until the import commits: a row lock on PostgreSQL,
+                # the database's write lock on SQLite (a SELECT ... FOR UPDATE there locks nothing).
+                Union.objects.filter(pk=union.pk).update(name=F("name"))
+                return import_register(union, text, actor, mark_missing_left=True, today=today)
+        except OperationalError as error:  # SQLite: another writer holds the lock; wait and try again whole
+            text_of = str(error).lower()
+            if nested or not ("locked" in text_of or "busy" in text_of) or attempt == _ATTEMPTS - 1:
+                raise
+        time.sleep(min(0.5, 0.02 * (attempt + 1)))
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 __all__ = ["PAGE_SIZES", "STATUSES", "ImportReview", "clean_query", "confirm_import", "export_members",
