@@ -48,6 +48,8 @@ def test_a_units_employer_is_named_once(official, union_org):
     page = official.get(f"/union/mandates/{separate.pk}/renewal/").content.decode()
     assert "Darlington (Office for National Statistics) runs until" in page
     assert "(Office for National Statistics) (Office for National Statistics)" not in page
+    by_code = _mandate(union_org, "ONS (all offices)")
+    assert "ONS (all offices) runs until" in official.get(f"/union/mandates/{by_code.pk}/renewal/").content.decode()
     aggregate = _mandate(union_org, "All offices")
     assert "All offices (Office for National Statistics) runs until" in official.get(
         f"/union/mandates/{aggregate.pk}/renewal/").content.decode()

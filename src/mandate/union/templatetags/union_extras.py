@@ -1,3 +1,4 @@
+import re
 from typing import Any
 
 from django import template
@@ -27,6 +28,9 @@ def plain_warnings(warnings: list[dict[str, Any]] | None) -> list[str]:
 @register.filter
 def unit_with_employer(mandate: Any) -> str:
     """A mandate's ballot unit with its employer, the employer named once: a separate workplace ballot's unit
-    is already called "Darlington (Office for National Statistics)"."""
+    is already called "Darlington (Office for National Statistics)", an aggregate one may be "ONS (all offices)"
+    (the employer's code)."""
     unit, employer = str(mandate.unit_name), str(mandate.employer.name)
-    return unit if employer in unit else f"{unit} ({employer})"
+    code = re.escape(str(mandate.employer.code))
+    named = employer.casefold() in unit.casefold() or re.search(rf"\b{code}\b", unit, re.IGNORECASE)
+    return unit if named else f"{unit} ({employer})"
