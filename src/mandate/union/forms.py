@@ -7,6 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.db.models import QuerySet
 
+from mandate.platform import inputs
 from mandate.union.models import (
     AccidentalOmission,
     Ballot,
@@ -55,7 +56,8 @@ class EventForm(forms.ModelForm):
 
 
 class RegisterForm(forms.Form):
-    file = forms.FileField(label="Register file", help_text="CSV in the register format described above.")
+    file = forms.FileField(label="Register file", help_text="CSV in the register format described above.",
+                           validators=[inputs.upload_validator("register")])
     mark_missing_left = forms.BooleanField(
         required=False, label="Mark members missing from the file as left",
         help_text="You will see how many members, and who, would be marked as left before anything changes.")

@@ -9,7 +9,6 @@ page), never the search words themselves (they are often a member's name).
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import time
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from typing import IO, Any
 from django.db import OperationalError, connection, transaction
 from django.db.models import F, Q, QuerySet
 
+from mandate.platform import exports
 from mandate.platform.audit import record
 from mandate.union.models import Member, Union
 from mandate.union.register import COLUMNS, ImportReport, import_register
@@ -55,28 +55,19 @@ def record_read(actor: Any, union: Union, *, query: str, status: str, page: int,
            page=page, members=[m.membership_number for m in shown])
 
 
-# OWASP's CSV injection advice: a cell a spreadsheet would read as a formula is prefixed with a quote.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def export_members(union: Union, out: IO[str], actor: Any, *, query: str = "", status: str = "current") -> int:
     """Write the members of the current filter as CSV: the register's import columns, and `left_on` where
     members marked as left are included; cells that a spreadsheet would run as a formula are escaped. Returns
     how many were written."""
-    writer = csv.writer(out)
+    writer = exports.csv_writer(out)  # cells a spreadsheet would run as a formula escaped (OWASP)
     with_left = status != "current"
     writer.writerow([*COLUMNS, "left_on"] if with_left else COLUMNS)
     count = 0
     for m in members(union, query=query, status=status).iterator(chunk_size=5000):
-        writer.writerow([safe_cell(v) for v in (
+        writer.writerow([
             m.membership_number, m.name, m.personal_email, m.mobile, m.home_address, m.employer.code,
             m.workplace.code, m.job_category, "yes" if m.overseas else "no", m.joined_on.isoformat(),
-            *([m.left_on.isoformat() if m.left_on else ""] if with_left else []))])
+            *([m.left_on.isoformat() if m.left_on else ""] if with_left else [])])
         count += 1
     record(actor, "register.exported", "Union", union.code, members=count, status=status,
            searched=bool(clean_query(query)))
@@ -149,4 +140,4 @@ def confirm_import(union: Union, text: str, actor: Any, *, today: date | None = 
 
 
 __all__ = ["PAGE_SIZES", "STATUSES", "ImportReview", "clean_query", "confirm_import", "export_members",
-           "file_token", "members", "record_read", "review_import", "safe_cell"]
+           "file_token", "members", "record_read", "review_import"]

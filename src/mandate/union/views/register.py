@@ -82,7 +82,8 @@ def register(request: HttpRequest) -> HttpResponse:
         "search": f["form"], "q": f["q"], "status": f["status"], "status_label": register_list.STATUSES[f["status"]],
         "page": page, "tabs": tabs, "keep": _query_string(**keep), "export_query": _query_string(q=f["q"],
                                                                                             status=f["status"]),
-        "page_sizes": register_list.PAGE_SIZES, "many_employers": union.employers.count() > 1})
+        "page_sizes": register_list.PAGE_SIZES, "many_employers": union.employers.count() > 1},
+        status=400 if errors or (request.method == "POST" and form.errors) else 200)
 
 
 def _review(request: HttpRequest, union: Any, text: str) -> HttpResponse:

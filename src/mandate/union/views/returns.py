@@ -10,6 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from mandate.platform import inputs
+from mandate.platform.audit import record
 from mandate.platform.roles import UNION_ROLES, has_role, role_required
 from mandate.union import ballots as svc
 from mandate.union import documents as docs
@@ -57,6 +59,9 @@ def returns(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             upload = request.FILES.get("file")
             if upload is not None:
+                too_large = inputs.upload_too_large(upload, inputs.upload_limit("returns"))
+                if too_large:
+                    raise svc.BallotError(too_large)
                 try:
                     text = upload.read().decode("utf-8-sig")
                 except UnicodeDecodeError as error:
@@ -81,12 +86,14 @@ def returns(request: HttpRequest, pk: int) -> HttpResponse:
         except svc.BallotError as error:
             errors = [str(error)]
     papers = b.returns.select_related("unit").order_by("-recorded_at", "-pk")[:50]
+    record(request.user, "returns.viewed", "Ballot", b.pk, method=request.method)  # the scrutineer's papers
     flagged = b.returns.exclude(status="counted").select_related("unit")
     both = [p for p in b.returns.filter(status="counted") if "both" in p.marks.values()]
     return render(request, "union/returns.html", {"ballot": b, "form": form, "errors": errors, "papers": papers,
                                                   "flagged": flagged, "both": both, "kinds": kinds,
                                                   "void_papers": b.void_papers.all(),
-                                                  "counted": b.returns.filter(status="counted").count()})
+                                                  "counted": b.returns.filter(status="counted").count()},
+                  status=400 if errors else 200)
 
 
 @role_required(*SCRUTINEER)
