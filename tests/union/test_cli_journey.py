@@ -98,6 +98,10 @@ def test_cli_journey(union_org, tmp_path):
     code, out = run("turnout", "pcs", "ons-2026-11", "--json", "--on", "2026-11-20")
     newport = next(r for r in out if r["unit"].startswith("Newport"))
     assert newport["projection"]["status"] == "final"
+    # --on counts only the papers received by that day
+    received = [line.split(",")[1] for line in text.splitlines()[1:]]
+    code, out = run("turnout", "pcs", "ons-2026-11", "--json", "--on", "2026-11-08")
+    assert sum(r["returned"] for r in out) == sum(day <= "2026-11-08" for day in received) < lines
 
     code, out = run("close", "pcs", "ons-2026-11", "--json", "--today", "2026-11-16")
     assert code == 1  # not before the closing day is over

@@ -84,7 +84,7 @@ def _each_counted_once(b: Ballot, papers: set[int]) -> None:
 
 
 @pytest.mark.parametrize("trial", range(3))
-def test_concurrent_imports_and_double_submits_count_each_paper_once(union_org, trial):  # type: ignore[no-untyped-def]
+def test_concurrent_imports_and_double_submits_count_each_paper_once(union_org, trial):
     b = lifecycle_ballot(union_org, code=f"threads-{trial}", members=25, stage="open")
     rows, texts = _files(b, trial)
     n, day, s, a = rows[0]
@@ -107,7 +107,7 @@ def test_concurrent_imports_and_double_submits_count_each_paper_once(union_org, 
 
 
 @pytest.mark.parametrize("trial", range(2))
-def test_two_scrutineers_closing_and_counting_at_once_count_once(union_org, make_user, trial):  # type: ignore[no-untyped-def]
+def test_two_scrutineers_closing_and_counting_at_once_count_once(union_org, make_user, trial):
     b = lifecycle_ballot(union_org, code=f"count-{trial}", members=25, stage="open")
     rows, texts = _files(b, 10 + trial)
     services.import_returns(b, texts[0])
@@ -145,7 +145,7 @@ def _py(args: list[str], env: dict[str, str]) -> str:
     return done.stdout
 
 
-def test_concurrent_import_processes_count_each_paper_once(union_org, tmp_path):  # type: ignore[no-untyped-def]
+def test_concurrent_import_processes_count_each_paper_once(union_org, tmp_path):
     env = _process_env(tmp_path)
     for trial in range(2):
         code = f"procs-{trial}"

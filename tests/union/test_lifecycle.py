@@ -66,7 +66,7 @@ def _snapshot(b: Ballot) -> tuple[Any, ...]:
             ReturnedPaper.objects.count(), VoidPaper.objects.count(), b.opening_day)
 
 
-def test_every_step_out_of_order_is_refused_and_changes_nothing(union_org):  # type: ignore[no-untyped-def]
+def test_every_step_out_of_order_is_refused_and_changes_nothing(union_org):
     b = lifecycle_ballot(union_org)
     stages_seen = []
     for i, step in enumerate([*ORDER, None]):
@@ -89,7 +89,7 @@ def test_every_step_out_of_order_is_refused_and_changes_nothing(union_org):  # t
     assert [s.step for s in b.steps.exclude(step__in=["change_setup", "record_returns"])] == ORDER
 
 
-def test_a_step_twice_is_refused_the_second_time(union_org):  # type: ignore[no-untyped-def]
+def test_a_step_twice_is_refused_the_second_time(union_org):
     b = lifecycle_ballot(union_org, stage="notices_issued")
     with pytest.raises(BallotError, match="at 'Notices issued'"):
         TRANSITIONS["issue_notices"](b)
@@ -99,7 +99,7 @@ def test_a_step_twice_is_refused_the_second_time(union_org):  # type: ignore[no-
     assert Document.objects.filter(kind="voting-papers").count() == 1
 
 
-def test_each_step_only_by_its_role(union_org, make_user):  # type: ignore[no-untyped-def]
+def test_each_step_only_by_its_role(union_org, make_user):
     official = make_user("union_official", "pcs", username="official")
     scrutineer = make_user("scrutineer", "pcs", username="scrut")
     other = make_user("scrutineer", "pcs", username="other-scrutineer")
@@ -140,7 +140,7 @@ def _as(step: str, b: Ballot, user: Any) -> Any:
     return calls[step]()
 
 
-def test_once_notified_the_facts_are_locked_until_the_notice_is_withdrawn(union_org):  # type: ignore[no-untyped-def]
+def test_once_notified_the_facts_are_locked_until_the_notice_is_withdrawn(union_org):
     b = lifecycle_ballot(union_org, stage="notices_issued")
     electors = b.electors.count()
     with pytest.raises(BallotError, match="withdraw"):
@@ -204,7 +204,7 @@ def test_once_notified_the_facts_are_locked_until_the_notice_is_withdrawn(union_
         services.open_ballot(b)
 
 
-def test_a_ballot_opens_no_earlier_than_its_opening_day(union_org):  # type: ignore[no-untyped-def]
+def test_a_ballot_opens_no_earlier_than_its_opening_day(union_org):
     opening = TODAY + timedelta(days=1)
     b = lifecycle_ballot(union_org, opening=opening, closing=opening + timedelta(days=14), stage="notices_issued")
     services.issue_voting_papers(b)
@@ -215,7 +215,7 @@ def test_a_ballot_opens_no_earlier_than_its_opening_day(union_org):  # type: ign
     assert b.stage == "open"
 
 
-def test_a_ballot_closes_and_is_counted_only_after_its_closing_day(union_org):  # type: ignore[no-untyped-def]
+def test_a_ballot_closes_and_is_counted_only_after_its_closing_day(union_org):
     b = lifecycle_ballot(union_org, opening=TODAY - timedelta(days=3), closing=TODAY, stage="open")
     with pytest.raises(BallotError, match="Voting runs until the end of"):
         services.close_ballot(b)
@@ -227,7 +227,7 @@ def test_a_ballot_closes_and_is_counted_only_after_its_closing_day(union_org):  
         _yes(b, 2)
 
 
-def test_returns_files_must_have_exactly_the_ballots_questions(union_org):  # type: ignore[no-untyped-def]
+def test_returns_files_must_have_exactly_the_ballots_questions(union_org):
     b = lifecycle_ballot(union_org, stage="open")
     day = b.opening_day
     refused = {
@@ -247,7 +247,7 @@ def test_returns_files_must_have_exactly_the_ballots_questions(union_org):  # ty
     assert summary["counted"] == 1 and b.returns.get().marks == {"strike": "yes", "action_short_of_strike": "no"}
 
 
-def test_a_received_date_before_the_opening_day_or_after_today_is_refused(union_org):  # type: ignore[no-untyped-def]
+def test_a_received_date_before_the_opening_day_or_after_today_is_refused(union_org):
     b = lifecycle_ballot(union_org, stage="open")
     for day, message in ((b.opening_day - timedelta(days=1), "before the opening day"),
                          (TODAY + timedelta(days=1), "after today")):
@@ -260,7 +260,7 @@ def test_a_received_date_before_the_opening_day_or_after_today_is_refused(union_
     assert not b.returns.exists()
 
 
-def test_hand_entry_takes_no_preselected_mark_and_only_the_listed_ones(union_org):  # type: ignore[no-untyped-def]
+def test_hand_entry_takes_no_preselected_mark_and_only_the_listed_ones(union_org):
     b = lifecycle_ballot(union_org, stage="open")
     with pytest.raises(BallotError, match="give the mark on the paper for the action short of strike question"):
         services.record_return(b, 1, {"strike": "yes"}, b.opening_day)
@@ -271,7 +271,7 @@ def test_hand_entry_takes_no_preselected_mark_and_only_the_listed_ones(union_org
     assert not b.returns.exists()
 
 
-def test_the_same_returns_again_change_nothing_and_a_repeat_is_a_duplicate_with_its_reason(union_org):  # type: ignore[no-untyped-def]
+def test_the_same_returns_again_change_nothing_and_a_repeat_is_a_duplicate_with_its_reason(union_org):
     b = lifecycle_ballot(union_org, stage="open")
     d = b.opening_day
     rows = [(n, d + timedelta(days=n % 3), "yes" if n % 2 else "no", "blank") for n in range(1, 9)]
@@ -296,7 +296,7 @@ def test_the_same_returns_again_change_nothing_and_a_repeat_is_a_duplicate_with_
     assert all(0 <= s <= 1 for s in shares)
 
 
-def test_the_database_refuses_a_second_counted_return_for_a_paper(union_org):  # type: ignore[no-untyped-def]
+def test_the_database_refuses_a_second_counted_return_for_a_paper(union_org):
     b = lifecycle_ballot(union_org, stage="open")
     _yes(b, 1)
     first = b.returns.get()
@@ -310,7 +310,7 @@ def test_the_database_refuses_a_second_counted_return_for_a_paper(union_org):  #
                                  marks={}, status="duplicate", recorded_by="x")  # set aside: allowed
 
 
-def test_replacement_papers_get_new_numbers_and_void_the_old(union_org):  # type: ignore[no-untyped-def]
+def test_replacement_papers_get_new_numbers_and_void_the_old(union_org):
     b = lifecycle_ballot(union_org, stage="papers_issued")
     n = b.electors.count()
     lost = b.electors.get(paper_number=3)
@@ -347,7 +347,7 @@ def test_replacement_papers_get_new_numbers_and_void_the_old(union_org):  # type
     assert sum(r.voted for r in svc.result_rows(b) if r.question.kind == "strike") == 1
 
 
-def test_results_and_report_are_issued_once_and_corrected_by_superseding(union_org):  # type: ignore[no-untyped-def]
+def test_results_and_report_are_issued_once_and_corrected_by_superseding(union_org):
     b = lifecycle_ballot(union_org, stage="open")
     for n in range(1, 9):
         _yes(b, n)
@@ -382,10 +382,55 @@ def test_results_and_report_are_issued_once_and_corrected_by_superseding(union_o
         IssuedDocument.objects.filter(pk=old.pk).update(state="current")
 
 
-def test_turnout_on_a_date_counts_only_papers_received_by_then(union_org):  # type: ignore[no-untyped-def]
+def test_turnout_on_a_date_counts_only_papers_received_by_then(union_org):
     b = lifecycle_ballot(union_org, stage="open")
     d = b.opening_day
     services.import_returns(b, returns_text([(1, d, "yes", "yes"), (2, d + timedelta(days=2), "yes", "no"),
                                              (3, d + timedelta(days=5), "no", "no")]))
     by_day = {k: sum(r["returned"] for r in svc.turnout(b, d + timedelta(days=k))) for k in (0, 1, 2, 5)}
     assert by_day == {0: 1, 1: 1, 2: 2, 5: 3}
+
+
+def test_a_returns_file_with_nul_bytes_or_huge_fields_is_refused(union_org):
+    b = lifecycle_ballot(union_org, stage="open")
+    with pytest.raises(svc.ReturnsImportError, match="NUL bytes"):
+        services.import_returns(b, returns_text([(1, b.opening_day, "yes", "no")]).replace("1,", "1\x002,", 1))
+    with pytest.raises(svc.ReturnsImportError) as caught:
+        services.import_returns(b, returns_text([(1, b.opening_day, "y" * 10_000, "no")]))
+    assert "is not a mark" in caught.value.errors[0] and len(caught.value.errors[0]) < 200
+    with pytest.raises(BallotError, match="too long"):
+        services.withdraw_notices(b, reason="x" * 10_000)
+    assert not b.returns.exists()
+
+
+def test_the_pages_take_the_steps_through_the_same_refusals(union_org, client, make_user):
+    b = lifecycle_ballot(union_org, stage="open", scrutineer_username="scrut")
+    official = make_user("union_official", "pcs", username="official")
+    scrutineer = make_user("scrutineer", "pcs", username="scrut")
+    client.force_login(official)
+    # the scrutineer's steps are not the official's, nor the official's the scrutineer's
+    assert client.post(f"/union/ballots/{b.pk}/count/").status_code == 403
+    page = client.post(f"/union/ballots/{b.pk}/step/results/", {"sent_on": TODAY.isoformat()}, follow=True)
+    assert "you can issue the results only when it is at &#x27;Counted&#x27;" in page.content.decode()
+    client.force_login(scrutineer)
+    assert client.post(f"/union/ballots/{b.pk}/step/open/").status_code == 403
+    url = f"/union/ballots/{b.pk}/returns/"
+    # no mark given for a question: refused, nothing recorded
+    page = client.post(url, {"paper_number": 1, "received_on": b.opening_day.isoformat(), "strike": "yes"})
+    assert "Choose the mark on the paper for the action short of a strike question" in page.content.decode()
+    page = client.post(url, {"paper_number": 1, "received_on": b.opening_day.isoformat(), "strike": "yes",
+                             "action_short_of_strike": "maybe"})
+    assert "Choose a mark from the list" in page.content.decode()
+    assert not b.returns.exists()
+    # a double submit: the second changes nothing
+    paper = {"paper_number": 1, "received_on": b.opening_day.isoformat(), "strike": "yes",
+             "action_short_of_strike": "no"}
+    first = client.post(url, paper, follow=True).content.decode()
+    second = client.post(url, paper, follow=True).content.decode()
+    assert ": counted." in first and "unchanged" in second and "already recorded" in second
+    assert b.returns.count() == 1
+    # the official's page offers no step the ballot's stage or the user's role does not allow
+    client.force_login(official)
+    text = client.get(f"/union/ballots/{b.pk}/").content.decode()
+    assert "Issue notices" not in text and "Withdraw the notices" not in text and "Open the ballot" not in text
+    assert "Issue replacement papers" in text

@@ -498,7 +498,9 @@ def read_returns(ballot: Ballot, source: IO[str] | str, name: str = "returns.csv
     refuses it, naming each line."""
     today = today or date.today()
     text = source if isinstance(source, str) else source.read()
-    text = text.lstrip("\ufeff").replace("\x00", "")
+    text = text.lstrip("\ufeff")
+    if "\x00" in text:
+        raise ReturnsImportError(["the file holds NUL bytes: it is not a CSV text file (save it as CSV UTF-8)"])
     if "\r" in text and "\n" not in text:
         text = text.replace("\r", "\n")  # CR-only line endings
     header, records = csv_records(text)
