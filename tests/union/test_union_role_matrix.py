@@ -56,6 +56,7 @@ MATRIX: dict[str, tuple[str, str, str, tuple[int, ...]]] = {
     "register": ("register", "get", "", (200, 403, 403, 403, 403, 403)),
     "register, import": ("register", "post", "", (200, 403, 403, 403, 403, 403)),
     "register export": ("register_export", "get", "", (200, 403, 403, 403, 403, 403)),
+    "register, confirm marking left": ("register_confirm", "post", "", (302, 403, 403, 403, 403, 403)),
     "ballots": ("ballots", "get", "", (200, 200, 403, 200, 200, 403)),
     "new ballot": ("ballot_new", "get", "", (200, 403, 403, 403, 403, 403)),
     "new ballot, create": ("ballot_new", "post", "", (200, 403, 403, 403, 403, 403)),

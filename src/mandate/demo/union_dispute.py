@@ -13,6 +13,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from mandate.dates import human_date
+
 EVENTS = [
     (date(2024, 4, 1), "policy", "ONS requires staff to spend 40% of their working time in the office",
      "The attendance rule is applied to each person individually and monitored monthly."),
@@ -22,8 +24,6 @@ EVENTS = [
      "A large majority say they are prepared to take action."),
     (date(2024, 11, 18), "ballot", "Statutory ballot closes: mandate for action short of a strike",
      "Members refuse to comply with the 40% attendance requirement."),
-    (date(2025, 3, 31), "ballot", "Re-ballot closes: mandates for strike and action short of a strike",
-     "A six-month mandate (TUA16 regime) running until 30 September 2025."),
     (date(2025, 5, 6), "action", "Action short of a strike continues: the 40% rule is not observed",
      "Members work to their contracts and refuse the attendance rule."),
     (date(2025, 10, 14), "acas", "Acas conciliation meetings begin",
@@ -35,6 +35,30 @@ EVENTS = [
     (date(2026, 10, 5), "meeting", "PCS raises the return of individual attendance reports",
      "Managers' dashboards again show individual percentages; the union says this breaks the settlement."),
 ]
+
+# The past mandate(s) won in the March 2025 re-ballot, entered by hand with their (illustrative) figures. The
+# timeline's event for that ballot is written from the mandates actually entered (`_mandate_event`), so it
+# names as many mandates as exist, with the last day the rulebook gives.
+PAST_MANDATES: list[dict[str, Any]] = [
+    {"unit_name": "ONS (all offices)", "kind": "action_short_of_strike", "opening_day": date(2025, 3, 10),
+     "date_of_ballot": date(2025, 3, 31), "entitled": 1118, "voted": 618, "yes": 541, "no": 74, "spoiled": 3,
+     "reference": "PCS ONS ballot closing 31 March 2025 (illustrative figures)"},
+]
+_KINDS = {"strike": "strike", "action_short_of_strike": "action short of a strike"}
+
+
+def _mandate_event(mandates: list[Any]) -> tuple[str, str]:
+    """The title and detail of the timeline event for the re-ballot, naming each mandate it gave."""
+    kinds = " and ".join(_KINDS[m.kind] for m in mandates)
+    title = f"Re-ballot closes: {'mandates' if len(mandates) > 1 else 'mandate'} for {kinds}"
+    from mandate.union import rules
+
+    allowed = rules.agreed_months_allowed(mandates[0].opening_day)
+    length = f"{allowed[0]}-month " if allowed else ""
+    last = max(m.last_day for m in mandates)
+    detail = (f"{'Each a' if len(mandates) > 1 else 'A'} {length}mandate (TULRCA 1992 s.234), running until "
+              f"{human_date(last)}.")
+    return title, detail
 
 
 def build(*, seed: int, unions: dict[str, Any]) -> None:
@@ -63,11 +87,11 @@ def build(*, seed: int, unions: dict[str, Any]) -> None:
                                           for on, kind, title, detail in EVENTS])
         if union is not pcs:
             continue
-        # The past mandate, won in the March 2025 ballot, entered by hand with its (illustrative) figures.
-        mandate_svc.enter_mandate(union, employer=employer, unit_name="ONS (all offices)", kind="action_short_of_strike",
-                          opening_day=date(2025, 3, 10), date_of_ballot=date(2025, 3, 31), entitled=1118,
-                          voted=618, yes=541, no=74, spoiled=3, dispute=dispute, actor="demo",
-                          reference="PCS ONS ballot closing 31 March 2025 (illustrative figures)")
+        entered = [mandate_svc.enter_mandate(union, employer=employer, dispute=dispute, actor="demo", **spec)
+                   for spec in PAST_MANDATES]
+        title, detail = _mandate_event(entered)
+        DisputeEvent.objects.create(dispute=dispute, on=entered[0].date_of_ballot, kind="ballot", title=title,
+                                    detail=detail)
         # The new ballot of PCS ONS members, set up and ready to run: opening two weeks from today's demo date.
         today = date(2026, 11, 23)
         svc.create_ballot(

@@ -18,6 +18,7 @@ from mandate.union.models import (
     Employer,
     Workplace,
 )
+from mandate.union.register_list import PAGE_SIZES, STATUSES
 
 
 def date_field(what: str, **kw: Any) -> forms.DateField:
@@ -55,9 +56,38 @@ class EventForm(forms.ModelForm):
 
 
 class RegisterForm(forms.Form):
-    file = forms.FileField(label="Register file", help_text="CSV in the register format (see docs/union.md).",
+    file = forms.FileField(label="Register file", help_text="CSV in the register format described above.",
                            validators=[inputs.upload_validator("register")])
-    mark_missing_left = forms.BooleanField(required=False, label="Mark members missing from the file as left")
+    mark_missing_left = forms.BooleanField(
+        required=False, label="Mark members missing from the file as left",
+        help_text="You will see how many members, and who, would be marked as left before anything changes.")
+
+
+class RegisterSearchForm(forms.Form):
+    """The register list's search (GET): a bad value falls back to its default."""
+
+    q = forms.CharField(required=False, max_length=200, label="Search by name, membership number or workplace",
+                        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}))
+    status = forms.ChoiceField(required=False, choices=list(STATUSES.items()),
+                               label="Show")
+    per = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Members a page",
+                                 choices=[(n, str(n)) for n in PAGE_SIZES])
+
+
+class RenewalPlanForm(forms.Form):
+    """The renewal planner's days of voting (GET): a number the planner cannot use is refused, saying why,
+    never silently replaced by another."""
+
+    def __init__(self, *args: Any, first_class: int, second_class: int, citation: str, longest: int = 60,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        allowed = (f"Enter the days of voting as a whole number from {first_class} to {longest}. The Code of "
+                   f"Practice suggests at least {first_class} days for papers returned by first-class post and "
+                   f"{second_class} by second-class post ({citation}); more than {longest} days is not a plan the "
+                   "planner makes.")
+        self.fields["voting_days"] = forms.IntegerField(
+            required=False, min_value=first_class, max_value=longest, label="Days of voting",
+            error_messages={"invalid": allowed, "min_value": allowed, "max_value": allowed})
 
 
 class BallotForm(forms.Form):

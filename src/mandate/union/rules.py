@@ -7,6 +7,7 @@ plain dicts for templates, JSON and the database. Thresholds, dates, wording: al
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -258,3 +259,47 @@ def notice_regime_in_document(document: Any) -> str:
 
     found = re.search(r"\(regime (\w+)\)", document.html or "")
     return found.group(1) if found else ""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# For the pages: the rulebook's words as users read them
+# ---------------------------------------------------------------------------------------------------------------
+
+def code_voting_days(on: date) -> dict[str, Any]:
+    """The Code of Practice's suggested days for voting papers to come back by first- and second-class post
+    (guidance, not statute), for the renewal planner's limits and its explanation."""
+    first = _param("code_return_days_first_class", on)
+    second = _param("code_return_days_second_class", on)
+    return {"first_class": int(first.value), "second_class": int(second.value), "citation": second.citation.section}
+
+
+def regime_name(regime_id: str) -> str:
+    """A regime's name in words ("Pre-ERA (Trade Union Act 2016 regime)"), not its identifier ("TUA16")."""
+    return str(default_parameters().regime_names.get(regime_id, regime_id))
+
+
+_UNCERTAIN = re.compile(r"(?:(?P<context>[^:]*): )?depends on '[A-Za-z0-9_]+', which is uncertain \(spec [^)]*\)\. ")
+_PENDING = re.compile(r"until one is \(mandate law commence [^)]*\), '[A-Za-z0-9_]+' is answered as before it\.")
+_KIND_WORDS = {"strike": "strike", "action_short_of_strike": "action short of a strike"}
+
+
+def plain_warning(warning: dict[str, Any] | str) -> str:
+    """A rulebook warning in the users' words: without the rulebook's parameter names ('result_information_items')
+    or the specification's section marks ("spec §0, §3, §22"), which mean nothing to an official or a member;
+    the Act's sections the warning cites stay."""
+    message = warning if isinstance(warning, str) else str(warning.get("message", ""))
+
+    def uncertain(match: re.Match[str]) -> str:
+        context = match.group("context")
+        return (f"{context}: this" if context else "This") + " rests on a point of law not yet settled. "
+
+    message = _UNCERTAIN.sub(uncertain, message)
+    message = _PENDING.sub("until one is, mandate answers as the law stood before it.", message)
+    message = re.sub(r"Assumed: (\w)", lambda m: "Until it is settled, mandate assumes: " + m.group(1).lower(), message)
+    return re.sub(r"question '([a-z_]+)'", lambda m: f"the {_KIND_WORDS.get(m.group(1), m.group(1))} question",
+                  message)
+
+
+def plain_warnings(warnings: list[dict[str, Any]] | None) -> list[str]:
+    """Each warning in the users' words, once (two answers resting on one unsettled point say it once)."""
+    return list(dict.fromkeys(plain_warning(w) for w in warnings or []))

@@ -9,6 +9,7 @@ urlpatterns = [
     path("disputes/<int:pk>/", views.dispute, name="dispute"),
     path("register/", views.register, name="register"),
     path("register/export.csv", views.register_export, name="register_export"),
+    path("register/confirm/", views.register_confirm, name="register_confirm"),
     path("ballots/", views.ballots, name="ballots"),
     path("ballots/new/", views.ballot_new, name="ballot_new"),
     path("ballots/<int:pk>/", views.ballot, name="ballot"),

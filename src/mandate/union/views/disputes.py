@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -76,4 +78,5 @@ def dispute(request: HttpRequest, pk: int) -> HttpResponse:
         record(request.user, "dispute.event_added", "Dispute", d.pk, on=event.on, kind=event.kind)
         return redirect("union:dispute", pk=d.pk)
     return render(request, "union/dispute.html", {"dispute": d, "form": form, "ballots": d.ballots.all(),
-                                                  "mandates": d.mandates.select_related("employer")})
+                                                  "mandates": d.mandates.select_related("employer"),
+                                                  "today": date.today()})

@@ -18,6 +18,7 @@ from mandate.union.forms import (
     AgreementForm,
     CourtOrderForm,
     MandateForm,
+    RenewalPlanForm,
     choose_from,
 )
 from mandate.union.models import Dispute, Employer, Mandate
@@ -51,8 +52,11 @@ def mandates(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, str(error))
     live = [(m, (m.last_day - today).days) for m in
             Mandate.objects.filter(union=union, last_day__gte=today).select_related("employer")]
-    ended = Mandate.objects.filter(union=union, last_day__lt=today).select_related("employer")[:20]
+    ended_all = Mandate.objects.filter(union=union, last_day__lt=today).select_related("employer")
+    ended = list(ended_all.order_by("-last_day", "unit_name")[:50])
+    ended_total = ended_all.count()
     return render(request, "union/mandates.html", {"live": live, "ended": ended, "form": form,
+                                                   "ended_total": ended_total, "ended_more": ended_total > len(ended),
                                                    "is_official": has_role(request.user, *OFFICIAL)})
 
 
@@ -60,11 +64,11 @@ def mandates(request: HttpRequest) -> HttpResponse:
 def renewal(request: HttpRequest, pk: int) -> HttpResponse:
     union = union_for(request)
     m = get_object_or_404(Mandate, pk=pk, union=union)
-    voting_days: int | None
-    try:
-        voting_days = max(7, min(60, int(request.GET["voting_days"])))
-    except (KeyError, ValueError):
-        voting_days = None  # the Code of Practice's suggestion, from the rulebook
+    limits = rules.code_voting_days(m.last_day)
+    plan_form = RenewalPlanForm(request.GET or None, **limits)
+    # A number of days the planner cannot use is refused, saying why; the plan shown is then the Code of
+    # Practice's suggestion, and says so (never another number put in its place unseen).
+    voting_days = plan_form.cleaned_data.get("voting_days") if plan_form.is_valid() else None
     plan = rules.renewal_plan(m.last_day, voting_days=voting_days, entitled=m.entitled)
     allowed = rules.agreed_months_allowed(m.opening_day)
     agreement = None
@@ -72,6 +76,8 @@ def renewal(request: HttpRequest, pk: int) -> HttpResponse:
         agreement = AgreementForm(months=allowed[:2], initial={"months": allowed[1]})
     court_order = CourtOrderForm() if has_role(request.user, *OFFICIAL) else None
     return render(request, "union/renewal.html", {"mandate": m, "plan": plan, "today": date.today(),
+                                                  "plan_form": plan_form, "limits": limits,
+                                                  "regime_name": rules.regime_name(plan["action_notice_regime"]),
                                                   "allowed": allowed, "agreement": agreement,
                                                   "agreement_section": rules.agreement_section(m.opening_day),
                                                   "exclusions": m.court_exclusions.all(), "court_order": court_order})
