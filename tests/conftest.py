@@ -31,6 +31,15 @@ def _fast_passwords(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _jobs_run_at_once(request, settings):  # type: ignore[no-untyped-def]
+    """Background jobs run inside the call that starts them (django-tasks' immediate backend), unless a test is
+    marked job_queue: those use the real database queue and real worker processes (tests/platform/test_jobs*)."""
+    if request.node.get_closest_marker("job_queue") is None:
+        settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+                                      "QUEUES": ["default", "mail"]}}
+
+
+@pytest.fixture(autouse=True)
 def _audit_log_flushable(request):  # type: ignore[no-untyped-def]
     """Transactional (and browser) tests are cleaned by flushing every table. On SQLite the audit log's
     append-only triggers refuse the DELETE a flush uses (PostgreSQL's TRUNCATE does not fire them), so after

@@ -30,6 +30,7 @@ from mandate.platform.roles import UNION_ROLES, has_role, role_required
 from mandate.union import ballots as svc
 from mandate.union import documents as docs
 from mandate.union import projection, rules
+from mandate.union import tasks as union_tasks
 from mandate.union.access import union_for
 from mandate.union.models import (
     AccidentalOmission,
@@ -401,9 +402,11 @@ def ballot_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 docs.issue_notice(b, employer, sent_on=sent, expected_receipt=expected, actor=request.user)
                 docs.issue_sample(b, employer, sent_on=sent, actor=request.user)
             messages.success(request, "Notices of ballot and sample voting papers issued to every employer.")
-        elif action == "papers":
-            doc = docs.issue_voting_papers(b, actor=request.user)
-            messages.success(request, f"{doc.title}: one print-ready PDF.")
+        elif action == "papers":  # a background job (union/tasks.py): its page shows progress and result
+            job = union_tasks.start_voting_papers(b, actor=request.user)
+            if not job.finished:
+                return redirect("job", pk=job.pk)
+            (messages.success if job.status == "succeeded" else messages.error)(request, job.result_text or job.error)
         elif action == "open":
             svc.open_ballot(b, request.user)
             messages.success(request, "The ballot is open.")
