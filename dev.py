@@ -114,13 +114,13 @@ def start() -> None:
     sys.exit(serve_with_worker(mandate))
 
 
-def serve_with_worker(mandate: Path) -> int:
+def serve_with_worker(mandate: Path, port: int = 8000) -> int:
     """The production server (`mandate serve`) and one job worker (`mandate worker`); when either stops, the
     other is stopped too, and Ctrl+C or SIGTERM stops both."""
     import signal
 
     worker = subprocess.Popen([str(mandate), "worker"], cwd=ROOT)
-    server = subprocess.Popen([str(mandate), "serve", "--port", "8000"], cwd=ROOT)
+    server = subprocess.Popen([str(mandate), "serve", "--port", str(port)], cwd=ROOT)
     children = (server, worker)
 
     def stop(signum: int, _frame: object) -> None:
