@@ -136,7 +136,7 @@ def _several_workers(processes: int, queues: str, interval: float, batch: bool) 
     import subprocess
     import sys
 
-    command = [sys.executable, "-m", "mandate", "worker", "--queues", queues, "--interval", str(interval)]
+    command = [sys.executable, "-m", "mandate.cli", "worker", "--queues", queues, "--interval", str(interval)]
     children = [subprocess.Popen(command + (["--batch"] if batch else [])) for _ in range(processes)]
 
     def forward(signum: int, _frame: object) -> None:

@@ -150,7 +150,7 @@ def run_job(job_id: str) -> str:
     if not claimed:  # already finished, or taken by a retry: never run a job twice
         return "skipped"
     job = Job.objects.get(pk=job_id)
-    beat = None if _immediate() else _Heartbeat(job.pk)
+    beat = None if _immediate() or settings.JOB_HEARTBEAT_SECONDS <= 0 else _Heartbeat(job.pk)
     if beat:
         beat.start()
     try:

@@ -171,7 +171,7 @@ TASKS = {
         "QUEUES": ["default", "mail"],
     }
 }
-JOB_HEARTBEAT_SECONDS = float(os.environ.get("MANDATE_JOB_HEARTBEAT_SECONDS", "5"))
+JOB_HEARTBEAT_SECONDS = float(os.environ.get("MANDATE_JOB_HEARTBEAT_SECONDS", "5"))  # 0: none (tests in one process)
 # A running job whose worker has not been heard from for this long is retried (or, after the last attempt,
 # reported as failed on its page): a killed worker's job is never lost silently.
 JOB_STALE_SECONDS = float(os.environ.get("MANDATE_JOB_STALE_SECONDS", "60"))

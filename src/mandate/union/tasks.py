@@ -4,17 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.urls import reverse
 
 from mandate.platform import jobs
 from mandate.platform.models import Job
+from mandate.union import ballots as svc
 from mandate.union import documents as docs
 from mandate.union.models import Ballot
 
 
 def start_voting_papers(ballot: Ballot, *, actor: Any = None) -> Job:
-    """Queue the voting papers' render; refusals that need no render (an electorate not frozen) come now."""
-    docs._require_frozen(ballot)
+    """Queue the voting papers' render; refusals that need no render (an electorate not frozen) come now.
+    Asked twice by the same person (a double click) while a render is waiting or running: that same job."""
+    if ballot.status == "draft":
+        raise svc.BallotError("Freeze the electorate first: the documents are built from it.")
+    with transaction.atomic():
+        Ballot.objects.select_for_update().filter(pk=ballot.pk).first()  # one request at a time per ballot
+        pending = Job.objects.filter(kind="voting-papers", arguments__ballot_id=ballot.pk,
+                                     status__in=["queued", "running"],
+                                     started_by=actor if getattr(actor, "is_authenticated", False) else None).first()
+        if pending is not None:
+            return pending
+        return _queue_voting_papers(ballot, actor)
+
+
+def _queue_voting_papers(ballot: Ballot, actor: Any) -> Job:
     electors = ballot.electors.count()
     return jobs.start("mandate.union.tasks.voting_papers", kind="voting-papers", actor=actor,
                       title=f"Voting papers for {ballot.title} ({electors} papers)",
