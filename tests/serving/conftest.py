@@ -89,7 +89,7 @@ class Browser:
         if data is not None:
             req.add_header("Referer", self.base + path)
         try:
-            with self.opener.open(req, timeout=60) as response:
+            with self.opener.open(req, timeout=180) as response:
                 return response.status, dict(response.headers), response.read()
         except urllib.error.HTTPError as error:
             return error.code, dict(error.headers), error.read()
