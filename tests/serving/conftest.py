@@ -156,13 +156,14 @@ class Site:
     def start(self, *args: str, log: str) -> subprocess.Popen[bytes]:
         out = open(self.tmp / log, "wb")  # noqa: SIM115 (closed with the site)
         process = subprocess.Popen([PYTHON, "-m", "mandate.cli", *args], cwd=ROOT, env=self.env, stdout=out,
-                                   stderr=subprocess.STDOUT)
+                                   stderr=subprocess.STDOUT, start_new_session=True)
         self.processes.append(process)
         return process
 
-    def serve(self, workers: int = 2) -> str:
+    def serve(self, workers: int = 2, dev: bool = False) -> str:
         port = free_port()
-        self.start("serve", "--port", str(port), "--workers", str(workers), log="serve.log")
+        self.start("serve", "--port", str(port), *(["--dev"] if dev else ["--workers", str(workers)]),
+                   log="dev.log" if dev else "serve.log")
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -171,7 +172,7 @@ class Site:
                 return base
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(0.2)
-        raise AssertionError("the server did not start: " + self.log("serve.log")[-3000:])
+        raise AssertionError("the server did not start: " + self.logs()[-3000:])
 
     def worker(self, name: str = "worker") -> subprocess.Popen[bytes]:
         return self.start("worker", "--interval", "0.2", log=f"{name}.log")
@@ -183,14 +184,16 @@ class Site:
         return "".join(f"--- {p.name}\n{p.read_text(errors='replace')}" for p in sorted(self.tmp.glob("*.log")))
 
     def close(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
+        for process in self.processes:  # each in a session of its own: its children (gunicorn's workers) too
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
         for process in self.processes:
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
         if self.db_name:
             base = self.env["DATABASE_URL"].rsplit("/", 1)[0]
             subprocess.run(["psql", base + "/postgres", "-qc", f"DROP DATABASE IF EXISTS {self.db_name} WITH (FORCE)"],

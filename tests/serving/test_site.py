@@ -41,6 +41,12 @@ def test_gunicorn_serves_the_app_and_hashed_compressed_static_files(make_site) -
     master = site.processes[0].pid
     children = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split()
     assert len(children) == 3, children  # the workers asked for
+    # The development server, afterwards on the same data folder: plain names from the apps' folders (the
+    # manifest left by `serve` is not used, so an edited file is never hidden behind an old hashed copy).
+    dev = Browser(site.serve(dev=True))
+    status, headers, body = dev.get("/accounts/login/")
+    assert status == 200 and b'href="/static/mandate/site.css"' in body and "gunicorn" not in headers.get("Server", "")
+    assert dev.get("/static/mandate/site.css")[0] == 200
 
 
 def test_a_voting_papers_job_shows_its_progress_and_its_result(make_site) -> None:  # type: ignore[no-untyped-def]

@@ -22,6 +22,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Serve the web app: gunicorn with several workers, static files by WhiteNoise (collected into the data
         folder first). Run `mandate worker` beside it for the background jobs."""
+        import os
+
+        if not dev:
+            os.environ["MANDATE_STATIC_MANIFEST"] = "1"  # hashed, compressed static files (settings.STORAGES)
         setup_django()
         from django.core.management import call_command
 
@@ -29,8 +33,6 @@ def register(app: typer.Typer) -> None:
             # Static files are served by the app itself here (no DEBUG needed: DEBUG pages can show personal data).
             call_command("runserver", f"{host}:{port}", use_reloader=True, insecure_serving=True)
             return
-        import os
-
         from django.db import connections
 
         call_command("collectstatic", interactive=False, verbosity=0)

@@ -136,9 +136,12 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [p for p in [Path.cwd() / "build" / "booth"] if p.exists()]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # WhiteNoise's compressed manifest storage (gzip and Brotli copies, content-hashed names), falling back to
-    # plain names until collectstatic has run (tests, `mandate serve --dev`).
-    "staticfiles": {"BACKEND": "mandate.platform.staticfiles.StaticStorage"},
+    # `mandate serve` (MANDATE_STATIC_MANIFEST=1): WhiteNoise's compressed manifest storage (gzip and Brotli
+    # copies, content-hashed names). Everything else (tests, `mandate serve --dev`, manage commands): plain
+    # names from the apps' folders, so that a manifest left by an earlier `serve` never names stale files.
+    "staticfiles": {"BACKEND": "mandate.platform.staticfiles.StaticStorage"
+                    if os.environ.get("MANDATE_STATIC_MANIFEST") == "1"
+                    else "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
 MEDIA_ROOT = DATA_DIR / "documents"
