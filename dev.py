@@ -122,23 +122,30 @@ def serve_with_worker(mandate: Path, port: int = 8000) -> int:
     worker = subprocess.Popen([str(mandate), "worker"], cwd=ROOT)
     server = subprocess.Popen([str(mandate), "serve", "--port", str(port)], cwd=ROOT)
     children = (server, worker)
+    signalled: set[int] = set()
 
     def stop(signum: int, _frame: object) -> None:
+        # Ctrl+C reaches every process of the terminal's group already: signal each child once only (a second
+        # signal makes the worker drop the job it is running instead of finishing it).
         for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
+            if child.pid not in signalled:
+                signalled.add(child.pid)
+                if signum != signal.SIGINT and child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)  # the children get Ctrl+C from the terminal themselves as well
+    signal.signal(signal.SIGINT, stop)
     while all(child.poll() is None for child in children):
         try:
             server.wait(timeout=1)
         except subprocess.TimeoutExpired:
             pass
+    if worker.poll() is not None and server.poll() is None:
+        say("the background worker stopped; stopping the server too")
     stop(signal.SIGTERM, None)
     for child in children:
         try:
-            child.wait(timeout=30)
+            child.wait(timeout=60)
         except subprocess.TimeoutExpired:
             child.kill()
     return server.returncode or 0

@@ -6,7 +6,7 @@ in the same run, on PostgreSQL, with Locust (headless) against 127.0.0.1.
 
 The database is migrated and the demo loaded into it if it is empty (5,300 staff, PCS and its ONS members), the
 demo's ballot has its electorate frozen (so its page and turnout are those of a live ballot), then each server
-is started in turn on a free port and loaded by the same Locust users (bench/load_locustfile.py): a staff
+is started in turn on a free port, warmed up (20 s, not counted) and loaded by the same Locust users (bench/load_locustfile.py): a staff
 member opening My attendance and an official opening the ballot and its turnout, each signing in again one
 time in twenty. The table printed (Markdown) is what docs/benchmarks.md shows.
 """
@@ -74,6 +74,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=10, help="concurrent Locust users")
     parser.add_argument("--seconds", type=int, default=60, help="seconds of load on each server")
+    parser.add_argument("--warmup", type=int, default=20, help="seconds of load first, not counted")
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: 2 a core plus one)")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench-load")
     args = parser.parse_args()
@@ -100,6 +101,8 @@ def main() -> None:
         server = subprocess.Popen(command(port), env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         try:
             wait_up(f"http://127.0.0.1:{port}/accounts/login/")
+            # Warm-up, not counted: every worker process imports and connects on its first requests.
+            locust(f"http://127.0.0.1:{port}", args.users, args.warmup, ballot, args.out / "warmup", env)
             results[label] = locust(f"http://127.0.0.1:{port}", args.users, args.seconds, ballot,
                                     args.out / label.split()[0], env)
         finally:

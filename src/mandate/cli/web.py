@@ -147,5 +147,6 @@ def _several_workers(processes: int, queues: str, interval: float, batch: bool) 
                 child.send_signal(signum)
 
     signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
+    # Ctrl+C reaches the children from the terminal already; a second SIGINT would make each drop its job.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     return max(child.wait() for child in children)
