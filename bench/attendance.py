@@ -19,17 +19,12 @@ import sys
 import time
 from pathlib import Path
 
+from mandate.policy import examples
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
-POLICY = """name = "ONS individual 40%"
-unit = "days"
-period = "month"
-target_percent = 40
-target_of = "person"
-exclude = ["annual_leave", "sickness", "special_leave", "bank_holiday"]
-count = ["badge", "booking_checkin"]
-credit = ["training", "official_business"]
-"""
+# The ONS individual 40% quota, as the README shows it.
+POLICY = examples.text("ons-individual-40.toml")
 
 CHILD = r"""
 import datetime as dt, json, resource, sys, time

@@ -97,7 +97,7 @@ def main() -> None:
     results = {}
     for label, command in servers.items():
         port = free_port()
-        log = open(args.out / f"{label.split()[0]}.log", "wb")  # noqa: SIM115
+        log = open(args.out / f"{label.split()[0]}.log", "wb")
         server = subprocess.Popen(command(port), env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         try:
             wait_up(f"http://127.0.0.1:{port}/accounts/login/")

@@ -26,7 +26,9 @@ from mandate.crypto.ballot import ElectionContext
 from mandate.crypto.fastpath import BallotLineChecker
 from mandate.crypto.record import Event, event_hash, read_lines
 from mandate.crypto.simulate import simulate
-from mandate.crypto.verifier import _WORKER, _check_ballot_payload, _worker_chunk, parse_event_line
+from mandate.crypto.verifier import Report, parse_event_line
+from mandate.crypto.verifier.ballots import check_ballot_payload
+from mandate.crypto.verifier.verify import Run, check_setup
 
 HEX = "0123456789abcdefABCDEF"
 
@@ -35,8 +37,9 @@ def slow_line(line: bytes, ctx: ElectionContext, creds: dict[bytes, str]) -> tup
     ev, computed, _err = parse_event_line(line)
     if ev is None or ev["type"] != "ballot" or computed is None or computed.hex() != ev["hash"]:
         return None
-    b, code, _msg = _check_ballot_payload(ev["payload"], ctx, creds)
-    if code:
+    r = check_ballot_payload(ev["payload"], ctx, creds)
+    b = r.ballot
+    if r.failed or b is None:
         return None
     cts = tuple((a.ciphertext.alpha, a.ciphertext.beta) for a in b.answers)
     return (ev["seq"], ev["parent"], ev["hash"], computed, b.credential, creds[b.credential],
@@ -45,10 +48,11 @@ def slow_line(line: bytes, ctx: ElectionContext, creds: dict[bytes, str]) -> tup
 
 def slow_payload(payload: Any, ctx: ElectionContext, creds: dict[bytes, str]) -> tuple[Any, ...] | None:
     try:
-        b, code, _msg = _check_ballot_payload(payload, ctx, creds)
+        r = check_ballot_payload(payload, ctx, creds)
     except Exception:  # noqa: BLE001 - the verifier's caller turns this into a failed check
         return None
-    if code:
+    b = r.ballot
+    if r.failed or b is None:
         return None
     return (b.credential, creds[b.credential], payload["tracking_code"],
             tuple((a.ciphertext.alpha, a.ciphertext.beta) for a in b.answers))
@@ -127,7 +131,11 @@ def payload_mutations(p: dict[str, Any], other: dict[str, Any], rng: random.Rand
 
 def line_mutations(line: bytes, rng: random.Random, n: int) -> list[bytes]:
     out = [line + b" ", b" " + line, line.replace(b'"type":"ballot"', b'"type":"challenge"'),
-           line.replace(b'"seq":', b'"seq":1', 1), line.replace(b'"seq":', b'"seq":-', 1)]
+           line.replace(b'"seq":', b'"seq":1', 1), line.replace(b'"seq":', b'"seq":-', 1),
+           # a repeated key, whose first value a reader that keeps the last one would never see
+           line.replace(b'"payload":{', b'"payload":{"tracking_code":"' + b"0" * 64 + b'",', 1),
+           line.replace(b'"answers":[{', b'"answers":[{"alpha":"' + b"1" * 64 + b'",', 1),
+           line.replace(b'{"seq":', b'{"seq":99,"seq":', 1)]
     for _ in range(n):
         j = rng.randrange(len(line))
         out.append(line[:j] + bytes([rng.choice(b'0123456789abcdefABCDEF{}[]",: x')]) + line[j + 1:])
@@ -146,23 +154,14 @@ def main() -> None:
         simulate(voters=args.voters, units=2, questions=["strike", "action_short_of_strike"], trustees=3,
                  threshold=2, revote_share=0.05, challenge_share=0.02, seed=args.seed, out=out, workers=1)
         lines = read_lines(out)
-    # the verifier's own setup gives the election context and the credential list
-    captured: dict[str, Any] = {}
-    orig = _worker_chunk
-
-    def spy(start: int, chunk: Any) -> Any:
-        captured.update(_WORKER)
-        return orig(start, chunk)
-
-    import mandate.crypto.verifier as v
-    v._worker_chunk = spy  # type: ignore[assignment]
-    with tempfile.TemporaryDirectory() as tmp:
-        p = Path(tmp) / "r.jsonl"
-        p.write_bytes(b"\n".join(lines) + b"\n")
-        assert v.verify_record(p, workers=1).ok
-    v._worker_chunk = orig
-    ctx: ElectionContext = captured["ctx"]
-    creds: dict[bytes, str] = captured["cred_units"]
+    # the verifier's own set-up checks give the election context and the credential list
+    run = Run(Report.new(False), complete_required=True)
+    check_setup(run, lines)
+    assert run.st.ok and run.rep.ok, run.rep.failed()
+    context = run.st.context()
+    assert context is not None
+    ctx: ElectionContext = context
+    creds: dict[bytes, str] = run.st.cred_units
     fast = BallotLineChecker(ctx.fingerprint, ctx.public_key, ctx.questions, creds)
     ballots = [ln for ln in lines if b'"type":"ballot"' in ln]
     stats = {"lines": 0, "lines_both_accept": 0, "lines_slow_only": 0, "payloads": 0, "payloads_both_accept": 0,

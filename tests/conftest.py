@@ -26,21 +26,21 @@ TEST_PASSWORD = "correct-horse-battery-staple"
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):  # type: ignore[no-untyped-def]
+def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
-def _jobs_run_at_once(request, settings):  # type: ignore[no-untyped-def]
+def _jobs_run_at_once(request, settings):
     """Background jobs run inside the call that starts them (django-tasks' immediate backend), unless a test is
-    marked job_queue: those use the real database queue and real worker processes (tests/platform/test_jobs*)."""
+    marked job_queue: those use the real database queue and real worker processes (tests/serving/)."""
     if request.node.get_closest_marker("job_queue") is None:
         settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
                                       "QUEUES": ["default", "mail"]}}
 
 
 @pytest.fixture(autouse=True)
-def _audit_log_flushable(request):  # type: ignore[no-untyped-def]
+def _audit_log_flushable(request):
     """Transactional (and browser) tests are cleaned by flushing every table. On SQLite the audit log's
     append-only triggers refuse the DELETE a flush uses (PostgreSQL's TRUNCATE does not fire them), so after
     such a test the entries are cleared with the triggers briefly lifted, and the triggers are put back."""
@@ -69,7 +69,7 @@ def _audit_log_flushable(request):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def make_user(db) -> Callable[..., object]:  # type: ignore[no-untyped-def]
+def make_user(db) -> Callable[..., object]:
     """make_user("hr_admin", scope="ons") -> a user holding that role, password TEST_PASSWORD."""
     from django.contrib.auth import get_user_model
 
@@ -84,7 +84,7 @@ def make_user(db) -> Callable[..., object]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def employer_org(db):  # type: ignore[no-untyped-def]
+def employer_org(db):
     """A small employer: two sites (one in Scotland), one team, three staff."""
     from mandate.workplace.models import Organisation, Site, StaffMember, Team
 
@@ -103,7 +103,7 @@ def employer_org(db):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def union_org(db):  # type: ignore[no-untyped-def]
+def union_org(db):
     """A small union: PCS with members at two ONS workplaces."""
     from mandate.union.models import Branch, Employer, Member, Union, Workplace
 
@@ -135,7 +135,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def page(browser) -> Iterator[object]:
     context = browser.new_context(locale="en-GB", timezone_id="Europe/London")
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -144,7 +144,7 @@ def page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def login(page, live_server) -> Callable[[str, str], object]:  # type: ignore[no-untyped-def]
+def login(page, live_server) -> Callable[[str, str], object]:
     """login(username, password) signs in through the real login page and returns the page."""
 
     def sign_in(username: str, password: str = TEST_PASSWORD) -> object:

@@ -70,10 +70,10 @@ class BoothServer(ThreadingHTTPServer):
 class BoothHandler(BaseHTTPRequestHandler):
     server: BoothServer
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
         if path in ("/", "/index.html", "/bad-integrity.html"):
             sri = self.server.sri if path != "/bad-integrity.html" else "sha384-" + "A" * 64

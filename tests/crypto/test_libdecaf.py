@@ -21,7 +21,8 @@ from mandate.crypto import group
 from mandate.crypto.ballot import ElectionContext
 from mandate.crypto.fastpath import BallotLineChecker
 from mandate.crypto.simulate import simulate
-from mandate.crypto.verifier import _check_ballot_payload, parse_event_line, verify_record
+from mandate.crypto.verifier import parse_event_line, verify_record
+from mandate.crypto.verifier.ballots import check_ballot_payload
 
 # RFC 9496 A.2: a non-canonical field encoding, and an encoding whose x^2 is not a square
 NON_CANONICAL = bytes.fromhex("00ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff")
@@ -169,10 +170,11 @@ def _ordinary(line: bytes, ctx: ElectionContext, creds: dict[bytes, str]) -> tup
     if ev is None or ev["type"] != "ballot" or computed is None or computed.hex() != ev["hash"]:
         return None
     try:
-        b, code, _ = _check_ballot_payload(ev["payload"], ctx, creds)
+        r = check_ballot_payload(ev["payload"], ctx, creds)
     except Exception:  # noqa: BLE001 - the verifier turns this into a failed check
         return None
-    if code:
+    b = r.ballot
+    if r.failed or b is None:
         return None
     return (ev["seq"], ev["parent"], ev["hash"], computed, b.credential, creds[b.credential],
             ev["payload"]["tracking_code"], tuple((a.ciphertext.alpha, a.ciphertext.beta) for a in b.answers))
@@ -205,3 +207,23 @@ def test_whole_record_on_either_library(election: Any, backend: str, monkeypatch
     assert rep.ok, rep.failed()
     assert rep.ballots == 12
     assert rep.arithmetic == backend  # what the report says it used
+
+
+@pytest.mark.parametrize("backend", ["libdecaf", "libsodium"])
+def test_a_repeated_key_goes_to_the_ordinary_path(election: Any, backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A valid ballot line with a key given a second time, first with a wrong value: the event's hash covers the
+    object a reader keeping the last value sees (the valid ballot), so only the repeated key is wrong. The fast
+    path does not accept it, and the ordinary path refuses the line (check 1)."""
+    _, ctx, creds, lines = election
+    monkeypatch.setenv("MANDATE_VERIFY_BACKEND", backend)
+    fast = BallotLineChecker(ctx.fingerprint, ctx.public_key, ctx.questions, creds)
+    line = lines[0]
+    assert fast.check(line) is not None
+    for needle, wrong in ((b'"payload":{', b'"tracking_code":"' + b"0" * 64 + b'",'),
+                          (b'"signature":{', b'"c":"' + b"0" * 64 + b'",'),
+                          (b'{"seq":', b'99,"seq":')):
+        assert needle in line
+        repeated = line.replace(needle, needle + wrong, 1)
+        assert fast.check(repeated) is None
+        ev, _computed, err = parse_event_line(repeated)
+        assert ev is None and err is not None and "twice" in err

@@ -22,7 +22,7 @@ ISSUE_INPUT = {
 runner = CliRunner()
 
 
-def run(*args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]
+def run(*args: str, stdin: str | None = None):
     return runner.invoke(app, list(args), input=stdin, terminal_width=200)
 
 

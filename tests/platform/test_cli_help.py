@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from mandate.cli import app
 
 
-def _commands(group, prefix: tuple[str, ...] = ()) -> list:  # type: ignore[no-untyped-def]
+def _commands(group, prefix: tuple[str, ...] = ()) -> list:
     found = []
     for name, command in group.commands.items():
         found.append(((*prefix, name), command))

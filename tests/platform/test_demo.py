@@ -84,7 +84,7 @@ def test_generator_is_deterministic_without_a_database():
 
 
 @pytest.fixture(scope="class")
-def loaded(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+def loaded(django_db_setup, django_db_blocker):
     """One demo of 300 staff for the read-only tests in TestLoadedDemo, rolled back after them."""
     from django.db import transaction
     from django.test import override_settings
@@ -328,7 +328,7 @@ def test_a_failure_leaves_nothing_half_written(monkeypatch, capsys):
     from mandate.union.models import Member
     from mandate.workplace.models import Organisation, PresenceRecord
 
-    def broken(**kwargs):  # type: ignore[no-untyped-def]
+    def broken(**kwargs):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(workplace_extras, "build", broken)

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mandate.cli import app
+from mandate.policy import examples
 
 SITES = "site_code,name,nation\nNPT,Newport,england-and-wales\nEDI,Edinburgh,scotland\n"
 PEOPLE = ("staff_id,home_site,team,working_days,hours_per_day,start_date,end_date\n"
@@ -26,15 +27,7 @@ PRESENCE = ("staff_id,site_code,timestamp,source\n"
             "C3,NPT,2026-11-16T09:00:00+00:00,badge\n")
 ABSENCES = ("staff_id,date,kind\nA1,2026-11-05,annual_leave\nA1,2026-11-06,official_business\n"
             "B2,2026-11-03,sickness\n")
-POLICY = """name = "ONS individual 40%"
-unit = "days"
-period = "month"
-target_percent = 40
-target_of = "person"
-exclude = ["annual_leave", "sickness", "special_leave", "bank_holiday"]
-count = ["badge", "booking_checkin"]
-credit = ["training", "official_business"]
-"""
+POLICY = examples.text("ons-individual-40.toml")
 
 
 @pytest.fixture
@@ -103,7 +96,7 @@ def test_bad_input_refused_with_file_line_field_and_nothing_written(files, file,
     path.write_text(text.replace(old, new, 1))
     out = files / "figures.parquet"
     res = CliRunner().invoke(app, args(files, "--out", str(out)))
-    assert res.exit_code == 1
+    assert res.exit_code == 2
     assert f"{file}.csv, line {line}, field '{field}'" in res.stderr
     assert not out.exists()
     assert list(files.glob("*.tmp")) == [] and list(files.glob(".figures*")) == []
@@ -114,14 +107,14 @@ def test_existing_out_untouched_on_error(files):
     out.write_bytes(b"previous")
     (files / "absences.csv").write_text(ABSENCES + "A1,2026-11-09,holiday\n")
     res = CliRunner().invoke(app, args(files, "--out", str(out)))
-    assert res.exit_code == 1 and "absences.csv, line 5, field 'kind'" in res.stderr
+    assert res.exit_code == 2 and "absences.csv, line 5, field 'kind'" in res.stderr
     assert out.read_bytes() == b"previous"
 
 
 def test_bad_policy_names_key(files):
     (files / "policy.toml").write_text(POLICY.replace('period = "month"', 'period = "fortnight"'))
     res = CliRunner().invoke(app, args(files, "--json"))
-    assert res.exit_code == 1 and "policy.toml" in res.stderr and "key 'period'" in res.stderr
+    assert res.exit_code == 2 and "policy.toml" in res.stderr and "key 'period'" in res.stderr
 
 
 def test_human_table(files):

@@ -132,7 +132,7 @@ def _refused_with_one_line(files: Path, file: str, old: str, new: str, message: 
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 2, res.output
     assert res.stdout == ""
-    assert res.stderr.startswith(f"Error: {message}") and res.stderr.count("\n") == 1
+    assert res.stderr.startswith(f"mandate attendance: {message}") and res.stderr.count("\n") == 1
     assert sorted(files.iterdir()) == before
 
 
@@ -151,14 +151,14 @@ def test_desks_bad_history(files: Path, history: str, people: str | None, messag
           hpeople=people or "staff_id,home_site\nA1,NPT\nB1,DAR\n")
     res = CliRunner().invoke(app, desks_args(files, "--history", str(files / "history.csv"), people="hpeople"))
     assert res.exit_code == 2
-    assert res.stdout == "" and res.stderr.startswith(f"Error: {message}")
+    assert res.stdout == "" and res.stderr.startswith(f"mandate attendance: {message}")
 
 
 @pytest.mark.parametrize("level", ["1", "0", "1.5", "abc", "nan", "-0.1"])
 def test_desks_bad_service_level(files: Path, level: str) -> None:
     res = CliRunner().invoke(app, desks_args(files, "--service-level", level))
     assert res.exit_code == 2 and res.stdout == ""
-    assert res.stderr == f"Error: --service-level {level!r} is not a probability above 0 and below 1 (for " \
+    assert res.stderr == f"mandate attendance: --service-level {level!r} is not a probability above 0 and below 1 (for " \
                          "example 0.95)\n"
 
 
@@ -168,7 +168,7 @@ def test_desks_missing_and_unreadable_files(files: Path) -> None:
     assert res.exit_code == 2 and "nope.csv: no such file" in res.stderr
     (files / "demand.csv").write_bytes(b"staff_id,home_site,mon,tue,wed,thu,fri\nA1,N\xff,1,1,1,1,1\n")
     res = CliRunner().invoke(app, desks_args(files))
-    assert res.exit_code == 2 and res.stderr == "Error: demand.csv, line 2: is not UTF-8 text\n"
+    assert res.exit_code == 2 and res.stderr == "mandate attendance: demand.csv, line 2: is not UTF-8 text\n"
 
 
 # --- anchor days ------------------------------------------------------------------------------------------------
@@ -272,7 +272,7 @@ def test_anchor_days_bad_input(files: Path, file: str, old: str, new: str, messa
 def test_anchor_days_bad_options(files: Path, option: str, value: str, message: str) -> None:
     res = CliRunner().invoke(app, anchor_args(files, option, value))
     assert res.exit_code == 2 and res.stdout == ""
-    assert res.stderr == f"Error: {message}\n"
+    assert res.stderr == f"mandate attendance: {message}\n"
 
 
 def test_help_documents_the_columns() -> None:

@@ -114,7 +114,7 @@ class Browser:
     def json(self, path: str) -> dict[str, Any]:
         status, _, body = self.get(path)
         assert status == 200, (path, status)
-        return json.loads(body)  # type: ignore[no-any-return]
+        return json.loads(body)
 
 
 class Site:
@@ -154,7 +154,7 @@ class Site:
         return int(self.python(SEED.format(electors=electors, others=others, password=PASSWORD)).split()[-1])
 
     def start(self, *args: str, log: str) -> subprocess.Popen[bytes]:
-        out = open(self.tmp / log, "wb")  # noqa: SIM115 (closed with the site)
+        out = open(self.tmp / log, "wb")
         process = subprocess.Popen([PYTHON, "-m", "mandate.cli", *args], cwd=ROOT, env=self.env, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
         self.processes.append(process)

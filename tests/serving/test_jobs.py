@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.job_queue]
 
 
 @pytest.fixture(autouse=True)
-def _no_heartbeat_thread(settings):  # type: ignore[no-untyped-def]
+def _no_heartbeat_thread(settings):
     """The worker runs in this test's process and its transaction; a heartbeat from a second thread (its own
     connection) would wait on that transaction. The heartbeat is tested with real worker processes
     (test_site.py: a killed worker's job)."""
@@ -37,7 +37,7 @@ def work() -> None:
 
 
 @pytest.fixture
-def ballot(union_org) -> Ballot:  # type: ignore[no-untyped-def]
+def ballot(union_org) -> Ballot:
     import_register(union_org, register_csv({"newport": 8, "titchfield": 4}))
     ons = Employer.objects.get(code="ons")
     dispute = Dispute.objects.create(union=union_org, code="d", title="Attendance", matters="40%",
@@ -50,13 +50,13 @@ def ballot(union_org) -> Ballot:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def official(client, make_user):  # type: ignore[no-untyped-def]
+def official(client, make_user):
     user = make_user("union_official", "pcs")
     client.force_login(user)
     return user
 
 
-def test_the_papers_step_queues_a_job_and_returns_at_once(client, official, ballot) -> None:  # type: ignore[no-untyped-def]
+def test_the_papers_step_queues_a_job_and_returns_at_once(client, official, ballot) -> None:
     response = client.post(reverse("union:ballot_action", args=[ballot.pk, "papers"]))
     job = Job.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("job", args=[job.pk])
@@ -74,7 +74,7 @@ def test_the_papers_step_queues_a_job_and_returns_at_once(client, official, ball
     assert DBTaskResult.objects.get(pk=job.task_id).status == "SUCCESSFUL"
 
 
-def test_a_double_click_queues_one_render(client, official, ballot) -> None:  # type: ignore[no-untyped-def]
+def test_a_double_click_queues_one_render(client, official, ballot) -> None:
     url = reverse("union:ballot_action", args=[ballot.pk, "papers"])
     first, second = client.post(url), client.post(url)
     assert first["Location"] == second["Location"] and Job.objects.count() == 1
@@ -84,7 +84,7 @@ def test_a_double_click_queues_one_render(client, official, ballot) -> None:  # 
     assert Job.objects.count() == 2
 
 
-def test_a_failed_job_says_why_on_its_page(client, official, ballot) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_job_says_why_on_its_page(client, official, ballot) -> None:
     response = client.post(reverse("union:ballot_action", args=[ballot.pk, "papers"]))
     Ballot.objects.filter(pk=ballot.pk).update(status="draft")  # the electorate unfrozen before a worker came
     work()
@@ -97,7 +97,7 @@ def test_a_failed_job_says_why_on_its_page(client, official, ballot) -> None:  #
     assert not Document.objects.filter(kind="voting-papers").exists()
 
 
-def test_an_unexpected_error_is_named_without_its_traceback(official, ballot) -> None:  # type: ignore[no-untyped-def]
+def test_an_unexpected_error_is_named_without_its_traceback(official, ballot) -> None:
     job = union_tasks.start_voting_papers(ballot, actor=official)
     Job.objects.filter(pk=job.pk).update(arguments={"ballot_id": ballot.pk, "actor_id": None, "surprise": 1})
     work()
@@ -105,13 +105,13 @@ def test_an_unexpected_error_is_named_without_its_traceback(official, ballot) ->
     assert job.status == "failed" and "TypeError" in job.error and "surprise" not in job.error
 
 
-def test_the_refusal_needing_no_render_comes_at_once(client, official, ballot) -> None:  # type: ignore[no-untyped-def]
+def test_the_refusal_needing_no_render_comes_at_once(client, official, ballot) -> None:
     Ballot.objects.filter(pk=ballot.pk).update(status="draft")
     response = client.post(reverse("union:ballot_action", args=[ballot.pk, "papers"]), follow=True)
     assert "Freeze the electorate first" in response.content.decode() and not Job.objects.exists()
 
 
-def test_only_who_started_a_job_sees_it(client, official, ballot, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_only_who_started_a_job_sees_it(client, official, ballot, make_user) -> None:
     job = union_tasks.start_voting_papers(ballot, actor=official)
     for path in (reverse("job", args=[job.pk]), reverse("job_status", args=[job.pk])):
         assert client.get(path).status_code == 200
@@ -137,7 +137,7 @@ def _lost(job: Job, attempts: int) -> None:
                                          heartbeat_at=timezone.now() - timedelta(minutes=5))
 
 
-def test_a_lost_job_is_queued_again_once_however_many_look(official, ballot, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_lost_job_is_queued_again_once_however_many_look(official, ballot, settings) -> None:
     settings.JOB_MAX_ATTEMPTS = 3
     job = union_tasks.start_voting_papers(ballot, actor=official)
     lost_task = job.task_id
@@ -154,7 +154,7 @@ def test_a_lost_job_is_queued_again_once_however_many_look(official, ballot, set
     assert Document.objects.filter(kind="voting-papers").count() == 1
 
 
-def test_a_job_lost_on_its_last_attempt_is_reported_on_its_page(client, official, ballot, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_job_lost_on_its_last_attempt_is_reported_on_its_page(client, official, ballot, settings) -> None:
     settings.JOB_MAX_ATTEMPTS = 2
     job = union_tasks.start_voting_papers(ballot, actor=official)
     _lost(job, attempts=2)
@@ -165,7 +165,7 @@ def test_a_job_lost_on_its_last_attempt_is_reported_on_its_page(client, official
     assert DBTaskResult.objects.get(pk=job.task_id).status == "FAILED"
 
 
-def test_a_job_with_a_live_heartbeat_is_left_alone(official, ballot) -> None:  # type: ignore[no-untyped-def]
+def test_a_job_with_a_live_heartbeat_is_left_alone(official, ballot) -> None:
     job = union_tasks.start_voting_papers(ballot, actor=official)
     _lost(job, attempts=1)
     Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
@@ -174,7 +174,7 @@ def test_a_job_with_a_live_heartbeat_is_left_alone(official, ballot) -> None:  #
     assert job.status == "running"
 
 
-def test_a_job_is_never_run_twice_even_if_queued_twice(official, ballot) -> None:  # type: ignore[no-untyped-def]
+def test_a_job_is_never_run_twice_even_if_queued_twice(official, ballot) -> None:
     job = union_tasks.start_voting_papers(ballot, actor=official)
     jobs.run_job.enqueue(str(job.pk))  # a stray second task for the same job
     work()

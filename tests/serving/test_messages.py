@@ -30,7 +30,7 @@ class Inbox:
         self.messages: list[tuple[str, list[str], str]] = []
         self.logins: list[tuple[str, str]] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content.decode()))
         return "250 Message accepted"
 
@@ -129,7 +129,7 @@ class Twilio(BaseHTTPRequestHandler):
     received: list[dict[str, Any]] = []
     refuse = False
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"])).decode()
         Twilio.received.append({"path": self.path, "auth": self.headers["Authorization"],
                                 "type": self.headers["Content-Type"], "form": parse_qs(body)})
@@ -156,7 +156,7 @@ def twilio() -> Iterator[str]:
 
 
 @pytest.mark.django_db
-def test_a_text_message_through_twilios_api(settings, twilio: str, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_text_message_through_twilios_api(settings, twilio: str, make_user) -> None:
     settings.SMS_URL = twilio
     user = make_user("union_official", "pcs")
     assert sms.send_sms(user, "+44 7700 900123", "Your ballot opens on 2 November 2026.", kind="ballot-reminder") \
@@ -173,7 +173,7 @@ def test_a_text_message_through_twilios_api(settings, twilio: str, make_user) ->
 
 
 @pytest.mark.django_db
-def test_a_refused_text_message_says_why_and_is_not_logged_as_sent(settings, twilio: str, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_text_message_says_why_and_is_not_logged_as_sent(settings, twilio: str, make_user) -> None:
     settings.SMS_URL = twilio
     Twilio.refuse = True
     with pytest.raises(sms.SmsError, match=r"HTTP 400: The 'To' number is not a valid phone number"):

@@ -23,7 +23,7 @@ def _job_path(headers: dict[str, str]) -> str:
     return location
 
 
-def test_gunicorn_serves_the_app_and_hashed_compressed_static_files(make_site) -> None:  # type: ignore[no-untyped-def]
+def test_gunicorn_serves_the_app_and_hashed_compressed_static_files(make_site) -> None:
     site = make_site()
     base = site.serve(workers=3)
     browser = Browser(base)
@@ -49,7 +49,7 @@ def test_gunicorn_serves_the_app_and_hashed_compressed_static_files(make_site) -
     assert dev.get("/static/mandate/site.css")[0] == 200
 
 
-def test_a_voting_papers_job_shows_its_progress_and_its_result(make_site) -> None:  # type: ignore[no-untyped-def]
+def test_a_voting_papers_job_shows_its_progress_and_its_result(make_site) -> None:
     site = make_site()
     ballot = site.seed(electors=240)
     base = site.serve()
@@ -87,7 +87,7 @@ def test_a_voting_papers_job_shows_its_progress_and_its_result(make_site) -> Non
     assert status == 200 and pdf[:4] == b"%PDF"
 
 
-def test_a_killed_workers_job_is_run_again_by_another_worker(make_site) -> None:  # type: ignore[no-untyped-def]
+def test_a_killed_workers_job_is_run_again_by_another_worker(make_site) -> None:
     site = make_site(MANDATE_JOB_HEARTBEAT_SECONDS="0.5", MANDATE_JOB_STALE_SECONDS="3")
     ballot = site.seed(electors=400)
     base = site.serve()
@@ -137,14 +137,14 @@ def test_dev_py_start_runs_gunicorn_and_a_worker_and_stops_both(tmp_path: Path) 
                     assert response.headers["Server"].startswith("gunicorn")
                     break
             except OSError:
-                assert dev.poll() is None and time.monotonic() < deadline, dev.stdout.read().decode()[-3000:]  # type: ignore[union-attr]
+                assert dev.poll() is None and time.monotonic() < deadline, dev.stdout.read().decode()[-3000:]
                 time.sleep(0.5)
         ours = subprocess.run(["pgrep", "-s", str(dev.pid)], capture_output=True, text=True).stdout.split()
         commands = [Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") for pid in ours if Path(f"/proc/{pid}").exists()]
         assert [b"worker"] in [c[2:3] for c in commands] and [b"serve"] in [c[2:3] for c in commands], commands
         server = next(int(pid) for pid, c in zip(ours, commands, strict=False) if c[2:3] == [b"serve"])
         os.kill(server, signal.SIGTERM)  # the server stops (as on Ctrl+C): the worker must not be left behind
-        assert dev.wait(timeout=60) == 0, dev.stdout.read().decode()[-3000:]  # type: ignore[union-attr]
+        assert dev.wait(timeout=60) == 0, dev.stdout.read().decode()[-3000:]
         time.sleep(0.5)
         left = subprocess.run(["pgrep", "-s", str(dev.pid)], capture_output=True, text=True).stdout.split()
         assert left == [], left

@@ -38,14 +38,14 @@ print(json.dumps({
 """
 
 
-def _wait_for(site, name: str, text: str, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
+def _wait_for(site, name: str, text: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while text not in site.log(name):
         assert time.monotonic() < deadline, site.logs()[-3000:]
         time.sleep(0.1)
 
 
-def test_two_workers_drain_one_queue_and_no_job_runs_twice(make_site) -> None:  # type: ignore[no-untyped-def]
+def test_two_workers_drain_one_queue_and_no_job_runs_twice(make_site) -> None:
     """Two `mandate worker` processes take 120 mails from one queue in the database (PostgreSQL in the
     PostgreSQL run: SELECT ... FOR UPDATE SKIP LOCKED; SQLite: an exclusive transaction): every mail is sent
     exactly once, each task was run by one worker, and both workers took some."""
@@ -74,7 +74,7 @@ def test_two_workers_drain_one_queue_and_no_job_runs_twice(make_site) -> None:  
     assert a.poll() is None and b.poll() is None  # still waiting for more
 
 
-def test_sqlite_a_long_job_while_people_sign_in_and_work(make_site) -> None:  # type: ignore[no-untyped-def]
+def test_sqlite_a_long_job_while_people_sign_in_and_work(make_site) -> None:
     """On the embedded SQLite, four people sign in, open pages and sign out over and over while a worker
     renders 250 voting papers and several web workers serve them: no "database is locked", no error."""
     site = make_site("sqlite")

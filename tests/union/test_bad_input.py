@@ -25,7 +25,7 @@ def ballot_cli(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def write_spec(tmp_path, text: str, name: str = "ballot.toml"):  # type: ignore[no-untyped-def]
+def write_spec(tmp_path, text: str, name: str = "ballot.toml"):
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return str(path)
@@ -40,7 +40,7 @@ def write_spec(tmp_path, text: str, name: str = "ballot.toml"):  # type: ignore[
     ('employers = ["ons"]', 'employers = ["ons"]\ncategories = ["Nobody has this job"]'),
     ("sent_on = 2026-10-20", 'sent_on = "20 October 2026"'),
 ])
-def test_a_failed_create_leaves_nothing_behind_and_can_be_rerun(union_org, tmp_path, change):  # type: ignore[no-untyped-def]
+def test_a_failed_create_leaves_nothing_behind_and_can_be_rerun(union_org, tmp_path, change):
     spec = write_spec(tmp_path, SPEC.replace(*change))
     first = ballot_cli("create", spec, "--no-papers")
     assert first[0] != 0
@@ -50,7 +50,7 @@ def test_a_failed_create_leaves_nothing_behind_and_can_be_rerun(union_org, tmp_p
     assert "IntegrityError" not in second[1] and len(second[1].strip().splitlines()) == 1
 
 
-def test_a_ballot_code_already_used_is_refused_up_front(union_org, tmp_path):  # type: ignore[no-untyped-def]
+def test_a_ballot_code_already_used_is_refused_up_front(union_org, tmp_path):
     dispute = Dispute.objects.create(union=union_org, code="other", title="t", matters="m", opened_on=date(2025, 1, 1))
     Ballot.objects.create(union=union_org, dispute=dispute, code="ons-2026-11", title="Earlier",
                           opening_day=date(2026, 1, 5), closing_day=date(2026, 1, 19))
@@ -71,7 +71,7 @@ def test_a_ballot_code_already_used_is_refused_up_front(union_org, tmp_path):  #
          .replace('action_types = "Refusing to comply with the 40% attendance requirement\\\\nOvertime ban"\n', ""),
      "questions: missing"),
 ])
-def test_create_names_an_ordinary_mistake_in_one_line(union_org, tmp_path, spec, expected):  # type: ignore[no-untyped-def]
+def test_create_names_an_ordinary_mistake_in_one_line(union_org, tmp_path, spec, expected):
     path = str(tmp_path / "missing.toml") if spec is None else write_spec(tmp_path, spec)
     code, out = ballot_cli("create", path, "--no-papers")
     assert code == 2 and expected in out, out
@@ -79,7 +79,7 @@ def test_create_names_an_ordinary_mistake_in_one_line(union_org, tmp_path, spec,
     assert not Ballot.objects.exists()
 
 
-def test_create_names_bad_json(union_org, tmp_path):  # type: ignore[no-untyped-def]
+def test_create_names_bad_json(union_org, tmp_path):
     code, out = ballot_cli("create", write_spec(tmp_path, '{"union": "pcs",', "b.json"), "--no-papers")
     assert code == 2 and "not valid JSON" in out
 
@@ -93,12 +93,12 @@ def test_create_names_bad_json(union_org, tmp_path):  # type: ignore[no-untyped-
     ("mandates", "pcs", "--on", "2026-02-30"),
     ("turnout", "pcs", "nope", "--on", "soon"),
 ])
-def test_a_bad_date_option_is_named(union_org, args):  # type: ignore[no-untyped-def]
+def test_a_bad_date_option_is_named(union_org, args):
     code, out = ballot_cli(*args)
     assert code == 2 and "--on: not a valid date (YYYY-MM-DD)" in out
 
 
-def test_register_and_returns_files_that_cannot_be_read(union_org, tmp_path):  # type: ignore[no-untyped-def]
+def test_register_and_returns_files_that_cannot_be_read(union_org, tmp_path):
     latin = tmp_path / "latin.csv"
     latin.write_bytes(register_csv({"newport": 1}).replace("Member", "Zoë").encode("latin-1"))
     code, out = ballot_cli("import-register", "pcs", str(latin))
@@ -120,7 +120,7 @@ def test_register_and_returns_files_that_cannot_be_read(union_org, tmp_path):  #
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def test_register_upload_refuses_a_file_that_is_not_utf8(union_org, client, make_user):  # type: ignore[no-untyped-def]
+def test_register_upload_refuses_a_file_that_is_not_utf8(union_org, client, make_user):
     client.force_login(make_user("union_official", "pcs"))
     upload = io.BytesIO(register_csv({"newport": 2}).replace("Member", "Zoë").encode("latin-1"))
     upload.name = "r.csv"
@@ -129,7 +129,7 @@ def test_register_upload_refuses_a_file_that_is_not_utf8(union_org, client, make
     assert not Member.objects.filter(name__startswith="Zo").exists()
 
 
-def test_returns_upload_refuses_a_file_that_is_not_utf8(union_org, client, make_user):  # type: ignore[no-untyped-def]
+def test_returns_upload_refuses_a_file_that_is_not_utf8(union_org, client, make_user):
     import_register(union_org, register_csv({"newport": 3}))
     dispute = Dispute.objects.create(union=union_org, code="d", title="t", matters="m", opened_on=date(2025, 1, 1))
     b = svc.create_ballot(union_org, dispute, code="b", title="B", opening_day=date(2026, 11, 2),
@@ -142,7 +142,7 @@ def test_returns_upload_refuses_a_file_that_is_not_utf8(union_org, client, make_
     assert response.status_code == 200 and "The file is not UTF-8 text" in response.content.decode()
 
 
-def test_web_refuses_a_dispute_or_ballot_code_already_used(union_org, client, make_user):  # type: ignore[no-untyped-def]
+def test_web_refuses_a_dispute_or_ballot_code_already_used(union_org, client, make_user):
     client.force_login(make_user("union_official", "pcs"))
     ons = Employer.objects.get(code="ons")
     dispute = Dispute.objects.create(union=union_org, code="pay", title="Pay", matters="m", opened_on=date(2025, 1, 1))
@@ -164,7 +164,7 @@ def test_web_refuses_a_dispute_or_ballot_code_already_used(union_org, client, ma
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def test_register_errors_name_the_line_where_a_record_starts(union_org):  # type: ignore[no-untyped-def]
+def test_register_errors_name_the_line_where_a_record_starts(union_org):
     text = ("membership_number,name,home_address,employer,workplace,job_category,join_date\n"
             'A1,Ann,"1 High Street\nNewport",ons,newport,Statistician,2020-01-01\n'
             "A2,Bob,2 High Street,ons,leeds,Statistician,2020-01-01\n")
@@ -174,7 +174,7 @@ def test_register_errors_name_the_line_where_a_record_starts(union_org):  # type
 
 
 @pytest.fixture
-def open_ballot(union_org) -> Ballot:  # type: ignore[no-untyped-def]
+def open_ballot(union_org) -> Ballot:
     from mandate.platform.models import Document
     from mandate.union import documents as docs
 
@@ -193,7 +193,7 @@ def open_ballot(union_org) -> Ballot:  # type: ignore[no-untyped-def]
     return b
 
 
-def test_returns_refuse_a_row_with_extra_fields_and_count_lines_by_record(open_ballot):  # type: ignore[no-untyped-def]
+def test_returns_refuse_a_row_with_extra_fields_and_count_lines_by_record(open_ballot):
     text = ('paper_number,received_on,strike\n1,2026-11-05,"yes"\n2,2026-11-05,yes,no\n'
             '3,"2026-11-05",no\n99,2026-11-05,yes\n')
     with pytest.raises(svc.ReturnsImportError) as caught:

@@ -19,7 +19,7 @@ OPEN, CLOSE = date(2026, 11, 2), date(2026, 11, 16)
 
 
 @pytest.fixture
-def ballot(union_org) -> Ballot:  # type: ignore[no-untyped-def]
+def ballot(union_org) -> Ballot:
     import_register(union_org, register_csv({"newport": 37, "titchfield": 20}))
     ons = Employer.objects.get(code="ons")
     dispute = Dispute.objects.create(union=union_org, code="d", title="Attendance", matters="40%",
@@ -35,7 +35,7 @@ def ballot(union_org) -> Ballot:  # type: ignore[no-untyped-def]
     return b
 
 
-def test_cannot_open_while_a_notice_is_late(ballot):  # type: ignore[no-untyped-def]
+def test_cannot_open_while_a_notice_is_late(ballot):
     problems = svc.open_problems(ballot)
     assert any("sample voting paper" in p and "after the last day 30 October 2026" in p for p in problems)
     with pytest.raises(svc.BallotError):
@@ -50,7 +50,7 @@ def _open(ballot: Ballot) -> None:
     svc.open_ballot(ballot)
 
 
-def test_electorate_units_and_consecutive_numbers(ballot):  # type: ignore[no-untyped-def]
+def test_electorate_units_and_consecutive_numbers(ballot):
     assert ballot.electors.count() == 60
     assert sorted(ballot.electors.values_list("paper_number", flat=True)) == list(range(1, 61))
     assert {u.name: u.electors.count() for u in ballot.units.all()} == {
@@ -58,7 +58,7 @@ def test_electorate_units_and_consecutive_numbers(ballot):  # type: ignore[no-un
     assert all("s.227(1)" in r for r in ballot.electors.values_list("reason", flat=True))
 
 
-def test_returns_rules_and_the_count(ballot):  # type: ignore[no-untyped-def]
+def test_returns_rules_and_the_count(ballot):
     _open(ballot)
     newport = [e.paper_number for e in ballot.electors.filter(workplace__code="newport")]
     titch = [e.paper_number for e in ballot.electors.filter(workplace__code="titchfield")]
@@ -97,7 +97,7 @@ def test_returns_rules_and_the_count(ballot):  # type: ignore[no-untyped-def]
         svc.count(ballot, today=date(2026, 11, 18))
 
 
-def test_voting_papers_are_real_pdfs_with_the_statement(ballot):  # type: ignore[no-untyped-def]
+def test_voting_papers_are_real_pdfs_with_the_statement(ballot):
     from weasyprint import HTML
 
     from mandate.union import rules
@@ -112,7 +112,7 @@ def test_voting_papers_are_real_pdfs_with_the_statement(ballot):  # type: ignore
     assert len(HTML(string=doc.html).render().pages) == 60  # one page per paper
 
 
-def test_tua16_notice_carries_per_category_figures(ballot):  # type: ignore[no-untyped-def]
+def test_tua16_notice_carries_per_category_figures(ballot):
     ons = Employer.objects.get(code="ons")
     old = docs.issue_notice(ballot, ons, sent_on=date(2026, 2, 10), expected_receipt=date(2026, 2, 12))
     new = docs.issue_notice(ballot, ons, sent_on=date(2026, 10, 20), expected_receipt=date(2026, 10, 22))
@@ -123,7 +123,7 @@ def test_tua16_notice_carries_per_category_figures(ballot):  # type: ignore[no-u
     assert docs.record_dates(new, ballot, received_on=date(2026, 10, 22)) == ""
 
 
-def test_the_ballot_page_shows_the_warning_of_a_notice_received_under_another_regime(ballot, client, make_user):  # type: ignore[no-untyped-def]
+def test_the_ballot_page_shows_the_warning_of_a_notice_received_under_another_regime(ballot, client, make_user):
     old = docs.issue_notice(ballot, Employer.objects.get(code="ons"), sent_on=date(2026, 2, 10),
                             expected_receipt=date(2026, 2, 12))
     client.force_login(make_user("union_official", "pcs"))
@@ -134,7 +134,7 @@ def test_the_ballot_page_shows_the_warning_of_a_notice_received_under_another_re
     assert old.received_on == date(2026, 2, 19)
 
 
-def test_hand_entered_mandate_uses_the_rulebook(union_org):  # type: ignore[no-untyped-def]
+def test_hand_entered_mandate_uses_the_rulebook(union_org):
     ons = Employer.objects.get(code="ons")
     m = svc.enter_mandate(union_org, employer=ons, unit_name="ONS", kind="strike", opening_day=date(2025, 3, 10),
                           date_of_ballot=date(2025, 3, 31), entitled=1000, voted=500, yes=300, no=199, spoiled=1)
@@ -144,7 +144,7 @@ def test_hand_entered_mandate_uses_the_rulebook(union_org):  # type: ignore[no-u
                           date_of_ballot=date(2025, 3, 31), entitled=1000, voted=499, yes=400, no=99)
 
 
-def test_secrecy_and_roles(ballot, client, make_user):  # type: ignore[no-untyped-def]
+def test_secrecy_and_roles(ballot, client, make_user):
     _open(ballot)
     svc.record_return(ballot, 1, {"strike": "yes", "action_short_of_strike": "no"}, date(2026, 11, 5))
     official = make_user("union_official", "pcs")
@@ -169,7 +169,7 @@ def test_secrecy_and_roles(ballot, client, make_user):  # type: ignore[no-untype
     assert client.get(f"/union/ballots/{ballot.pk}/").status_code == 403  # not linked to a union it holds
 
 
-def test_register_upload_page_names_bad_lines(union_org, client, make_user):  # type: ignore[no-untyped-def]
+def test_register_upload_page_names_bad_lines(union_org, client, make_user):
     client.force_login(make_user("union_official", "pcs"))
     bad = io.BytesIO(register_csv({"newport": 2}).replace("newport", "leeds").encode())
     bad.name = "r.csv"
@@ -177,7 +177,7 @@ def test_register_upload_page_names_bad_lines(union_org, client, make_user):  # 
     assert "line 2: workplace: unknown workplace" in page and "line 3: workplace" in page
 
 
-def test_only_the_appointed_scrutineer_opens_the_papers(ballot, client, make_user):  # type: ignore[no-untyped-def]
+def test_only_the_appointed_scrutineer_opens_the_papers(ballot, client, make_user):
     ballot.scrutineer_username = "scrutineer-a"
     ballot.save()
     client.force_login(make_user("scrutineer", "pcs", username="scrutineer-b"))
@@ -188,7 +188,7 @@ def test_only_the_appointed_scrutineer_opens_the_papers(ballot, client, make_use
     assert client.get(f"/union/ballots/{ballot.pk}/returns/").status_code == 200
 
 
-def test_a_results_step_that_fails_part_way_issues_nothing(ballot, client, make_user, monkeypatch):  # type: ignore[no-untyped-def]
+def test_a_results_step_that_fails_part_way_issues_nothing(ballot, client, make_user, monkeypatch):
     """The results step issues the members' result, then one per employer: a refusal for an employer undoes the
     members' result too (one transaction), and the page says why."""
     from mandate.platform.models import Document
@@ -198,7 +198,7 @@ def test_a_results_step_that_fails_part_way_issues_nothing(ballot, client, make_
         svc.record_return(ballot, paper, {"strike": "yes", "action_short_of_strike": "yes"}, date(2026, 11, 12))
     svc.count(ballot, "scrutineer", today=date(2026, 11, 17))
 
-    def refused(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def refused(*args, **kwargs):
         raise svc.BallotError("The employer's address is missing.")  # as a real refusal would be worded
 
     monkeypatch.setattr(docs, "issue_result_to_employer", refused)

@@ -16,7 +16,7 @@ def iso(d: date) -> str:
     return d.isoformat()
 
 
-def test_official_then_scrutineer_run_the_ballot_to_mandate(page, login, live_server, make_user, tmp_path):  # type: ignore[no-untyped-def]
+def test_official_then_scrutineer_run_the_ballot_to_mandate(page, login, live_server, make_user, tmp_path):
     from mandate.demo import union_dispute
     from mandate.platform.models import AuditEntry, Document
     from mandate.union.models import Ballot, Employer, Union, Workplace

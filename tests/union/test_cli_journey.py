@@ -50,7 +50,7 @@ def run(*args: str) -> tuple[int, object]:
 
 
 @pytest.mark.django_db
-def test_cli_journey(union_org, tmp_path):  # type: ignore[no-untyped-def]
+def test_cli_journey(union_org, tmp_path):
     from mandate.platform.models import Document
     from mandate.union.models import Ballot, Mandate
 
@@ -140,7 +140,7 @@ def test_cli_journey(union_org, tmp_path):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.django_db
-def test_cli_create_says_in_words_what_it_made(union_org, tmp_path):  # type: ignore[no-untyped-def]
+def test_cli_create_says_in_words_what_it_made(union_org, tmp_path):
     spec = tmp_path / "ballot.toml"
     spec.write_text(SPEC)
     code, text = run("create", str(spec), "--no-papers")

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 28)
 
 
-def test_excluded_days_push_the_last_day_on(union_org) -> None:  # type: ignore[no-untyped-def]
+def test_excluded_days_push_the_last_day_on(union_org) -> None:
     strike, asos = strike_and_asos_mandates(union_org, date(2026, 3, 2), date(2026, 3, 23))  # ERA 2025: 12 months
     base = date(2026, 3, 23) + relativedelta(months=12) - relativedelta(days=1)
     assert strike.last_day == base == date(2027, 3, 22)
@@ -32,7 +32,7 @@ def test_excluded_days_push_the_last_day_on(union_org) -> None:  # type: ignore[
     assert AuditEntry.objects.filter(action="mandate.court_exclusion_recorded").count() == 4
 
 
-def test_an_agreement_keeps_the_excluded_days(union_org) -> None:  # type: ignore[no-untyped-def]
+def test_an_agreement_keeps_the_excluded_days(union_org) -> None:
     strike, _ = strike_and_asos_mandates(union_org, date(2025, 10, 1), date(2025, 10, 22))  # TUA16: 6 months, up to 9 agreed
     svc.record_court_exclusion(strike, court="High Court", made_on=date(2026, 2, 2), excluded_from=date(2026, 1, 5),
                                excluded_to=date(2026, 1, 14), whole_ballot=False, today=TODAY)
@@ -59,7 +59,7 @@ def test_an_agreement_keeps_the_excluded_days(union_org) -> None:  # type: ignor
     ("High Court", date(2026, 6, 30), date(2026, 3, 1), date(2026, 3, 31), "before the ballot closed"),
     ("High Court", date(2026, 6, 30), date(2026, 4, 30), date(2026, 5, 2), "cannot be excluded twice"),
 ])
-def test_refusals_change_nothing(union_org, court, made_on, start, end, message) -> None:  # type: ignore[no-untyped-def]
+def test_refusals_change_nothing(union_org, court, made_on, start, end, message) -> None:
     strike, _ = strike_and_asos_mandates(union_org, date(2026, 3, 2), date(2026, 3, 23))
     svc.record_court_exclusion(strike, court="County Court", made_on=date(2026, 4, 30),
                                excluded_from=date(2026, 4, 1), excluded_to=date(2026, 4, 30), today=TODAY)
@@ -72,7 +72,7 @@ def test_refusals_change_nothing(union_org, court, made_on, start, end, message)
             AuditEntry.objects.count()) == before
 
 
-def test_the_official_records_it_on_the_renewal_page(union_org, client, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_the_official_records_it_on_the_renewal_page(union_org, client, make_user) -> None:
     strike, asos = strike_and_asos_mandates(union_org, date(2026, 3, 2), date(2026, 3, 23))
     client.force_login(make_user("union_official", "pcs"))
     page = client.get(f"/union/mandates/{strike.pk}/renewal/").content.decode()

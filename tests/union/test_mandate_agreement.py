@@ -15,7 +15,7 @@ from mandate.union.models import Mandate
 pytestmark = pytest.mark.django_db
 
 
-def test_a_tua16_mandate_runs_to_the_agreed_months(union_org) -> None:  # type: ignore[no-untyped-def]
+def test_a_tua16_mandate_runs_to_the_agreed_months(union_org) -> None:
     strike, asos = strike_and_asos_mandates(union_org, date(2025, 10, 1), date(2025, 10, 22))
     assert strike.last_day == date(2026, 4, 21)  # six months beginning with 22 October 2025
     changed = svc.lengthen_mandate_by_agreement(strike, months=9, agreed_on=date(2026, 3, 2),
@@ -30,7 +30,7 @@ def test_a_tua16_mandate_runs_to_the_agreed_months(union_org) -> None:  # type: 
     assert AuditEntry.objects.filter(action="mandate.lengthened_by_agreement").count() == 2
 
 
-def test_one_mandate_alone(union_org) -> None:  # type: ignore[no-untyped-def]
+def test_one_mandate_alone(union_org) -> None:
     strike, asos = strike_and_asos_mandates(union_org, date(2025, 10, 1), date(2025, 10, 22))
     svc.lengthen_mandate_by_agreement(strike, months=7, agreed_on=date(2026, 1, 5), whole_ballot=False)
     strike.refresh_from_db()
@@ -47,7 +47,7 @@ def test_one_mandate_alone(union_org) -> None:  # type: ignore[no-untyped-def]
     (date(2025, 10, 1), date(2025, 10, 22), 9, date(2026, 3, 3), "Today is 2 March 2026, and the agreement is "
                                                                  "dated 3 March 2026"),
 ])
-def test_refusals_change_nothing(union_org, opening, closing, months, agreed_on, message) -> None:  # type: ignore[no-untyped-def]
+def test_refusals_change_nothing(union_org, opening, closing, months, agreed_on, message) -> None:
     strike, _ = strike_and_asos_mandates(union_org, opening, closing)
     before = list(Mandate.objects.values_list("last_day", "agreed_months"))
     with pytest.raises(svc.BallotError, match=message):
@@ -56,7 +56,7 @@ def test_refusals_change_nothing(union_org, opening, closing, months, agreed_on,
     assert list(Mandate.objects.values_list("last_day", "agreed_months")) == before
 
 
-def test_a_further_agreement_while_an_agreed_mandate_runs(union_org) -> None:  # type: ignore[no-untyped-def]
+def test_a_further_agreement_while_an_agreed_mandate_runs(union_org) -> None:
     """Agreed to 7 months (to 21 May 2026), then, on 10 May, after the six statutory months but while the
     mandate still runs, to 9: taken. An agreement made after the mandate it would change had ended is not,
     and neither is one that would end the mandate before the day it was made."""
@@ -73,7 +73,7 @@ def test_a_further_agreement_while_an_agreed_mandate_runs(union_org) -> None:  #
     assert (strike.last_day, strike.agreed_months, strike.agreed_on) == (date(2026, 7, 21), 9, date(2026, 5, 10))
 
 
-def test_the_official_records_it_on_the_renewal_page(union_org, client, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_the_official_records_it_on_the_renewal_page(union_org, client, make_user) -> None:
     strike, _ = strike_and_asos_mandates(union_org, date(2025, 10, 1), date(2025, 10, 22))
     client.force_login(make_user("union_official", "pcs"))
     page = client.get(f"/union/mandates/{strike.pk}/renewal/").content.decode()
@@ -97,7 +97,7 @@ def test_the_official_records_it_on_the_renewal_page(union_org, client, make_use
     assert listed.count("21 July 2026 (agreed: 9 months)") == 2  # live or ended, both lists say so
 
 
-def test_an_era_mandate_offers_no_agreement(union_org, client, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_an_era_mandate_offers_no_agreement(union_org, client, make_user) -> None:
     strike, _ = strike_and_asos_mandates(union_org, date(2026, 3, 2), date(2026, 3, 23))
     client.force_login(make_user("union_official", "pcs"))
     page = client.get(f"/union/mandates/{strike.pk}/renewal/").content.decode()
@@ -109,7 +109,7 @@ def test_an_era_mandate_offers_no_agreement(union_org, client, make_user) -> Non
     assert strike.agreed_months is None and strike.last_day == date(2027, 3, 22)
 
 
-def test_every_hint_a_field_points_to_is_on_the_page(union_org, client, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_every_hint_a_field_points_to_is_on_the_page(union_org, client, make_user) -> None:
     """Django gives a field with help text aria-describedby="<id>_helptext"; a screen reader reads the hint only
     if an element has that id."""
     import re
@@ -125,7 +125,7 @@ def test_every_hint_a_field_points_to_is_on_the_page(union_org, client, make_use
     assert pointed >= 4
 
 
-def test_the_cli_lists_the_agreed_length(union_org) -> None:  # type: ignore[no-untyped-def]
+def test_the_cli_lists_the_agreed_length(union_org) -> None:
     import json
 
     from typer.testing import CliRunner
@@ -150,7 +150,7 @@ def test_the_cli_lists_the_agreed_length(union_org) -> None:  # type: ignore[no-
     assert columns[3] == "21 April 2026 21 July 2026 (agreed: 9 months)"
 
 
-def test_the_command_line_records_it(union_org) -> None:  # type: ignore[no-untyped-def]
+def test_the_command_line_records_it(union_org) -> None:
     import json
 
     from typer.testing import CliRunner

@@ -30,7 +30,7 @@ GOOD = "P1,Ann Jones,ann@example.org,,1 Road,ons,newport,Statistician,no,2020-01
     ("P2,Bob,bob@example.org,,1 Road,ons,newport,Statistician,maybe,2020-01-02", "line 3: overseas: 'maybe' is not yes or no"),
     ("P2,Bob,bob@example.org,,,ons,newport,Statistician,no,2020-01-02", "line 3: home_address: missing"),
 ])
-def test_a_bad_line_refuses_the_whole_file(union_org, row, expected):  # type: ignore[no-untyped-def]
+def test_a_bad_line_refuses_the_whole_file(union_org, row, expected):
     before = Member.objects.count()
     with pytest.raises(RegisterImportError) as caught:
         import_register(union_org, lines(GOOD, row))
@@ -38,20 +38,20 @@ def test_a_bad_line_refuses_the_whole_file(union_org, row, expected):  # type: i
     assert Member.objects.count() == before  # nothing half-imported: the good line 2 is not in either
 
 
-def test_every_bad_line_is_named(union_org):  # type: ignore[no-untyped-def]
+def test_every_bad_line_is_named(union_org):
     text = lines(GOOD, "P2,B,x,,1 Road,ons,nowhere,Cat,no,2020-01-02", GOOD, "P4,D,d@example.org,,1 Road,ons,newport,Cat,no,nope")
     with pytest.raises(RegisterImportError) as caught:
         import_register(union_org, text)
     assert sorted({e.line for e in caught.value.errors}) == [3, 4, 5]
 
 
-def test_missing_column_is_refused(union_org):  # type: ignore[no-untyped-def]
+def test_missing_column_is_refused(union_org):
     with pytest.raises(RegisterImportError) as caught:
         import_register(union_org, "membership_number,name\nP1,Ann\n")
     assert "the header lacks column(s)" in str(caught.value.errors[0])
 
 
-def test_reimport_updates_adds_and_marks_left(union_org):  # type: ignore[no-untyped-def]
+def test_reimport_updates_adds_and_marks_left(union_org):
     first = import_register(union_org, register_csv({"newport": 5, "titchfield": 5}))
     assert (first.created, first.updated) == (10, 0)
     changed = register_csv({"newport": 5, "titchfield": 5}).replace("Member 101,", "Member 101 Renamed,")
@@ -63,7 +63,7 @@ def test_reimport_updates_adds_and_marks_left(union_org):  # type: ignore[no-unt
     assert Member.objects.get(membership_number="P900000").overseas is True
 
 
-def test_export_is_in_the_import_format(union_org):  # type: ignore[no-untyped-def]
+def test_export_is_in_the_import_format(union_org):
     import_register(union_org, register_csv({"newport": 4}))
     out = io.StringIO()
     assert export_register(union_org, out) == 7
@@ -84,7 +84,7 @@ def _with_columns(extra: list[str], values: list[str]) -> str:
     return "\n".join([body[0] + "," + ",".join(extra)] + [row + "," + ",".join(values) for row in body[1:]]) + "\n"
 
 
-def test_an_unknown_column_is_named_with_the_accepted_ones_and_nothing_is_written(union_org):  # type: ignore[no-untyped-def]
+def test_an_unknown_column_is_named_with_the_accepted_ones_and_nothing_is_written(union_org):
     first = Member.objects.get(membership_number="P000000")
     before = (Member.objects.count(), first.name)
     text = _with_columns(["branch", "second_address"], ["Newport", "Flat 2"])
@@ -99,7 +99,7 @@ def test_an_unknown_column_is_named_with_the_accepted_ones_and_nothing_is_writte
     assert not Member.objects.filter(left_on__isnull=False).exists()
 
 
-def test_a_misspelt_column_is_named_beside_the_missing_one(union_org):  # type: ignore[no-untyped-def]
+def test_a_misspelt_column_is_named_beside_the_missing_one(union_org):
     text = register_csv({"newport": 1}).replace("join_date", "joined", 1)
     with pytest.raises(RegisterImportError) as caught:
         import_register(union_org, text)
@@ -108,14 +108,14 @@ def test_a_misspelt_column_is_named_beside_the_missing_one(union_org):  # type: 
         "line 1: the header has column(s) the register does not take: joined. Remove or rename them; " + ACCEPTED]
 
 
-def test_an_unnamed_column_holding_data_is_refused(union_org):  # type: ignore[no-untyped-def]
+def test_an_unnamed_column_holding_data_is_refused(union_org):
     with pytest.raises(RegisterImportError) as caught:
         import_register(union_org, _with_columns([""], ["note to self"]))
     assert "does not take: (unnamed column 11)." in str(caught.value.errors[0])
     assert Member.objects.count() == 3
 
 
-def test_a_column_named_twice_or_a_line_longer_than_the_header_is_refused(union_org):  # type: ignore[no-untyped-def]
+def test_a_column_named_twice_or_a_line_longer_than_the_header_is_refused(union_org):
     with pytest.raises(RegisterImportError) as caught:
         import_register(union_org, _with_columns(["name"], ["Another name"]))
     assert [str(e) for e in caught.value.errors] == ["line 1: the header names column(s) more than once: name"]
@@ -127,7 +127,7 @@ def test_a_column_named_twice_or_a_line_longer_than_the_header_is_refused(union_
     assert Member.objects.count() == 3
 
 
-def test_cli_and_web_refuse_an_unknown_column(union_org, tmp_path, client, make_user):  # type: ignore[no-untyped-def]
+def test_cli_and_web_refuse_an_unknown_column(union_org, tmp_path, client, make_user):
     from typer.testing import CliRunner
 
     from mandate.cli import app

@@ -98,7 +98,7 @@ def test_the_table_covers_every_union_route_and_every_union_role() -> None:
 
 
 @pytest.fixture
-def world(union_org, make_user):  # type: ignore[no-untyped-def]
+def world(union_org, make_user):
     """The demo-like union of the other union tests, with a dispute, a frozen ballot whose notice and voting
     papers are issued, a mandate, and one account for each column of the table."""
     ons = Employer.objects.get(code="ons")
@@ -144,7 +144,7 @@ def _snapshot(ballot: Ballot) -> tuple[object, ...]:
 
 
 @pytest.mark.parametrize("label", list(MATRIX))
-def test_who_may_open_it(label, world, client) -> None:  # type: ignore[no-untyped-def]
+def test_who_may_open_it(label, world, client) -> None:
     name, method, params, statuses = MATRIX[label]
     kwargs = world["params"][params]
     assert set(kwargs) == union_patterns()[name], f"{name} takes {union_patterns()[name]}"
@@ -158,7 +158,7 @@ def test_who_may_open_it(label, world, client) -> None:  # type: ignore[no-untyp
     assert _snapshot(world["ballot"]) == before  # empty posts and refused requests write nothing
 
 
-def test_a_scrutineer_lists_only_the_ballots_they_scrutinise(world, client) -> None:  # type: ignore[no-untyped-def]
+def test_a_scrutineer_lists_only_the_ballots_they_scrutinise(world, client) -> None:
     ballot = world["ballot"]
     client.force_login(world["users"]["other scrutineer"])
     for url in ("/union/", "/union/ballots/"):
@@ -168,7 +168,7 @@ def test_a_scrutineer_lists_only_the_ballots_they_scrutinise(world, client) -> N
         assert ballot.title in client.get("/union/ballots/").content.decode(), column
 
 
-def test_an_official_of_another_union_finds_none_of_these_records(world, client, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_an_official_of_another_union_finds_none_of_these_records(world, client, make_user) -> None:
     Union.objects.create(code="prospect", name="Prospect")
     client.force_login(make_user("union_official", "prospect"))
     for label, (name, method, params, _) in MATRIX.items():
@@ -180,7 +180,7 @@ def test_an_official_of_another_union_finds_none_of_these_records(world, client,
     assert world["ballot"].title not in client.get("/union/ballots/").content.decode()
 
 
-def test_the_ballot_page_offers_the_voting_papers_only_to_who_may_open_them(world, client) -> None:  # type: ignore[no-untyped-def]
+def test_the_ballot_page_offers_the_voting_papers_only_to_who_may_open_them(world, client) -> None:
     papers = reverse("union:document_file", kwargs=world["params"]["papers"])
     notice = reverse("union:document_file", kwargs=world["params"]["notice"])
     for column, offered in (("official", True), ("scrutineer", True), ("rep", False)):
@@ -189,7 +189,7 @@ def test_the_ballot_page_offers_the_voting_papers_only_to_who_may_open_them(worl
         assert (papers in page) is offered and notice in page, column
 
 
-def test_every_opening_of_a_ballot_document_is_in_the_audit_log(world, client) -> None:  # type: ignore[no-untyped-def]
+def test_every_opening_of_a_ballot_document_is_in_the_audit_log(world, client) -> None:
     """The voting papers hold every elector's name and home address: each time someone opens them (or any other
     document of the ballot, by either route) the audit log says who, which document and in which format; a
     refused request leaves no such entry."""

@@ -17,7 +17,7 @@ from mandate.union.register import import_register
 pytestmark = pytest.mark.django_db
 
 
-def test_papers_in_parts_come_out_one_page_each_in_order(union_org) -> None:  # type: ignore[no-untyped-def]
+def test_papers_in_parts_come_out_one_page_each_in_order(union_org) -> None:
     import_register(union_org, register_csv({"newport": 130, "titchfield": 40}))
     ons = Employer.objects.get(code="ons")
     dispute = Dispute.objects.create(union=union_org, code="d", title="Attendance", matters="40%",

@@ -25,30 +25,30 @@ def _ballot_form(dispute: Dispute, **dates: str) -> dict[str, object]:
 
 
 @pytest.fixture
-def official(union_org, client, make_user):  # type: ignore[no-untyped-def]
+def official(union_org, client, make_user):
     client.force_login(make_user("union_official", "pcs"))
     return client
 
 
 @pytest.fixture
-def dispute(union_org) -> Dispute:  # type: ignore[no-untyped-def]
+def dispute(union_org) -> Dispute:
     return Dispute.objects.create(union=union_org, code="attendance", title="Office attendance", matters="40%",
                                   opened_on=date(2024, 4, 1))
 
 
-def _text(response) -> str:  # type: ignore[no-untyped-def]
+def _text(response) -> str:
     return response.content.decode()
 
 
 @pytest.mark.parametrize("bad", ["31 February 2027", "2027-02-31", "31/02/2027", "2027-13-01", "the Friday after"])
-def test_a_bad_closing_day_is_named_and_no_ballot_is_created(official, dispute, bad):  # type: ignore[no-untyped-def]
+def test_a_bad_closing_day_is_named_and_no_ballot_is_created(official, dispute, bad):
     page = _text(official.post("/union/ballots/new/", _ballot_form(dispute, closing_day=bad)))
     assert CLOSING in page
     assert "Enter a valid date" not in page and not any(t in page for t in PYTHON_TEXT)
     assert not Ballot.objects.exists()
 
 
-def test_each_bad_or_missing_day_is_named_on_its_own(official, dispute):  # type: ignore[no-untyped-def]
+def test_each_bad_or_missing_day_is_named_on_its_own(official, dispute):
     page = _text(official.post("/union/ballots/new/", _ballot_form(dispute, opening_day="30 February 2027",
                                                                    closing_day="")))
     assert "Enter a real date for the opening day of the ballot, for example 23 November 2026" in page
@@ -56,7 +56,7 @@ def test_each_bad_or_missing_day_is_named_on_its_own(official, dispute):  # type
     assert not Ballot.objects.exists()
 
 
-def test_a_date_typed_as_in_the_example_is_taken(official, dispute):  # type: ignore[no-untyped-def]
+def test_a_date_typed_as_in_the_example_is_taken(official, dispute):
     response = official.post("/union/ballots/new/", _ballot_form(dispute, opening_day="2 November 2026",
                                                                  closing_day="16 Nov 2026"))
     assert response.status_code == 302
@@ -65,7 +65,7 @@ def test_a_date_typed_as_in_the_example_is_taken(official, dispute):  # type: ig
 
 
 @pytest.fixture
-def frozen(union_org, dispute) -> Ballot:  # type: ignore[no-untyped-def]
+def frozen(union_org, dispute) -> Ballot:
     ballot = svc.create_ballot(union_org, dispute, code="b", title="Ballot", opening_day=date(2027, 1, 4),
                                closing_day=date(2027, 1, 25), employers=[Employer.objects.get(code="ons")],
                                questions={"strike": {}}, scrutineer_name="Civica", return_address="PO Box 1")
@@ -97,7 +97,7 @@ def _state(ballot: Ballot) -> tuple[object, ...]:
     ("results", {"sent_on": "yesterday"},
      "Enter a real date for the day the result is sent, for example 23 November 2026"),
 ])
-def test_a_set_up_step_names_its_bad_date(official, frozen, step, data, message):  # type: ignore[no-untyped-def]
+def test_a_set_up_step_names_its_bad_date(official, frozen, step, data, message):
     if data.get("unit") == "UNIT":
         data = {**data, "unit": str(frozen.units.first().pk)}
     before = _state(frozen)
@@ -107,7 +107,7 @@ def test_a_set_up_step_names_its_bad_date(official, frozen, step, data, message)
     assert _state(frozen) == before
 
 
-def test_document_and_report_dates_are_named(official, frozen, client, make_user):  # type: ignore[no-untyped-def]
+def test_document_and_report_dates_are_named(official, frozen, client, make_user):
     from mandate.union import documents as docs
 
     notice = docs.issue_notice(frozen, Employer.objects.get(code="ons"), sent_on=date(2026, 12, 14),
@@ -123,7 +123,7 @@ def test_document_and_report_dates_are_named(official, frozen, client, make_user
     assert not any(t in page for t in PYTHON_TEXT) and _state(frozen) == before
 
 
-def test_an_omission_with_good_input_is_recorded(official, frozen):  # type: ignore[no-untyped-def]
+def test_an_omission_with_good_input_is_recorded(official, frozen):
     unit = frozen.units.first()
     response = official.post(f"/union/ballots/{frozen.pk}/step/omission/", {
         "unit": unit.pk, "kind": "s230", "description": "Paper not posted", "discovered_on": "5 January 2027",

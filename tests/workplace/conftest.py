@@ -7,42 +7,23 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from mandate.policy import examples
 from mandate.workplace.models import Absence, Adjustment, AttendancePolicy, PresenceRecord, Site, StaffMember
 
 LONDON = ZoneInfo("Europe/London")
 
-INDIVIDUAL_40 = """
-name = "ONS individual 40%"
-unit = "days"
-period = "month"
-target_percent = 40
-target_of = "person"
-exclude = ["annual_leave", "sickness", "special_leave", "bank_holiday"]
-count = ["badge", "booking_checkin"]
-credit = ["training", "official_business"]
-"""
-
-ORGANISATION_40 = """
-name = "ONS organisation-wide 40%"
-unit = "days"
-period = "month"
-target_percent = 40
-target_of = "organisation"
-exclude = ["annual_leave", "sickness", "special_leave", "bank_holiday"]
-count = ["badge", "booking_checkin"]
-credit = ["training", "official_business"]
-purpose_led = true
-"""
+INDIVIDUAL_40 = examples.text("ons-individual-40.toml")
+ORGANISATION_40 = examples.text("ons-organisation-wide-40.toml")
 
 
-def swipe(org, staff, site, day: int, hour: int = 9, source: str = "badge", purpose: str = ""):  # type: ignore[no-untyped-def]
+def swipe(org, staff, site, day: int, hour: int = 9, source: str = "badge", purpose: str = ""):
     return PresenceRecord.objects.create(
         organisation=org, staff=staff, site=site, source=source, purpose=purpose,
         timestamp=dt.datetime(2026, 10, day, hour, 0, tzinfo=LONDON))
 
 
 @pytest.fixture
-def ledger(employer_org, make_user):  # type: ignore[no-untyped-def]
+def ledger(employer_org, make_user):
     """S00000 (Newport) is the line manager of S00001 (Newport) and S00002 (Edinburgh)."""
     org = employer_org
     newport = Site.objects.get(organisation=org, code="newport")

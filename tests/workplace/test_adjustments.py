@@ -26,7 +26,7 @@ def test_there_is_no_field_a_diagnosis_could_go_in() -> None:
             assert f.name in {"approved_by", "recorded_by"}, f"{f.name} is free text"
 
 
-def test_expectation_or_exemption_not_both(ledger) -> None:  # type: ignore[no-untyped-def]
+def test_expectation_or_exemption_not_both(ledger) -> None:
     staff = StaffMember.objects.get(staff_id="S00001")
     both = Adjustment(staff=staff, exempt=True, expected_percent=20, date_from=dt.date(2026, 1, 1),
                       route="adjustment", approved_by="HR", review_date=dt.date(2026, 6, 1))
@@ -40,7 +40,7 @@ def test_expectation_or_exemption_not_both(ledger) -> None:  # type: ignore[no-u
     assert {"expected_percent", "date_to"} <= set(e.value.message_dict)
 
 
-def test_hr_sees_the_route(client, make_user, ledger) -> None:  # type: ignore[no-untyped-def]
+def test_hr_sees_the_route(client, make_user, ledger) -> None:
     client.force_login(make_user("hr_admin"))
     page = client.get(reverse("workplace:adjustments")).content.decode()
     assert ROUTE in page and "20%" in page and "Head of HR" in page
@@ -48,13 +48,13 @@ def test_hr_sees_the_route(client, make_user, ledger) -> None:  # type: ignore[n
     assert ROUTE in person
 
 
-def test_the_person_sees_their_own_route(client, ledger) -> None:  # type: ignore[no-untyped-def]
+def test_the_person_sees_their_own_route(client, ledger) -> None:
     client.force_login(StaffMember.objects.get(staff_id="S00002").user)
     page = client.get(reverse("workplace:my_figure") + OCTOBER).content.decode()
     assert ROUTE in page and "20%" in page and "10 December 2026" in page
 
 
-def test_the_line_manager_sees_the_expectation_not_the_route(client, ledger) -> None:  # type: ignore[no-untyped-def]
+def test_the_line_manager_sees_the_expectation_not_the_route(client, ledger) -> None:
     client.force_login(StaffMember.objects.get(staff_id="S00000").user)
     for url in (reverse("workplace:team") + OCTOBER, reverse("workplace:person", args=["S00002"]) + OCTOBER):
         page = client.get(url).content.decode()
@@ -66,14 +66,14 @@ def test_the_line_manager_sees_the_expectation_not_the_route(client, ledger) -> 
     assert client.get(reverse("workplace:adjustments")).status_code == 403
 
 
-def test_the_adjusted_expectation_sets_the_target(client, ledger) -> None:  # type: ignore[no-untyped-def]
+def test_the_adjusted_expectation_sets_the_target(client, ledger) -> None:
     client.force_login(StaffMember.objects.get(staff_id="S00002").user)
     response = client.get(reverse("workplace:my_figure") + OCTOBER)
     periods = response.context["periods"]
     assert [(p["target_percent"], p["adjusted_expectation"]) for p in periods] == [(20.0, True)]
 
 
-def test_hr_records_an_adjustment_and_it_is_audited(client, make_user, ledger) -> None:  # type: ignore[no-untyped-def]
+def test_hr_records_an_adjustment_and_it_is_audited(client, make_user, ledger) -> None:
     client.force_login(make_user("hr_admin"))
     staff = StaffMember.objects.get(staff_id="S00001")
     response = client.post(reverse("workplace:adjustment_new"), {
@@ -92,7 +92,7 @@ def test_hr_records_an_adjustment_and_it_is_audited(client, make_user, ledger) -
     assert Adjustment.objects.filter(staff=staff).count() == 1
 
 
-def test_reviews_due_in_the_next_30_days_are_listed(client, make_user, ledger) -> None:  # type: ignore[no-untyped-def]
+def test_reviews_due_in_the_next_30_days_are_listed(client, make_user, ledger) -> None:
     today = timezone.localdate()
     s0, s1, s2 = StaffMember.objects.order_by("staff_id")
     Adjustment.objects.all().delete()

@@ -11,7 +11,7 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_staff_member_sees_own_figure_and_downloads_csv(login, live_server, ledger) -> None:  # type: ignore[no-untyped-def]
+def test_staff_member_sees_own_figure_and_downloads_csv(login, live_server, ledger) -> None:
     page = login("s1")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My attendance").click()
     page.get_by_label("From").fill("2026-10-01")
@@ -42,7 +42,7 @@ def test_staff_member_sees_own_figure_and_downloads_csv(login, live_server, ledg
     assert statuses.count("excluded") == 2
 
 
-def test_own_figure_reflows_on_a_phone(browser, live_server, ledger) -> None:  # type: ignore[no-untyped-def]
+def test_own_figure_reflows_on_a_phone(browser, live_server, ledger) -> None:
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-GB")
     page = context.new_page()
     page.goto(live_server.url + "/accounts/login/")

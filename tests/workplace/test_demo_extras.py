@@ -14,12 +14,12 @@ OCTOBER = "?date_from=2026-10-01&date_to=2026-10-31"
 
 
 @pytest.fixture
-def demo(settings):  # type: ignore[no-untyped-def]
+def demo(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     assert load_demo(seed=5, staff=200) == 0
 
 
-def test_demo_policies_and_adjustments(client, demo) -> None:  # type: ignore[no-untyped-def]
+def test_demo_policies_and_adjustments(client, demo) -> None:
     policies = {p.name: p for p in AttendancePolicy.objects.all()}
     assert set(policies) == {"ONS individual 40%", "ONS organisation-wide purpose-led 40% (April 2026)"}
     assert policies["ONS organisation-wide purpose-led 40% (April 2026)"].is_default

@@ -21,7 +21,7 @@ def _entries(action: str) -> list[AuditEntry]:
     return list(AuditEntry.objects.filter(action=action).order_by("seq"))
 
 
-def test_hr_switches_dispute_mode_and_it_is_logged(client, make_user, ledger) -> None:  # type: ignore[no-untyped-def]
+def test_hr_switches_dispute_mode_and_it_is_logged(client, make_user, ledger) -> None:
     client.force_login(make_user("hr_admin"))
     client.post(reverse("workplace:dispute_mode"), {"dispute_mode": "on"})
     assert Organisation.objects.get(code="ons").dispute_mode
@@ -32,7 +32,7 @@ def test_hr_switches_dispute_mode_and_it_is_logged(client, make_user, ledger) ->
     assert client.get(reverse("workplace:dispute_mode")).status_code == 405
 
 
-def test_outside_dispute_the_below_target_list_is_shown_and_logged(client, make_user, ledger) -> None:  # type: ignore[no-untyped-def]
+def test_outside_dispute_the_below_target_list_is_shown_and_logged(client, make_user, ledger) -> None:
     client.force_login(make_user("hr_admin"))
     response = client.get(reverse("workplace:organisation") + OCTOBER)
     assert [r["staff_id"] for r in response.context["below"]] == ["S00001", "S00002"]
@@ -41,7 +41,7 @@ def test_outside_dispute_the_below_target_list_is_shown_and_logged(client, make_
     assert entry.detail["staff_ids"] == ["S00001", "S00002"] and entry.detail["dispute_mode"] is False
 
 
-def test_in_dispute_hr_sees_aggregates_only(client, make_user, ledger) -> None:  # type: ignore[no-untyped-def]
+def test_in_dispute_hr_sees_aggregates_only(client, make_user, ledger) -> None:
     _dispute()
     client.force_login(make_user("hr_admin"))
     for url in (reverse("workplace:organisation"), reverse("workplace:site", args=["newport"])):
@@ -59,7 +59,7 @@ def test_in_dispute_hr_sees_aggregates_only(client, make_user, ledger) -> None: 
     assert not _entries("view_individual_attendance_list")
 
 
-def test_in_dispute_the_team_view_withholds_individual_figures(client, ledger) -> None:  # type: ignore[no-untyped-def]
+def test_in_dispute_the_team_view_withholds_individual_figures(client, ledger) -> None:
     client.force_login(StaffMember.objects.get(staff_id="S00000").user)
     _dispute(False)
     before = client.get(reverse("workplace:team") + OCTOBER).content.decode()
@@ -76,7 +76,7 @@ def test_in_dispute_the_team_view_withholds_individual_figures(client, ledger) -
     assert "20%" in page  # adjusted expectations are not non-compliance outputs
 
 
-def test_in_dispute_every_individual_access_is_logged_and_flags_withheld(client, make_user, ledger) -> None:  # type: ignore[no-untyped-def]
+def test_in_dispute_every_individual_access_is_logged_and_flags_withheld(client, make_user, ledger) -> None:
     _dispute()
     hr = make_user("hr_admin")
     client.force_login(hr)
@@ -96,7 +96,7 @@ def test_in_dispute_every_individual_access_is_logged_and_flags_withheld(client,
     assert entries[0].detail["date_from"] == "2026-10-01" and entries[0].detail["policy"] == "ONS individual 40%"
 
 
-def test_in_dispute_a_person_still_sees_their_own_figure_and_csv(client, ledger) -> None:  # type: ignore[no-untyped-def]
+def test_in_dispute_a_person_still_sees_their_own_figure_and_csv(client, ledger) -> None:
     _dispute()
     user = StaffMember.objects.get(staff_id="S00001").user
     client.force_login(user)

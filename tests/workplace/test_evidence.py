@@ -83,7 +83,7 @@ def expected_flags(p: Person) -> dict[str, bool]:
 
 
 @pytest.fixture
-def population(employer_org, make_user):  # type: ignore[no-untyped-def]
+def population(employer_org, make_user):
     org = employer_org
     sites = {s.code: s for s in Site.objects.filter(organisation=org)}
     team = Team.objects.get(organisation=org, code="prices")
@@ -130,12 +130,12 @@ REFERENCES = {"disability": "Not disabled", "part_time": "Full-time", "sex": "Fe
               "commute_band": "Up to 30 minutes", "grade": "HEO", "site": "Newport"}
 
 
-def _panel(pack, outcome: str, key: str):  # type: ignore[no-untyped-def]
+def _panel(pack, outcome: str, key: str):
     section = next(s for s in pack.sections if s.outcome.key == outcome)
     return next(p for p in section.panels if p.key == key)
 
 
-def test_hand_worked_disability_table(population) -> None:  # type: ignore[no-untyped-def]
+def test_hand_worked_disability_table(population) -> None:
     org, individual, organisation, _ = population
     pack = build_pack(org, [individual, organisation], START, END, produced_on=dt.date(2026, 11, 23))
     assert pack.population == 45  # 43 people, rounded to the nearest 5
@@ -161,7 +161,7 @@ def test_hand_worked_disability_table(population) -> None:  # type: ignore[no-un
 
 
 @pytest.mark.parametrize("outcome", ["below_target", "office_days", "long_commute"])
-def test_published_figures_are_the_stats_engine_on_exact_counts_then_protected(population, outcome) -> None:  # type: ignore[no-untyped-def]
+def test_published_figures_are_the_stats_engine_on_exact_counts_then_protected(population, outcome) -> None:
     org, individual, organisation, people = population
     pack = build_pack(org, [individual, organisation], START, END, produced_on=dt.date(2026, 11, 23))
     flags = {p.staff_id: expected_flags(p) for p in people}
@@ -196,7 +196,7 @@ def test_published_figures_are_the_stats_engine_on_exact_counts_then_protected(p
                     assert row.rate_ratio is None and row.fisher_p is None
 
 
-def test_the_office_days_threshold_moves_the_outcome(population) -> None:  # type: ignore[no-untyped-def]
+def test_the_office_days_threshold_moves_the_outcome(population) -> None:
     org, individual, _, people = population
     pack = build_pack(org, [individual], START, END, produced_on=dt.date(2026, 11, 23), days_a_week=1)
     rows = {r.group: r for r in _panel(pack, "office_days", "part_time").tables[0].rows}
@@ -218,7 +218,7 @@ def _row_html(html: str, outcome: str, group: str, policy: str) -> str:
     return match.group(0)
 
 
-def test_page_publishes_protected_figures_and_hides_suppressed_ones(client, make_user, population) -> None:  # type: ignore[no-untyped-def]
+def test_page_publishes_protected_figures_and_hides_suppressed_ones(client, make_user, population) -> None:
     org, individual, organisation, _ = population
     client.force_login(make_user("analyst"))
     url = reverse("workplace:evidence")
@@ -246,7 +246,7 @@ def test_page_publishes_protected_figures_and_hides_suppressed_ones(client, make
     assert not re.search(r"\b(E0\d\d|S0000\d)\b", html) and "Person E" not in html
 
 
-def test_intersectional_cut_under_the_threshold_is_refused(client, make_user, population) -> None:  # type: ignore[no-untyped-def]
+def test_intersectional_cut_under_the_threshold_is_refused(client, make_user, population) -> None:
     org, individual, _, _ = population
     client.force_login(make_user("analyst"))
     query = {"date_from": "2026-10-01", "date_to": "2026-10-31", "policy": individual.pk, "other": "",
@@ -264,7 +264,7 @@ def test_intersectional_cut_under_the_threshold_is_refused(client, make_user, po
     assert pack.cut.sections[0].panels[0].reference == "Grade: HEO; Home site: Newport"
 
 
-def test_the_pdf_is_real(client, make_user, population) -> None:  # type: ignore[no-untyped-def]
+def test_the_pdf_is_real(client, make_user, population) -> None:
     import weasyprint
     from django.template.loader import render_to_string
 
@@ -283,14 +283,14 @@ def test_the_pdf_is_real(client, make_user, population) -> None:  # type: ignore
 
 
 @pytest.mark.parametrize("role", ["staff_member", "line_manager", "estates_manager"])
-def test_other_employer_roles_are_refused(client, make_user, population, role) -> None:  # type: ignore[no-untyped-def]
+def test_other_employer_roles_are_refused(client, make_user, population, role) -> None:
     client.force_login(make_user(role))
     assert client.get(reverse("workplace:evidence")).status_code == 403
     assert client.get(reverse("workplace:evidence_pdf")).status_code == 403
     assert not AuditEntry.objects.filter(action="equality_evidence.read").exists()
 
 
-def test_a_hand_edited_policy_is_a_form_error_and_nothing_is_read(client, make_user, population) -> None:  # type: ignore[no-untyped-def]
+def test_a_hand_edited_policy_is_a_form_error_and_nothing_is_read(client, make_user, population) -> None:
     client.force_login(make_user("analyst"))
     response = client.get(reverse("workplace:evidence"), {"policy": "abc"})
     assert response.status_code == 200
@@ -298,14 +298,14 @@ def test_a_hand_edited_policy_is_a_form_error_and_nothing_is_read(client, make_u
     assert not AuditEntry.objects.filter(action="equality_evidence.read").exists()
 
 
-def test_nav_link_for_analyst_and_hr_only(client, make_user, population) -> None:  # type: ignore[no-untyped-def]
+def test_nav_link_for_analyst_and_hr_only(client, make_user, population) -> None:
     link = reverse("workplace:evidence")
     for role, shown in [("analyst", True), ("hr_admin", True), ("line_manager", False), ("staff_member", False)]:
         client.force_login(make_user(role))
         assert (f'href="{link}"' in client.get(reverse("workplace:dashboard")).content.decode()) is shown, role
 
 
-def test_each_view_is_logged_once_without_personal_data(client, make_user, population) -> None:  # type: ignore[no-untyped-def]
+def test_each_view_is_logged_once_without_personal_data(client, make_user, population) -> None:
     org, individual, organisation, people = population
     client.force_login(make_user("analyst", username="analyst1"))
     response = client.get(reverse("workplace:evidence"))  # defaults: last full month, both policies
@@ -327,7 +327,7 @@ def test_each_view_is_logged_once_without_personal_data(client, make_user, popul
     assert entries[1].detail["policies"] == ["ONS individual 40%"]
 
 
-def test_form_refuses_the_same_policy_twice_and_half_a_cut(client, make_user, population) -> None:  # type: ignore[no-untyped-def]
+def test_form_refuses_the_same_policy_twice_and_half_a_cut(client, make_user, population) -> None:
     _, individual, _, _ = population
     client.force_login(make_user("analyst"))
     url = reverse("workplace:evidence")

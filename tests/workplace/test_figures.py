@@ -19,12 +19,12 @@ OCT_1, OCT_31 = dt.date(2026, 10, 1), dt.date(2026, 10, 31)
 OCTOBER = "?date_from=2026-10-01&date_to=2026-10-31"
 
 
-def _csv_rows(response) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+def _csv_rows(response) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(response.content.decode())))
 
 
 @pytest.mark.parametrize("staff_id", ["S00000", "S00001", "S00002"])
-def test_the_csv_matches_the_engines_figures(client, ledger, staff_id) -> None:  # type: ignore[no-untyped-def]
+def test_the_csv_matches_the_engines_figures(client, ledger, staff_id) -> None:
     staff = StaffMember.objects.get(staff_id=staff_id)
     client.force_login(staff.user)
     response = client.get(reverse("workplace:my_figure_csv") + OCTOBER)
@@ -44,7 +44,7 @@ def test_the_csv_matches_the_engines_figures(client, ledger, staff_id) -> None: 
     assert [r["date"] for r in rows] == sorted(r["date"] for r in rows)
 
 
-def test_the_ledger_reaches_the_engine_as_recorded(client, ledger) -> None:  # type: ignore[no-untyped-def]
+def test_the_ledger_reaches_the_engine_as_recorded(client, ledger) -> None:
     """Hand-worked for S00001 in October 2026 (22 working days, no bank holiday in England and Wales):
     in on 1, 2 (two sites: once), 5 and 7 (check-in) October; 6 October booked without check-in (not counted);
     annual leave 8 and 9 (excluded); official business 12 (credited): (4 + 1) / (22 - 2) = 25%."""
@@ -64,7 +64,7 @@ def test_the_ledger_reaches_the_engine_as_recorded(client, ledger) -> None:  # t
     assert "Counted: credited" in page and "(purpose: team anchor day)" in page
 
 
-def test_a_late_evening_swipe_counts_on_its_london_date(ledger) -> None:  # type: ignore[no-untyped-def]
+def test_a_late_evening_swipe_counts_on_its_london_date(ledger) -> None:
     staff = StaffMember.objects.get(staff_id="S00002")
     PresenceRecord.objects.create(organisation=ledger, staff=staff, site=staff.home_site, source="badge",
                                   timestamp=dt.datetime(2026, 10, 21, 23, 30, tzinfo=dt.UTC))  # 00:30 on 22nd
@@ -75,7 +75,7 @@ def test_a_late_evening_swipe_counts_on_its_london_date(ledger) -> None:  # type
     assert result.people.to_pylist()[0]["attended_days"] == 1
 
 
-def test_hr_compares_two_policies(client, make_user, ledger) -> None:  # type: ignore[no-untyped-def]
+def test_hr_compares_two_policies(client, make_user, ledger) -> None:
     a = AttendancePolicy.objects.get(name="ONS individual 40%")
     b = AttendancePolicy.objects.get(name="ONS organisation-wide 40%")
     client.force_login(make_user("hr_admin"))
@@ -92,7 +92,7 @@ def test_hr_compares_two_policies(client, make_user, ledger) -> None:  # type: i
     assert "S00001" not in page and "Staff 1" not in page
 
 
-def test_a_hand_edited_policy_is_a_form_error_not_a_server_error(client, make_user, ledger) -> None:  # type: ignore[no-untyped-def]
+def test_a_hand_edited_policy_is_a_form_error_not_a_server_error(client, make_user, ledger) -> None:
     client.force_login(make_user("hr_admin"))
     response = client.get(reverse("workplace:compare") + OCTOBER + "&policy=abc")
     assert response.status_code == 200
@@ -102,7 +102,7 @@ def test_a_hand_edited_policy_is_a_form_error_not_a_server_error(client, make_us
     assert form.data["other"] == AttendancePolicy.objects.first().pk
 
 
-def test_hr_saves_a_policy_and_a_bad_one_is_named(client, make_user, ledger) -> None:  # type: ignore[no-untyped-def]
+def test_hr_saves_a_policy_and_a_bad_one_is_named(client, make_user, ledger) -> None:
     client.force_login(make_user("hr_admin"))
     text = AttendancePolicy.objects.get(is_default=True).toml.replace("ONS individual 40%", "Darlington 20%") \
         .replace("target_percent = 40", "target_percent = 20")
@@ -115,7 +115,7 @@ def test_hr_saves_a_policy_and_a_bad_one_is_named(client, make_user, ledger) -> 
     assert saved.parsed().versions[0].target_percent == 20
 
 
-def test_the_import_page_refuses_a_bad_file_naming_line_and_field(client, make_user, ledger) -> None:  # type: ignore[no-untyped-def]
+def test_the_import_page_refuses_a_bad_file_naming_line_and_field(client, make_user, ledger) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     client.force_login(make_user("hr_admin"))
@@ -134,7 +134,7 @@ def test_the_import_page_refuses_a_bad_file_naming_line_and_field(client, make_u
     assert "already imported" in again.content.decode() and ImportBatch.objects.count() == 1
 
 
-def test_the_analyst_sees_no_small_group(client, make_user, ledger) -> None:  # type: ignore[no-untyped-def]
+def test_the_analyst_sees_no_small_group(client, make_user, ledger) -> None:
     """Sites of one and two people and a team of three: close to individuals' figures, so withheld."""
     a = AttendancePolicy.objects.get(name="ONS individual 40%")
     b = AttendancePolicy.objects.get(name="ONS organisation-wide 40%")
@@ -148,7 +148,7 @@ def test_the_analyst_sees_no_small_group(client, make_user, ledger) -> None:  # 
     assert " of 2<" not in page and " of 1<" not in page
 
 
-def test_a_period_typed_in_words_is_the_same_period(client, make_user, ledger) -> None:  # type: ignore[no-untyped-def]
+def test_a_period_typed_in_words_is_the_same_period(client, make_user, ledger) -> None:
     """The union's forms take 23 November 2026 as typed; so do the workplace's (one list of input formats)."""
     client.force_login(make_user("hr_admin"))
     iso = client.get(reverse("workplace:compare") + OCTOBER)

@@ -11,7 +11,7 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db
 
 
-def test_hr_forms_hints_are_found(client, make_user, employer_org) -> None:  # type: ignore[no-untyped-def]
+def test_hr_forms_hints_are_found(client, make_user, employer_org) -> None:
     client.force_login(make_user("hr_admin"))
     pointed = 0
     for name in ("imports", "adjustment_new", "policy_new"):

@@ -21,13 +21,13 @@ def _csv(*lines: str) -> bytes:
 
 
 @pytest.fixture
-def cards(employer_org):  # type: ignore[no-untyped-def]
+def cards(employer_org):
     for i, staff in enumerate(StaffMember.objects.filter(organisation=employer_org).order_by("staff_id")):
         BadgeCard.objects.create(staff=staff, card_number=f"C{i}", issued_on=date(2020, 1, 1))
     return employer_org
 
 
-def test_badge_export_imported_and_reimport_changes_nothing(cards):  # type: ignore[no-untyped-def]
+def test_badge_export_imported_and_reimport_changes_nothing(cards):
     data = _csv(
         "card_number,site_code,timestamp,door",
         "C0,newport,2026-10-01T08:30:00+01:00,North",
@@ -48,7 +48,7 @@ def test_badge_export_imported_and_reimport_changes_nothing(cards):  # type: ign
     assert PresenceRecord.objects.count() == 4 and ImportBatch.objects.count() == 1
 
 
-def test_bad_row_refuses_whole_file_naming_line_and_field(cards):  # type: ignore[no-untyped-def]
+def test_bad_row_refuses_whole_file_naming_line_and_field(cards):
     data = _csv(
         "card_number,site_code,timestamp",
         "C0,newport,2026-10-01T08:30:00+01:00",
@@ -65,13 +65,13 @@ def test_bad_row_refuses_whole_file_naming_line_and_field(cards):  # type: ignor
     assert PresenceRecord.objects.count() == 0 and ImportBatch.objects.count() == 0
 
 
-def test_missing_column_named_on_header_line(cards):  # type: ignore[no-untyped-def]
+def test_missing_column_named_on_header_line(cards):
     with pytest.raises(ImportRefused) as refused:
         import_file(cards, "absences", "leave.csv", _csv("staff_id,day,kind", "S00000,2026-10-01,sickness"), "hr")
     assert [(e.line, e.field) for e in refused.value.errors] == [(1, "date")]
 
 
-def test_bookings_with_and_without_check_in(cards):  # type: ignore[no-untyped-def]
+def test_bookings_with_and_without_check_in(cards):
     data = _csv(
         "staff_id,site_code,date,checked_in_at,purpose",
         "S00000,newport,2026-10-05,2026-10-05T09:02:00+01:00,team_anchor_day",
@@ -92,7 +92,7 @@ def test_bookings_with_and_without_check_in(cards):  # type: ignore[no-untyped-d
     assert PresenceRecord.objects.count() == 2
 
 
-def test_absences_unknown_person_and_kind_refused_nothing_written(cards):  # type: ignore[no-untyped-def]
+def test_absences_unknown_person_and_kind_refused_nothing_written(cards):
     data = _csv("staff_id,date,kind", "S00000,2026-10-01,annual_leave", "S99999,2026-10-02,sickness",
                 "S00001,2026-10-31,holiday", "S00001,2026-02-30,sickness")
     with pytest.raises(ImportRefused) as refused:
@@ -101,7 +101,7 @@ def test_absences_unknown_person_and_kind_refused_nothing_written(cards):  # typ
     assert Absence.objects.count() == 0
 
 
-def test_overlapping_absence_files_write_each_absence_once(cards):  # type: ignore[no-untyped-def]
+def test_overlapping_absence_files_write_each_absence_once(cards):
     first = import_file(cards, "absences", "a.csv",
                         _csv("staff_id,date,kind", "S00000,2026-10-01,annual_leave",
                              "S00000,2026-10-01,annual_leave"), "hr")
@@ -115,7 +115,7 @@ def test_overlapping_absence_files_write_each_absence_once(cards):  # type: igno
     assert Absence.objects.count() == 4
 
 
-def test_parquet_of_realistic_size(cards):  # type: ignore[no-untyped-def]
+def test_parquet_of_realistic_size(cards):
     n = 12_000
     table = pa.table({
         "staff_id": ["S00000", "S00001", "S00002"] * (n // 3),

@@ -45,7 +45,7 @@ def test_the_matrix_covers_every_workplace_route() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(MATRIX))
-def test_role_check(name, client, make_user, ledger) -> None:  # type: ignore[no-untyped-def]
+def test_role_check(name, client, make_user, ledger) -> None:
     from mandate.workplace.models import Adjustment, AttendancePolicy
 
     kwargs, method, allowed = MATRIX[name]
@@ -71,11 +71,11 @@ def test_role_check(name, client, make_user, ledger) -> None:  # type: ignore[no
             assert status == 403, (role, status)
 
 
-def _manager(ledger):  # type: ignore[no-untyped-def]
+def _manager(ledger):
     return ledger.staff.get(staff_id="S00000").user
 
 
-def test_a_line_manager_opens_only_their_own_reports(client, ledger, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_line_manager_opens_only_their_own_reports(client, ledger, make_user) -> None:
     from mandate.workplace.models import StaffMember
 
     client.force_login(_manager(ledger))
@@ -90,7 +90,7 @@ def test_a_line_manager_opens_only_their_own_reports(client, ledger, make_user) 
     assert client.get(reverse("workplace:person", args=["S00002"])).status_code == 403
 
 
-def test_hr_of_another_organisation_cannot_reach_this_one(client, ledger, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_hr_of_another_organisation_cannot_reach_this_one(client, ledger, make_user) -> None:
     client.force_login(make_user("hr_admin", "other-department"))
     assert client.get(reverse("workplace:organisation")).status_code == 403
     assert client.get(reverse("workplace:person", args=["S00001"])).status_code == 403

@@ -17,26 +17,24 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from mandate.cli.errors import BAD_INPUT, fail
+from mandate.dates import human_date
 from mandate.policy import Dataset, InputError, PolicyError, compare, compute, load_policy
 
 app = typer.Typer(no_args_is_help=True)
 
 
-def _human(d: dt.date) -> str:
-    return f"{d.day} {d.strftime('%B %Y')}"
+def _bad(message: object) -> NoReturn:
+    """Bad input or option (a file, a date, a number): one line on standard error, exit 2, nothing on
+    standard output."""
+    fail(str(message), code=BAD_INPUT, prefix="mandate attendance")
 
 
 def _date(value: str, option: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        typer.echo(f"Error: {option} {value!r} is not a date (use YYYY-MM-DD, for example 2026-10-01)", err=True)
-        raise typer.Exit(2) from None
-
-
-def _fail(exc: Exception) -> None:
-    typer.echo(f"Error: {exc}", err=True)
-    raise typer.Exit(1)
+        _bad(f"{option} {value!r} is not a date (use YYYY-MM-DD, for example 2026-10-01)")
 
 
 def _write_parquet_atomically(table, out: Path) -> None:
@@ -78,8 +76,7 @@ def compute_command(
 ) -> None:
     """Compute each person's attendance, and the team, site and organisation figures, under a policy."""
     if as_json and out is not None:
-        typer.echo("Error: give --json or --out, not both", err=True)
-        raise typer.Exit(2)
+        _bad("give --json or --out, not both")
     start, end = _date(from_, "--from"), _date(to, "--to")
     try:
         pol = load_policy(policy)
@@ -87,8 +84,7 @@ def compute_command(
                                   adjustments=adjustments)
         result = compute(data, pol, start, end)
     except (InputError, PolicyError, ValueError) as exc:
-        _fail(exc)
-        return
+        _bad(exc)
     if out is not None:
         _write_parquet_atomically(result.people, out)
         typer.echo(f"Wrote {result.people.num_rows} rows to {out}")
@@ -98,7 +94,7 @@ def compute_command(
         return
     console = Console()
     unit = result.unit
-    table = Table(title=f"{pol.name}: {_human(start)} to {_human(end)}")
+    table = Table(title=f"{pol.name}: {human_date(start)} to {human_date(end)}")
     rows = result.people.to_pylist()
     many = len({(r["period_start"], r["period_end"]) for r in rows}) > 1
     for col in ("Staff", *(("Period",) if many else ()), f"Required {unit}", "Attended", "Excluded", "Credited",
@@ -108,7 +104,7 @@ def compute_command(
         key = "hours" if unit == "hours" else "days"
         pct = "–" if r["percent"] is None else f"{r['percent']:.1f}%"
         met = {True: "yes", False: "no", None: "–"}[r["target_met"]]
-        period = (f"{_human(r['period_start'])} to {_human(r['period_end'])}",) if many else ()
+        period = (f"{human_date(r['period_start'])} to {human_date(r['period_end'])}",) if many else ()
         table.add_row(r["staff_id"], *period,
                       f"{r['required_' + key]:g}", f"{r['attended_' + key]:g}", f"{r['excluded_' + key]:g}",
                       f"{r['credited_' + key]:g}", pct, met)
@@ -139,20 +135,13 @@ def compare_command(
                                   adjustments=adjustments)
         result = compare(data, pa_, pb_, start, end)
     except (InputError, PolicyError, ValueError) as exc:
-        _fail(exc)
-        return
+        _bad(exc)
     typer.echo(json.dumps(result.to_json_dict(), ensure_ascii=False))
 
 
 # --- workspace: desk demand and team anchor days ----------------------------------------------------------------
 # The engines are imported inside the commands: SciPy's stats and OR-Tools take a second or two to load, which
 # every other `mandate` command would otherwise pay.
-
-def _bad(message: object) -> NoReturn:
-    """Bad input or option: one line on standard error, exit 2, nothing on standard output."""
-    typer.echo(f"Error: {message}", err=True)
-    raise typer.Exit(2)
-
 
 def _number(value: str, option: str, kind: type[int] | type[float], low: float, high: float | None,
             what: str, *, open_interval: bool = False) -> Any:

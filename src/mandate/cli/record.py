@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from mandate.crypto.verifier.report import Report
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -93,13 +98,59 @@ def verify(
         table.add_column("Check")
         table.add_column("Result")
         table.add_column("Details")
-        style = {"pass": "[green]pass[/]", "fail": "[bold red]FAIL[/]", "skip": "[yellow]skipped[/]"}
+        style = {"pass": "[green]pass[/]", "fail": "[bold red]FAIL[/]", "skip": "[yellow]skipped[/]",
+                 "error": "[bold red]not completed[/]"}
         for c in rep.checks.values():
             table.add_row(str(c.number), c.name, style[c.status], "\n".join(c.details[:5]))
         console.print(table)
         rate = rep.ballots / rep.seconds if rep.seconds else 0.0
         console.print(f"{rep.events:,} events, {rep.ballots:,} ballots in {rep.seconds:.1f} s "
                       f"({rate:,.0f} ballots/s; ballot arithmetic: {rep.arithmetic}). Head hash: {rep.head}")
-        console.print("[bold green]Every check passed.[/]" if rep.ok else
-                      "[bold red]Failed: " + ", ".join(f"{n} {name}" for n, name in rep.failed()) + "[/]")
+        for line in verified_lines(rep):
+            console.print(line, soft_wrap=True, highlight=False, markup=False)
+        if rep.error is not None:
+            console.print("[bold red]The verifier stopped on an unexpected error (a fault in the verifier, not a "
+                          "check of the record):[/] " + escape(rep.error))
+        elif rep.ok:
+            console.print("[bold green]Every check passed.[/]")
+        else:
+            console.print("[bold red]Failed: " + ", ".join(f"{n} {name}" for n, name in rep.failed()) + "[/]")
     raise typer.Exit(0 if rep.ok else 1)
+
+
+def verified_lines(rep: Report) -> list[str]:
+    """What the verifier proved, as plain lines (one per unit and question); or why the figures are not
+    verified."""
+    v = rep.verified
+    if v is None:
+        if rep.error is not None:
+            why = "the verifier stopped on an unexpected error"
+        elif not rep.ok:
+            why = "a check failed (" + ", ".join(f"{n} {name}" for n, name in rep.failed()) + ")"
+        else:
+            why = "the record is not complete (it has not reached its result)"
+        return [f"The figures are not verified: {why}."]
+    b = v.ballots
+    out = [f"Verified: {v.title} (election {v.election_id})",
+           f"Election fingerprint: {v.fingerprint}",
+           f"Ballots: {b.cast:,} cast, {b.counted:,} counted, {b.replaced:,} replaced by the same voter's later "
+           f"ballot, {b.set_aside:,} set aside, {b.challenged:,} challenged"]
+    if v.double_vote_rule is not None:
+        stands = "postal" if v.double_vote_rule == "postal_vote_stands" else "online"
+        out.append(f"Hybrid ballot (online and postal votes): where a member voted both ways, the {stands} vote "
+                   f"stands ({v.double_vote_rule})")
+    for u in v.units:
+        papers = ""
+        if u.postal_papers is not None:
+            papers = f", {u.postal_papers:,} postal papers counted, {u.postal_papers_set_aside:,} set aside"
+        out.append(f"Unit {u.unit} ({u.name}): {u.ballots_counted:,} online ballots counted{papers}")
+        for q in u.questions:
+            line = f"  {u.unit}, {q.question}: "
+            if q.postal is not None and q.combined is not None:
+                line += (f"online Yes {q.online.yes:,}, No {q.online.no:,}; postal Yes {q.postal.yes:,}, "
+                         f"No {q.postal.no:,}, spoilt {q.postal.spoilt:,}; combined Yes {q.combined.yes:,}, "
+                         f"No {q.combined.no:,}, spoilt {q.combined.spoilt:,}")
+            else:
+                line += f"Yes {q.online.yes:,}, No {q.online.no:,}"
+            out.append(line)
+    return out

@@ -117,7 +117,7 @@ def run_worker(queues: str, interval: float, batch: bool) -> None:
         while True:
             try:
                 jobs.reap()
-            except Exception:  # the database may be away for a moment; try again next round
+            except Exception:  # noqa: BLE001 (the database may be away for a moment; try again next round)
                 jobs.logger.warning("could not look for lost jobs", exc_info=True)
             finally:
                 connection.close()

@@ -16,11 +16,12 @@ from typing import Any
 from mandate.crypto import group
 from mandate.crypto.credentials import VoterCredential
 from mandate.crypto.elgamal import Ciphertext, encrypt
+from mandate.crypto.group import GROUP_NAME
 from mandate.crypto.hashing import (
-    GROUP_NAME,
     TAG_BALLOT_CONTENT,
     TAG_BALLOT_SIGNATURE,
     TAG_TRACKING_CODE,
+    challenge_context,
     hash_bytes,
     scalar,
     text,
@@ -140,7 +141,7 @@ def parse_ballot(obj: Any) -> Ballot:
 
 
 def proof_context(ctx: ElectionContext, credential: bytes, question: str) -> tuple[bytes, ...]:
-    return (text(GROUP_NAME), ctx.fingerprint, ctx.public_key, credential, text(question))
+    return (*challenge_context(ctx.fingerprint, ctx.public_key), credential, text(question))
 
 
 def ballot_digest(election: bytes, credential: bytes, answers: Sequence[Answer]) -> bytes:
@@ -229,7 +230,9 @@ def check_reveal(ctx: ElectionContext, ballot: Ballot, reveal: Any) -> bool:
     if not isinstance(reveal, list) or len(reveal) != len(ballot.answers):
         return False
     for a, item in zip(ballot.answers, reveal, strict=True):
-        if not isinstance(item, dict) or item.get("question") != a.question or item.get("vote") not in (0, 1):
+        if not isinstance(item, dict) or item.keys() != {"question", "vote", "nonce"}:
+            return False  # exactly these keys (docs/record-format.md 5.1)
+        if item["question"] != a.question or item["vote"] not in (0, 1):
             return False
         if isinstance(item.get("vote"), bool):
             return False

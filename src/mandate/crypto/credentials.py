@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 from mandate.crypto import group
 from mandate.crypto.hashing import (
-    GROUP_NAME,
     TAG_CREDENTIAL_LIST,
     TAG_CREDENTIAL_LIST_SIGNATURE,
     hash_bytes,
@@ -53,7 +52,7 @@ def sign_credential_list(
 ) -> ChallengeResponse:
     digest = credential_list_digest(fingerprint, entries)
     return schnorr_prove(
-        TAG_CREDENTIAL_LIST_SIGNATURE, authority_secret, authority_public, (text(GROUP_NAME), fingerprint, digest)
+        TAG_CREDENTIAL_LIST_SIGNATURE, authority_secret, authority_public, (text(group.GROUP_NAME), fingerprint, digest)
     )
 
 
@@ -62,7 +61,7 @@ def verify_credential_list(
 ) -> bool:
     digest = credential_list_digest(fingerprint, entries)
     return schnorr_verify(
-        TAG_CREDENTIAL_LIST_SIGNATURE, authority_public, signature, (text(GROUP_NAME), fingerprint, digest)
+        TAG_CREDENTIAL_LIST_SIGNATURE, authority_public, signature, (text(group.GROUP_NAME), fingerprint, digest)
     )
 
 

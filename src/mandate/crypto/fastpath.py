@@ -4,7 +4,7 @@
 event that passes **every** check the slow path makes (event shape and hash input, ballot shape, canonical hex,
 reduced scalars, canonical points, the election, the credential list, the signature, every 0/1 proof and the
 tracking code), or returns ``None``. ``None`` means only "not proven valid here": the caller then runs the
-ordinary path (:func:`mandate.crypto.verifier.parse_event_line` and ``check_ballot``) on the same line, which
+ordinary path (:func:`mandate.crypto.verifier.events.parse_event_line` and ``check_ballot``) on the same line, which
 decides and names the failed check exactly as before. The fast path therefore never accepts what the ordinary
 path would reject, and never has to classify a failure itself.
 
@@ -25,6 +25,8 @@ the same commitments, and whatever either refuses goes to the ordinary path. Aro
   rejection that this libsodium lacks stays (the libdecaf glue makes it too);
 * looks the credential's hex up in the published list (whose points were decoded once, at check 8);
 * hashes with SHA-512 states that already hold each hash's constant prefix (``hashlib``'s ``copy``);
+* reads the line with the ordinary path's rule on JSON objects (a repeated key is refused: the line goes to the
+  ordinary path, which fails it);
 * writes the event's canonical JSON directly from the validated strings instead of re-serialising the parsed
   payload (the hash of the result is compared with the event's own, so a difference could only send a valid
   ballot to the ordinary path, never pass an invalid one).
@@ -40,18 +42,19 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
-from mandate.crypto.group import GENERATOR, ORDER
+from mandate.crypto.group import GENERATOR, GROUP_NAME, ORDER
 from mandate.crypto.group import _lib as _sodium
 from mandate.crypto.hashing import (
-    GROUP_NAME,
     TAG_BALLOT_CONTENT,
     TAG_BALLOT_SIGNATURE,
     TAG_DCP,
     TAG_EVENT,
     TAG_TRACKING_CODE,
+    challenge_context,
     frame,
     text,
 )
+from mandate.crypto.record import unique_object
 
 try:  # the variable-time binding to libdecaf, where built (mandate.crypto.libdecaf_build)
     from mandate.crypto._libdecaf import ffi as _ffi  # type: ignore[import-not-found,unused-ignore]
@@ -78,8 +81,11 @@ _U64_LIMIT = 1 << 64
 
 _from_bytes = int.from_bytes
 _fromhex = bytes.fromhex
-# the C scanner that json.loads uses, without its whitespace handling (typeshed does not list the attribute)
-_scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+# the C scanner that json.loads uses, without its whitespace handling (typeshed does not list the attribute), with
+# the record's rule on objects: a repeated key raises (RepeatedKeyError, a ValueError), so that the line goes to the
+# ordinary path, which refuses it (check 1)
+_scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder(  # type: ignore[attr-defined]
+    object_pairs_hook=unique_object).scan_once
 
 
 def backend() -> str:
@@ -112,7 +118,7 @@ class BallotLineChecker:
         # frame(tag, items) is the tag's frame then each item's: a prefix of items hashes as a prefix
         self.h_content = hashlib.sha512(frame(TAG_BALLOT_CONTENT, (fingerprint,)))
         self.h_signature = hashlib.sha512(frame(TAG_BALLOT_SIGNATURE, (group_name, fingerprint)))
-        self.h_dcp = hashlib.sha512(frame(TAG_DCP, (group_name, fingerprint, public_key)))
+        self.h_dcp = hashlib.sha512(frame(TAG_DCP, challenge_context(fingerprint, public_key)))
         self.h_tracking = hashlib.sha512(frame(TAG_TRACKING_CODE, ()))
         self.h_event = hashlib.sha512(frame(TAG_EVENT, ()))
         self.count_frame = _L8 + self.nq.to_bytes(8, "big")

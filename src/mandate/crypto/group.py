@@ -32,6 +32,7 @@ _smul_base = _lib.crypto_scalarmult_ristretto255_base
 _is_valid = _lib.crypto_core_ristretto255_is_valid_point
 _buf = ctypes.create_string_buffer
 
+#: The group's name, as the election event gives it and as every challenge hashes it (``text(GROUP_NAME)``).
 GROUP_NAME = "ristretto255"
 #: The order of the ristretto255 group (a prime), RFC 9496 section 4.
 ORDER = 2**252 + 27742317777372353535851937790883648493
@@ -137,10 +138,6 @@ def sub(p: bytes, q: bytes) -> bytes:
     if _sub(out, p, q) != 0:
         raise DecodeError("subtraction of an invalid point")
     return out.raw
-
-
-def neg(p: bytes) -> bytes:
-    return sub(IDENTITY, p) if p != IDENTITY else IDENTITY
 
 
 def from_hash(h64: bytes) -> bytes:

@@ -16,10 +16,9 @@ from __future__ import annotations
 import hashlib
 import struct
 
-from mandate.crypto.group import ORDER, encode_scalar
+from mandate.crypto.group import GROUP_NAME, ORDER, encode_scalar
 
 PROTOCOL = "mandate/v1"
-GROUP_NAME = "ristretto255"
 
 # Domain-separation tags: one per use, never reused.
 TAG_DCP = PROTOCOL + "/dcp01"
@@ -78,5 +77,6 @@ def hash_to_scalar(tag: str, *items: bytes) -> int:
 
 
 def challenge_context(election_fingerprint: bytes, election_key: bytes) -> tuple[bytes, bytes, bytes]:
-    """The items every Fiat-Shamir challenge of an election starts with (after its tag)."""
+    """The items a challenge bound to an election and its key starts with, after its tag: ``(GROUP, FP, PK)``
+    (docs/record-format.md sections 3.1 and 3.3: the 0/1 proofs and the decryption shares' proofs)."""
     return (text(GROUP_NAME), election_fingerprint, election_key)

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from mandate.crypto import group
-from mandate.crypto.group import ORDER
-from mandate.crypto.hashing import GROUP_NAME, TAG_DKG_COMMIT, TAG_SCHNORR_POK, hash_bytes, text, u64
+from mandate.crypto.group import GROUP_NAME, ORDER
+from mandate.crypto.hashing import TAG_DKG_COMMIT, TAG_SCHNORR_POK, hash_bytes, text, u64
 from mandate.crypto.proofs import ChallengeResponse, schnorr_prove, schnorr_verify
 from mandate.crypto.secrets import Secret, random_secret_scalar
 

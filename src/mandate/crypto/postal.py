@@ -21,7 +21,6 @@ from typing import Any
 from mandate.crypto import group
 from mandate.crypto.ballot import parse_point, parse_scalar
 from mandate.crypto.hashing import (
-    GROUP_NAME,
     TAG_POSTAL_VOTES,
     TAG_POSTAL_VOTES_SIGNATURE,
     hash_bytes,
@@ -30,6 +29,7 @@ from mandate.crypto.hashing import (
 )
 from mandate.crypto.proofs import ChallengeResponse, schnorr_prove, schnorr_verify
 from mandate.crypto.secrets import Secret
+from mandate.crypto.shape import FormatError, exact
 
 POSTAL_VOTE_STANDS = "postal_vote_stands"
 ONLINE_VOTE_STANDS = "online_vote_stands"
@@ -38,7 +38,7 @@ STANDS = {POSTAL_VOTE_STANDS: "postal", ONLINE_VOTE_STANDS: "online"}  # rule ->
 U64_MAX = (1 << 64) - 1
 
 
-class PostalFormatError(ValueError):
+class PostalFormatError(FormatError):
     """A postal votes event (or a manifest's hybrid declaration) that does not follow the format."""
 
 
@@ -130,19 +130,23 @@ def _is_text(obj: Any) -> bool:
     return True
 
 
-def _exact(obj: Any, keys: set[str], what: str) -> dict[str, Any]:
-    if not isinstance(obj, dict) or set(obj) != keys:
-        raise PostalFormatError(f"{what} has exactly: " + ", ".join(sorted(keys)))
-    return obj
-
-
 def parse_postal_votes(payload: Any, units: Sequence[str], questions: Sequence[str]
                        ) -> tuple[PostalVotes, ChallengeResponse]:
     """Decode a ``postal_votes`` payload against the election's units and questions (both in order).
 
     Raises PostalFormatError naming the first field that does not follow the format. Checks the shape only:
     whether the double votes are right is the verifier's check 23, the signature its check 22."""
-    p = _exact(payload, {"rule", "units", "double_votes", "signature"}, "a postal votes event")
+    try:
+        return _parse_postal_votes(payload, units, questions)
+    except PostalFormatError:
+        raise
+    except FormatError as exc:  # a shape rule (mandate.crypto.shape), said as a postal votes error
+        raise PostalFormatError(str(exc)) from None
+
+
+def _parse_postal_votes(payload: Any, units: Sequence[str], questions: Sequence[str]
+                        ) -> tuple[PostalVotes, ChallengeResponse]:
+    p = exact(payload, {"rule", "units", "double_votes", "signature"}, "a postal votes event")
     if p["rule"] not in RULES:
         raise PostalFormatError("rule must be " + " or ".join(RULES))
     if not isinstance(p["units"], list) or [u.get("unit") if isinstance(u, dict) else None
@@ -150,7 +154,7 @@ def parse_postal_votes(payload: Any, units: Sequence[str], questions: Sequence[s
         raise PostalFormatError("units must list every ballot unit once, in the election's order")
     parsed_units = []
     for u in p["units"]:
-        u = _exact(u, {"unit", "papers", "set_aside", "counts"}, "a unit's postal count")
+        u = exact(u, {"unit", "papers", "set_aside", "counts"}, "a unit's postal count")
         papers = _count(u["papers"], f"unit {u['unit']}: papers")
         set_aside = _count(u["set_aside"], f"unit {u['unit']}: set_aside")
         if not isinstance(u["counts"], list) or [c.get("question") if isinstance(c, dict) else None
@@ -159,7 +163,7 @@ def parse_postal_votes(payload: Any, units: Sequence[str], questions: Sequence[s
                                     "order")
         counts = []
         for c in u["counts"]:
-            c = _exact(c, {"question", "yes", "no", "spoilt"}, "a question's postal count")
+            c = exact(c, {"question", "yes", "no", "spoilt"}, "a question's postal count")
             where = f"unit {u['unit']}, question {c['question']}"
             qc = QuestionCount(c["question"], _count(c["yes"], f"{where}: yes"), _count(c["no"], f"{where}: no"),
                                _count(c["spoilt"], f"{where}: spoilt"))
@@ -171,7 +175,7 @@ def parse_postal_votes(payload: Any, units: Sequence[str], questions: Sequence[s
         raise PostalFormatError("double_votes must be a list")
     doubles = []
     for d in p["double_votes"]:
-        d = _exact(d, {"credential", "unit", "stands"}, "a double vote")
+        d = exact(d, {"credential", "unit", "stands"}, "a double vote")
         try:
             cred = parse_point(d["credential"])
         except group.DecodeError as exc:
@@ -179,7 +183,7 @@ def parse_postal_votes(payload: Any, units: Sequence[str], questions: Sequence[s
         if not _is_text(d["unit"]) or d["stands"] not in ("postal", "online"):
             raise PostalFormatError("a double vote's unit is text and stands is postal or online")
         doubles.append(DoubleVote(cred, d["unit"], d["stands"]))
-    sig = _exact(p["signature"], {"c", "v"}, "the signature")
+    sig = exact(p["signature"], {"c", "v"}, "the signature")
     try:
         signature = ChallengeResponse(parse_scalar(sig["c"]), parse_scalar(sig["v"]))
     except group.DecodeError as exc:
@@ -205,7 +209,7 @@ def sign_postal_votes(scrutineer_secret: Secret, scrutineer_public: bytes, finge
     """The ``postal_votes`` payload, signed by the scrutineer."""
     digest = postal_votes_digest(fingerprint, pv)
     sig = schnorr_prove(TAG_POSTAL_VOTES_SIGNATURE, scrutineer_secret, scrutineer_public,
-                        (text(GROUP_NAME), fingerprint, digest))
+                        (text(group.GROUP_NAME), fingerprint, digest))
     return dict(pv.content_json(), signature=sig.to_json())
 
 
@@ -214,4 +218,4 @@ def verify_postal_votes(scrutineer_public: bytes, fingerprint: bytes, pv: Postal
     """Whether the scrutineer's signature covers exactly these postal votes, in this election."""
     digest = postal_votes_digest(fingerprint, pv)
     return schnorr_verify(TAG_POSTAL_VOTES_SIGNATURE, scrutineer_public, signature,
-                          (text(GROUP_NAME), fingerprint, digest))
+                          (text(group.GROUP_NAME), fingerprint, digest))

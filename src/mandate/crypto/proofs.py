@@ -50,10 +50,6 @@ class ChallengeResponse:
     def to_json(self) -> dict[str, str]:
         return {"c": group.encode_scalar(self.c).hex(), "v": group.encode_scalar(self.v).hex()}
 
-    @classmethod
-    def from_json(cls, obj: dict[str, str]) -> ChallengeResponse:
-        return cls(group.decode_scalar(bytes.fromhex(obj["c"])), group.decode_scalar(bytes.fromhex(obj["v"])))
-
 
 # ---------------------------------------------------------------- disjunctive Chaum-Pedersen (0 or 1)
 

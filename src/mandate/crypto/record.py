@@ -11,7 +11,6 @@ position with an unbroken chain up to it. See docs/record-format.md.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -101,6 +100,18 @@ def read_lines(path: Path) -> list[bytes]:
     return lines
 
 
-def iter_events(path: Path) -> Iterator[dict[str, Any]]:
-    for line in read_lines(path):
-        yield json.loads(line)
+class RepeatedKeyError(ValueError):
+    """A JSON object in the record that gives one key twice (section 5: refused, since a reader would otherwise
+    keep one of the two values silently)."""
+
+
+def unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` for reading the record: the object, or RepeatedKeyError if a key is repeated."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for k, _ in pairs:
+            if k in seen:
+                raise RepeatedKeyError(f"a JSON object gives the key {k[:40]!r} twice")
+            seen.add(k)
+    return obj

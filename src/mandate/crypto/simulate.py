@@ -232,7 +232,7 @@ def _run(
     w = RecordWriter(fh)
     manifest = {
         "protocol": PROTOCOL,
-        "group": "ristretto255",
+        "group": group.GROUP_NAME,
         "generator": group.GENERATOR.hex(),
         "election_id": f"simulated-{seed}",
         "title": "Simulated statutory industrial action ballot",

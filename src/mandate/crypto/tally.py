@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from mandate.crypto import group
 from mandate.crypto.elgamal import Ciphertext
 from mandate.crypto.group import ORDER
-from mandate.crypto.hashing import GROUP_NAME, text, u64
+from mandate.crypto.hashing import challenge_context, text, u64
 from mandate.crypto.proofs import ChallengeResponse, prove_dleq, verify_dleq
 from mandate.crypto.secrets import Secret
 
@@ -30,7 +30,7 @@ def lagrange_at_zero(indices: Sequence[int], i: int) -> int:
 
 
 def share_context(fingerprint: bytes, public_key: bytes, trustee: int, unit: str, question: str) -> tuple[bytes, ...]:
-    return (text(GROUP_NAME), fingerprint, public_key, u64(trustee), text(unit), text(question))
+    return (*challenge_context(fingerprint, public_key), u64(trustee), text(unit), text(question))
 
 
 def decryption_share(

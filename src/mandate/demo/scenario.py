@@ -68,10 +68,6 @@ STAGES = (
 )
 
 
-class DemoRefused(Exception):
-    """The database is not in a state the demo can be loaded into; the message says why."""
-
-
 def load_demo(seed: int = 2024, staff: int = gen.REFERENCE_STAFF, if_empty: bool = False, add: bool = False) -> int:
     """Load the demo; return the command's exit code (0 loaded or already there, 1 refused)."""
     from mandate.workplace.models import Organisation

@@ -3,7 +3,8 @@
 `mandate.demo.scenario.load_demo` calls `build` at the end, inside the same transaction, after the
 organisation, its sites, teams, staff, equality records, badge cards, absences and presence records exist.
 
-Policies (database records holding the policy engine's TOML, spec §1):
+Policies (database records holding the policy engine's TOML, spec §1), read from `mandate/policy/examples/`
+(`ons-individual-2024.toml`, `ons-organisation-wide-2026.toml`):
 - "ONS individual 40%": 20% from January 2024, 40% from April 2024 with Darlington at 20% (the FOI reply's
   capacity models), counted per person per calendar month from badge swipes and booking check-ins;
 - "ONS organisation-wide purpose-led 40% (April 2026)": the settlement's organisation-wide target, office
@@ -22,41 +23,10 @@ import random
 from decimal import Decimal
 from typing import Any
 
-INDIVIDUAL = """\
-name = "ONS individual 40%"
-description = "Each person at least 40% of their working days in an ONS office, counted per calendar month; Darlington 20% (estate capacity)."
-unit = "days"
-period = "month"
-target_of = "person"
-exclude = ["annual_leave", "sickness", "special_leave", "bank_holiday"]
-count = ["badge", "booking_checkin"]
-credit = ["training", "official_business"]
+from mandate.policy import examples
 
-[[versions]]
-effective_from = 2024-01-01
-target_percent = 20
-
-[[versions]]
-effective_from = 2024-04-01
-target_percent = 40
-
-[versions.sites.darlington]
-target_percent = 20
-"""
-
-ORGANISATION_WIDE = """\
-name = "ONS organisation-wide purpose-led 40% (April 2026)"
-description = "The April 2026 settlement: an organisation-wide 40% target, office days driven by purposeful need."
-effective_from = 2026-04-01
-unit = "days"
-period = "month"
-target_percent = 40
-target_of = "organisation"
-exclude = ["annual_leave", "sickness", "special_leave", "bank_holiday"]
-count = ["badge", "booking_checkin"]
-credit = ["training", "official_business"]
-purpose_led = true
-"""
+INDIVIDUAL = examples.text("ons-individual-2024.toml")
+ORGANISATION_WIDE = examples.text("ons-organisation-wide-2026.toml")
 
 TODAY = dt.date(2026, 11, 23)
 

@@ -10,7 +10,7 @@ QUESTIONS = ("strike", "action_short_of_strike")
 QUESTION_WORDS = {"strike": "strike", "action_short_of_strike": "action short of strike"}
 
 
-class InconsistentFigures(ValueError):  # noqa: N818 - the name is the public contract
+class InconsistentFigures(ValueError):  # the name (not ...Error) is the public contract
     """Ballot figures that cannot all be true: names the unit, the question (if any) and the figures."""
 
     def __init__(self, unit: str, question: str | None, figures: dict[str, int], problem: str) -> None:
@@ -23,7 +23,7 @@ class InconsistentFigures(ValueError):  # noqa: N818 - the name is the public co
         super().__init__(f"Inconsistent figures in {where}: {problem} ({shown})")
 
 
-class OutOfScope(ValueError):  # noqa: N818
+class OutOfScope(ValueError):
     """A date before the rulebook's first regime (1 March 2017), or otherwise outside its scope."""
 
 

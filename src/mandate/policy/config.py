@@ -83,10 +83,6 @@ class PolicyVersion:
     capacity_round_to: float = 5.0
     number: int = 1
 
-    @property
-    def standard_mask(self) -> int:
-        return weekday_mask(self.standard_week)
-
 
 @dataclass(frozen=True)
 class Policy:

@@ -29,33 +29,16 @@ import pyarrow.compute as pc
 from mandate.policy import calendar as cal
 from mandate.policy.config import Policy, PolicyVersion, weekday_mask
 from mandate.policy.inputs import Dataset, DayIndex, register
+from mandate.policy.summer_time import (
+    EPOCH,
+    US_DAY,
+    US_HOUR,
+    day_index_sql,
+    local_date_sql,
+    local_midnight_us,
+)
 
-_US_DAY = 86_400_000_000
-_US_HOUR = 3_600_000_000
-_EPOCH = dt.date(1970, 1, 1)
-
-
-def _last_sunday(year: int, month: int) -> dt.date:
-    d = dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)
-    return d - dt.timedelta(days=(d.weekday() + 1) % 7)
-
-
-def _bst_ranges(first_year: int, last_year: int) -> list[tuple[int, int]]:
-    """British Summer Time, in epoch microseconds: 01:00 UTC on the last Sunday of March to 01:00 UTC on the
-    last Sunday of October (the rule in force since 1996)."""
-    out = []
-    for y in range(first_year, last_year + 1):
-        a = (_last_sunday(y, 3) - _EPOCH).days * _US_DAY + _US_HOUR
-        b = (_last_sunday(y, 10) - _EPOCH).days * _US_DAY + _US_HOUR
-        out.append((a, b))
-    return out
-
-
-def local_date_sql(col: str, first_year: int, last_year: int) -> str:
-    """SQL for the Europe/London calendar date of a TIMESTAMPTZ column, in integer arithmetic (fast)."""
-    u = f"epoch_us({col})"
-    cond = " OR ".join(f"({u} >= {a} AND {u} < {b})" for a, b in _bst_ranges(first_year, last_year))
-    return f"(DATE '1970-01-01' + CAST(({u} + CASE WHEN {cond} THEN {_US_HOUR} ELSE 0 END) // {_US_DAY} AS INTEGER))"
+_US_DAY, _US_HOUR, _EPOCH = US_DAY, US_HOUR, EPOCH
 
 
 def _lit_list(values: tuple[str, ...] | list[str]) -> str:
@@ -168,21 +151,12 @@ class _Run:
         return (self.end - self.start).days + 1
 
     def di_sql(self, col: str) -> str:
-        """Day index (0 = `start`) of the Europe/London date of a TIMESTAMPTZ column (integer arithmetic: only a
-        time from 23:00 UTC can fall on the next local day, and only in British Summer Time)."""
-        u = f"epoch_us({col})"
-        cond = " OR ".join(f"({u} >= {x} AND {u} < {y})"
-                           for x, y in _bst_ranges(self.start.year - 1, self.end.year + 1))
-        return (f"CAST({u} // {_US_DAY} + (CASE WHEN {u} % {_US_DAY} >= {23 * _US_HOUR} AND ({cond}) THEN 1 "
-                f"ELSE 0 END) - {(self.start - _EPOCH).days} AS INTEGER)")
+        """Day index (0 = `start`) of the Europe/London date of a TIMESTAMPTZ column."""
+        return day_index_sql(col, self.start, self.start.year - 1, self.end.year + 1)
 
     def us_bounds(self) -> tuple[int, int]:
         """Epoch microseconds of local midnight at the start of `start` and of the day after `end`."""
-        def midnight(day: dt.date) -> int:
-            u = (day - _EPOCH).days * _US_DAY
-            bst = any(x <= u - _US_HOUR < y for x, y in _bst_ranges(day.year, day.year))
-            return u - _US_HOUR if bst else u
-        return midnight(self.start), midnight(self.end + dt.timedelta(days=1))
+        return local_midnight_us(self.start), local_midnight_us(self.end + dt.timedelta(days=1))
 
     def fast_person_rows(self, v: PolicyVersion) -> None:
         """Insert into `pp` the rows of version `v` using per-person day bitstrings (days unit only)."""

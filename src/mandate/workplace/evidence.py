@@ -531,7 +531,7 @@ def rate_chart(tables: list[GroupTable], policy_names: list[str]) -> SafeString:
     """An inline SVG bar chart (no script): the rate of the outcome per group under each policy, with the
     Wilson 95% interval as a whisker. A withheld group shows the word 'withheld' and no bar."""
     if not tables:
-        return mark_safe("")  # noqa: S308 - empty
+        return mark_safe("")
     label_w, plot_w, right_w, bar_h, gap = 190, 300, 130, 13, 7
     two = len(policy_names) > 1
     groups = [r.group for r in tables[0].rows]

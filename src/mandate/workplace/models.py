@@ -6,7 +6,6 @@ only the analyst role's aggregate evidence pack reads it. There is no union memb
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -298,6 +297,3 @@ class Adjustment(models.Model):
             errors["date_to"] = "The end date must be on or after the start date."
         if errors:
             raise ValidationError(errors)
-
-    def in_force_on(self, day: dt.date) -> bool:
-        return self.date_from <= day and (self.date_to is None or day <= self.date_to)

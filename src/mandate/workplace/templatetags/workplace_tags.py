@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import Any
 
 from django import template
 from django.utils.safestring import mark_safe
+
+from mandate.platform.templatetags.mandate_dates import human_date
 
 register = template.Library()
 
@@ -38,12 +39,7 @@ def met(value: Any) -> str:
     return mark_safe('<span class="fail">Not met</span>')
 
 
-@register.filter
-def longdate(value: Any) -> str:
-    """23 November 2026."""
-    if not isinstance(value, dt.date):
-        return ""
-    return f"{value.day} {value:%B %Y}"
+register.filter("longdate", human_date)  # 23 November 2026: the platform's filter, under the wing's old name
 
 
 _DAYS = {"Mon": "Monday", "Tue": "Tuesday", "Wed": "Wednesday", "Thu": "Thursday", "Fri": "Friday",
