@@ -91,20 +91,23 @@ def main() -> None:
     workers = args.workers or 2 * (os.cpu_count() or 1) + 1
     servers = {
         f"gunicorn ({workers} workers)": lambda port: [*mandate, "serve", "--port", str(port), "--workers", str(workers)],
+        f"gunicorn ({workers} workers x 4 threads)": lambda port: [*mandate, "serve", "--port", str(port), "--workers",
+                                                                  str(workers), "--threads", "4"],
         "development server": lambda port: [*mandate, "manage", "runserver", f"127.0.0.1:{port}", "--noreload",
                                             "--insecure"],
     }
     results = {}
     for label, command in servers.items():
         port = free_port()
-        log = open(args.out / f"{label.split()[0]}.log", "wb")
+        name = label.split()[0] + ("-threads" if "threads" in label else "")
+        log = open(args.out / f"{name}.log", "wb")
         server = subprocess.Popen(command(port), env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         try:
             wait_up(f"http://127.0.0.1:{port}/accounts/login/")
             # Warm-up, not counted: every worker process imports and connects on its first requests.
             locust(f"http://127.0.0.1:{port}", args.users, args.warmup, ballot, args.out / "warmup", env)
             results[label] = locust(f"http://127.0.0.1:{port}", args.users, args.seconds, ballot,
-                                    args.out / label.split()[0], env)
+                                    args.out / name, env)
         finally:
             server.terminate()
             server.wait(timeout=30)
