@@ -80,7 +80,9 @@ def main() -> None:
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("set DATABASE_URL to a PostgreSQL database (it is filled with the demo if empty)")
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "MANDATE_DATA_DIR": str(args.out / "var")}
+    # The demo's settings (MANDATE_DEMO=1: no two-factor step, as `dev.py start` runs it).
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "MANDATE_DATA_DIR": str(args.out / "var"),
+           "MANDATE_DEMO": "1"}
     env.pop("MANDATE_DEBUG", None)
     mandate = [sys.executable, "-m", "mandate.cli"]
     subprocess.run([*mandate, "manage", "migrate", "-v", "0"], env=env, check=True, cwd=ROOT)

@@ -201,16 +201,33 @@ def test_mandate_in_assessment_by_regime_with_agreement_and_court_order() -> Non
 
 def test_month_end_mandate_is_flagged_with_a_warning() -> None:
     a = assess(facts(date(2025, 8, 1), date(2025, 8, 31), unit("A", 10, 6, 1)))
-    assert a.mandate.last_day == date(2026, 2, 27) and a.mandate.review is True
-    assert a.as_dict()["mandate"] == {"last_day": "2026-02-27", "review": True}
-    assert any(w.uncertainty == "month-end-period" for w in a.warnings)
+    assert a.mandate.last_day == date(2026, 2, 28) and a.mandate.review is True
+    assert a.as_dict()["mandate"] == {"last_day": "2026-02-28", "review": True}
+    (w,) = [w for w in a.warnings if w.uncertainty == "month-end-period"]
+    assert "31 August 2025" in w.message and "28 February 2026" in w.message
 
 
-def test_twelve_month_mandate_ending_on_29_february() -> None:
-    a = assess(facts(date(2027, 2, 10), date(2027, 3, 1), unit("A", 10, 6, 1)))
-    assert a.mandate.last_day == date(2028, 2, 29) and a.mandate.review is False
+def test_30_august_no_longer_ends_before_29_august() -> None:
+    """The issue's report: 30 August 2025 gave 27 February 2026 and 29 August 2025 gave 28 February 2026."""
+    ends = [assess(facts(date(2025, 8, 1), date(2025, 8, d), unit("A", 10, 6, 1))).mandate.last_day
+            for d in (29, 30, 31)]
+    assert ends == [date(2026, 2, 28)] * 3
+
+
+def test_a_flagged_first_of_the_month_names_the_other_reading() -> None:
+    a = assess(facts(date(2025, 2, 10), date(2025, 3, 1), unit("A", 10, 6, 1)))
+    assert a.mandate.last_day == date(2025, 8, 28) and a.mandate.review is True
+    (w,) = [w for w in a.warnings if w.uncertainty == "month-end-period"]
+    assert "31 August 2025" in w.message
+
+
+def test_twelve_month_mandates_around_29_february() -> None:
+    a = assess(facts(date(2027, 2, 10), date(2027, 3, 2), unit("A", 10, 6, 1)))
+    assert a.mandate.last_day == date(2028, 3, 1) and a.mandate.review is False
     leap = assess(facts(date(2028, 2, 1), date(2028, 2, 29), unit("A", 10, 6, 1)))
-    assert leap.mandate.last_day == date(2029, 2, 28) and leap.mandate.review is True
+    assert leap.mandate.last_day == date(2029, 2, 28) and leap.mandate.review is False
+    to_leap_day = assess(facts(date(2027, 8, 10), date(2027, 8, 31), unit("A", 10, 6, 1)))
+    assert to_leap_day.mandate.last_day == date(2028, 8, 30)
 
 
 def test_era1_assessment_warns_that_the_50_percent_repeal_is_uncertain() -> None:
@@ -232,3 +249,50 @@ def test_statement_of_the_result_by_regime() -> None:
     detail = era.as_dict(detail=True)["units"][0]
     assert detail["entitled"] == 1000 and detail["result_information"][0]["value"] == 1000
     assert detail["questions"]["strike"]["strict_majority"] is True
+
+
+def test_a_blank_answer_is_not_a_spoilt_paper_for_the_other_question() -> None:
+    """100 papers: 10 answer the strike question only, leaving the other blank; 2 are spoilt (s.229, s.231)."""
+    data = {"opened": "2026-03-02", "closed": "2026-03-30",
+            "units": [{"name": "A", "entitled": 150, "votes_cast": 100,
+                       "questions": {"strike": {"yes": 70, "no": 28, "spoilt": 2},
+                                     "action_short_of_strike": {"yes": 45, "no": 43, "spoilt": 2, "blank": 10}}}]}
+    a = assess(facts_from_dict(data))
+    asos = a.units[0].questions["action_short_of_strike"]
+    assert (asos.yes, asos.no, asos.spoilt, asos.blank) == (45, 43, 2, 10)
+    assert asos.majority is True  # Yes > No: blanks are neither
+    assert asos.strict_majority is False  # 45 is not over half of the 100 papers returned
+    items = {i.id: i.value for i in a.units[0].result_information}
+    assert items["e"] == {"strike": 2, "action_short_of_strike": 2}  # s.231(e): spoilt only
+    assert a.units[0].turnout_threshold_met is True  # the 10 papers count as votes cast
+    assert any(w.code == "blank-answers" for w in a.warnings)
+    assert a.as_dict(detail=True)["units"][0]["questions"]["action_short_of_strike"]["blank"] == 10
+    # yes + no + spoilt + blank must still add up to the votes cast
+    data["units"][0]["questions"]["action_short_of_strike"]["blank"] = 9  # type: ignore[index]
+    with pytest.raises(InconsistentFigures, match="yes \\+ no \\+ spoilt \\+ blank = 99"):
+        assess(facts_from_dict(data))
+
+
+def test_important_public_services_needed_only_where_the_40_percent_rule_can_apply() -> None:
+    era = {"opened": "2026-03-02", "closed": "2026-03-30",
+           "units": [{"name": "A", "entitled": 10, "votes_cast": 6,
+                      "questions": {"strike": {"yes": 5, "no": 1, "spoilt": 0}}}]}
+    assert assess(facts_from_dict(era)).units[0].questions["strike"].supported is True
+    tua = {**era, "opened": "2026-02-17"}
+    with pytest.raises(ValueError, match="important_public_services: missing.*17 February 2026.*s.226"):
+        assess(facts_from_dict(tua))
+    assert assess(facts_from_dict({**tua, "important_public_services": False})).regime == "TUA16"
+
+
+def test_a_ballot_before_march_2017_is_out_of_scope_in_words() -> None:
+    from mandate.law import OutOfScope
+
+    old = facts(date(2016, 1, 4), date(2016, 1, 30), unit("A", 10, 6, 1))
+    with pytest.raises(OutOfScope, match="Out of scope: 4 January 2016.*before 1 March 2017") as caught:
+        assess(old)
+    assert "ips_support_threshold" not in str(caught.value) and "parameter" not in str(caught.value)
+
+
+def test_the_50_percent_uncertainty_is_warned_about_once() -> None:
+    a = assess(facts(date(2026, 3, 2), date(2026, 3, 30), unit("A", 100, 60, 10)))
+    assert [w.uncertainty for w in a.warnings].count("era2-commencement") == 1

@@ -77,7 +77,8 @@ def test_inconsistent_figures_exit_2_naming_unit_question_and_figures() -> None:
         (json.dumps({**ISSUE_INPUT, "units": [{**ISSUE_INPUT["units"][0], "entitled": "many"}]}),
          "units[0].entitled"),
         (json.dumps({**ISSUE_INPUT, "important_public_services": "no"}), "important_public_services"),
-        (json.dumps({**ISSUE_INPUT, "opened": "2016-01-04", "closed": "2016-01-30"}), "2016-01-04"),
+        (json.dumps({**ISSUE_INPUT, "opened": "2016-01-04", "closed": "2016-01-30"}),
+         "Out of scope: 4 January 2016"),
     ],
 )
 def test_bad_input_is_one_line_naming_the_field(stdin: str, needle: str) -> None:
@@ -129,7 +130,7 @@ def test_voting_paper_and_parameters_commands() -> None:
     r = run("voting-paper", "--opening", "2026-03-02")
     assert r.exit_code == 0 and "the dismissal will be unfair." in r.stdout
     p = run("parameters", "--json")
-    rows = json.loads(p.stdout)
+    rows = json.loads(p.stdout)["parameters"]
     turnout = [row for row in rows if row["parameter"] == "turnout_threshold"]
     assert any(row["declared_to"] == "ERA2" and row["uncertain"] == "era2-commencement" for row in turnout)
     table = runner.invoke(app, ["parameters"], env={"COLUMNS": "400"})
@@ -147,3 +148,89 @@ def test_installed_command_exit_status_and_stderr() -> None:
     assert proc.returncode == 2
     assert "ONS" in proc.stderr and "votes_cast 1200" in proc.stderr and "entitled 1150" in proc.stderr
     assert proc.stdout == ""
+
+
+def test_timeline_with_an_agreed_nine_months_and_court_excluded_days() -> None:
+    """A TUA16 mandate with the employer's agreement to 9 months covers action in December 2026."""
+    base = ["timeline", "--opening", "2026-02-16", "--closing", "2026-03-09", "--action", "2026-12-01", "--json"]
+    plain = json.loads(run(*base).stdout)
+    assert plain["mandate"]["last_day"] == "2026-09-08" and plain["action_days"][0]["within_mandate"] is False
+    agreed = json.loads(run(*base, "--agreed-months", "9").stdout)
+    assert agreed["mandate"] == {"last_day": "2026-12-08", "review": False, "months": 9, "court_excluded_days": 0}
+    assert agreed["action_days"][0]["within_mandate"] is True
+    court = json.loads(run(*base, "--excluded-days", "90").stdout)
+    assert court["mandate"]["last_day"] == "2026-12-07" and court["action_days"][0]["within_mandate"] is True
+    orders = json.loads(run(*base, "--court-order", "2026-04-01:2026-04-30",
+                            "--court-order", "2026-06-01:2026-07-30").stdout)
+    assert orders["mandate"]["court_excluded_days"] == 30 + 60
+    assert orders["mandate"]["last_day"] == "2026-12-07"
+    report = run(*base[:-1], "--agreed-months", "9")
+    words = " ".join(report.stdout.split())
+    assert "9 months as agreed with the employer" in words and "8 December 2026" in words
+    # ERA1: no extension by agreement; the agreement is ignored with a warning.
+    era = json.loads(run("timeline", "--opening", "2026-03-02", "--closing", "2026-03-23", "--agreed-months", "9",
+                         "--json").stdout)
+    assert era["mandate"]["last_day"] == "2027-03-22"
+    assert any(w["code"] == "agreed-months-ignored" for w in era["warnings"])
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--agreed-months", "10"], "--agreed-months must be between 6 and 9"),
+        (["--agreed-months", "0"], "--agreed-months"),
+        (["--excluded-days", "-3"], "--excluded-days: cannot be negative"),
+        (["--excluded-days", "3", "--court-order", "2026-04-01:2026-04-02"], "one or the other"),
+        (["--court-order", "2026-04-01"], "--court-order[1]: expected FROM:TO"),
+        (["--court-order", "2026-04-31:2026-05-01"], "--court-order[1] (from)"),
+        (["--court-order", "2026-05-02:2026-05-01"], "ends (1 May 2026) before it starts"),
+        (["--court-order", "2026-03-01:2026-03-10"], "before the date of the ballot (9 March 2026)"),
+        (["--court-order", "2026-04-01:2026-04-10", "--court-order", "2026-04-10:2026-04-12"], "overlap"),
+        (["--method", "pigeon"], "--method: 'pigeon' is not a means of voting"),
+    ],
+)
+def test_timeline_mandate_options_refused_in_words(args: list[str], needle: str) -> None:
+    result = run("timeline", "--opening", "2026-02-16", "--closing", "2026-03-09", *args)
+    assert result.exit_code == 2, result.stdout
+    assert needle in result.stderr and "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_timeline_and_voting_paper_list_a_methods_conditions(tmp_path: Path) -> None:
+    env = {"MANDATE_DATA_DIR": str(tmp_path), "COLUMNS": "200"}
+    t = runner.invoke(app, ["timeline", "--opening", "2026-12-07", "--closing", "2026-12-21", "--method",
+                            "workplace"], env=env)
+    assert t.exit_code == 0, t.stderr
+    assert "Workplace voting: NOT permissible" in t.stdout and "no commencement is recorded" in t.stdout
+    assert "agreement of the union, the scrutineer and the employer" in t.stdout
+    v = runner.invoke(app, ["voting-paper", "--opening", "2026-12-07", "--method", "postal"], env=env)
+    assert v.exit_code == 0 and "Postal voting: permissible" in v.stdout and "prepaid envelope" in v.stdout
+    assert "Permissible means of voting: postal voting" in v.stdout
+
+
+def test_a_warning_is_printed_once() -> None:
+    a = run("assess", "-", stdin=json.dumps({**ISSUE_INPUT, "opened": "2026-03-02", "closed": "2026-03-23"}))
+    assert a.exit_code == 0
+    assert " ".join(a.stdout.split()).count("No regulations commencing ERA 2025 s.68") == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--opening", "2026-03-02", "--closing", "2026-03-23", "--excluded-days", "99999999999"],
+         "would end after 31 December 9999"),
+        (["--opening", "9999-12-01", "--closing", "9999-12-30"], "would end after 31 December 9999"),
+        (["--opening", "2017-03-01", "--closing", "2017-03-02", "--action", "2017-03-10"],
+         "Out of scope: a notice of industrial action for action starting on 10 March 2017"),
+        (["--opening", "2016-03-01", "--closing", "2016-03-02"], "Out of scope: 1 March 2016"),
+    ],
+)
+def test_dates_beyond_what_the_rulebook_can_answer_are_refused_in_words(args: list[str], needle: str) -> None:
+    result = run("timeline", *args)
+    assert result.exit_code == 2 and needle in result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_a_huge_court_exclusion_in_assess_is_refused_in_words() -> None:
+    data = {**ISSUE_INPUT, "court_excluded_days": 99_999_999_999}
+    result = run("assess", "-", stdin=json.dumps(data))
+    assert result.exit_code == 2 and "would end after 31 December 9999" in result.stderr

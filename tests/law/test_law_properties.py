@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import date, timedelta
 
-from dateutil.relativedelta import relativedelta
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -14,9 +15,12 @@ from mandate.law import (
     UnitResult,
     assess,
     mandate_last_day,
+    months_beginning_with,
     result_information_items,
+    timeline,
     voting_paper_requirements,
 )
+from mandate.law.dates import months_from
 
 openings = st.dates(min_value=date(2017, 3, 1), max_value=date(2031, 12, 31))
 
@@ -41,31 +45,98 @@ def outcome(f: BallotFacts) -> bool:
     return assess(f).units[0].questions["strike"].supported
 
 
-def expected_mandate(date_of_ballot: date, months: int) -> tuple[date, bool]:
-    """Oracle, written from spec §1 and §16 without the engine: (last day of the mandate, review flag).
+def _last_day_of(year: int, month: int) -> int:
+    return calendar.monthrange(year, month)[1]
 
-    s.234(1): "the period of N months beginning with the date of the ballot", the date of the ballot being the
-    closing day (s.246), which counts as the first day. Spec §1: the last day covered is the day before the
-    corresponding date N months later. Where the later month has no corresponding date, docs/law.md follows
-    the spec's worked example (31 March 2025 + 6 months -> 30 September 2025): the day before is the day
-    numbered one less if that month has it; only where it has not (30/31 August + 6 months) does the spec's
-    "last day of that month minus one" apply, flagged for review, as are periods beginning on 29 February.
+
+def _corresponding(day: date, months: int) -> tuple[date, bool]:
+    """Oracle: the corresponding date ``months`` later, or that month's last day where there is none."""
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = _last_day_of(year, month)
+    return (date(year, month, day.day), False) if day.day <= last else (date(year, month, last), True)
+
+
+def expected_mandate(date_of_ballot: date, months: int) -> tuple[date, bool]:
+    """Oracle, written from spec §1 (corrected December 2026) and §16 without the engine or dateutil.
+
+    s.234(1): "the period of N months beginning with the date of the ballot" (the closing day, s.246). Spec §1:
+    that is the period of N months after the day before D, so it ends on the corresponding date, N months
+    later, of the day before D; where that month has no such date, on its last day. Review (docs/law.md):
+    where that fallback was needed (unless D is the 1st, where the other reading falls back alike), or where
+    the other reading, the day before the corresponding date of D (the month's last day where there is none),
+    gives another day.
     """
-    leap_day_start = (date_of_ballot.month, date_of_ballot.day) == (2, 29)
-    corresponding = date_of_ballot + relativedelta(months=months)  # clipped to the month's end if absent
-    if corresponding.day == date_of_ballot.day:  # the corresponding date exists
-        return corresponding - timedelta(days=1), leap_day_start
-    # No corresponding date: ``corresponding`` is the later month's last day, short of the ballot's day.
-    if corresponding.day == date_of_ballot.day - 1:  # the day numbered one less exists: it is that last day
-        return corresponding, leap_day_start
-    return corresponding - timedelta(days=1), True  # spec §1 fallback: last day of the month minus one
+    day_before = date.fromordinal(date_of_ballot.toordinal() - 1)
+    last, fallback = _corresponding(day_before, months)
+    corr, missing = _corresponding(date_of_ballot, months)
+    other = corr if missing else date.fromordinal(corr.toordinal() - 1)
+    return last, (fallback and date_of_ballot.day != 1) or other != last
+
+
+def expected_within_months_from(day: date, months: int) -> date:
+    """Oracle, spec §1: 'within N months from D' (s.231B(2)) excludes D and ends on the corresponding date."""
+    return _corresponding(day, months)[0]
 
 
 def test_the_mandate_oracle_reproduces_the_spec_examples() -> None:
     assert expected_mandate(date(2026, 3, 10), 12) == (date(2027, 3, 9), False)  # spec §1
     assert expected_mandate(date(2025, 3, 31), 6) == (date(2025, 9, 30), False)  # spec §1, §21: PCS-ONS
-    assert expected_mandate(date(2025, 8, 31), 6) == (date(2026, 2, 27), True)  # no 30 February: fallback
-    assert expected_mandate(date(2028, 2, 29), 12) == (date(2029, 2, 28), True)  # 29 February start
+    assert expected_mandate(date(2025, 8, 31), 6) == (date(2026, 2, 28), True)  # spec §1
+    assert expected_mandate(date(2023, 8, 31), 6) == (date(2024, 2, 29), True)  # spec §1
+    for d in (date(2025, 8, 29), date(2025, 8, 30), date(2025, 8, 31), date(2025, 9, 1)):  # spec §1
+        assert expected_mandate(d, 6)[0] == date(2026, 2, 28)
+
+
+def every_day(first: date, last: date) -> list[date]:
+    return [date.fromordinal(n) for n in range(first.toordinal(), last.toordinal() + 1)]
+
+
+DAYS = every_day(date(2023, 1, 1), date(2029, 12, 31))  # every start day of seven years, three leap Februaries
+
+
+@pytest.mark.parametrize("months", [1, 6, 7, 8, 9, 12, 18, 24])
+def test_months_beginning_with_matches_the_oracle_on_every_day(months: int) -> None:
+    for d in DAYS:
+        assert months_beginning_with(d, months) == expected_mandate(d, months), (d, months)
+
+
+@pytest.mark.parametrize("months", [6, 7, 8, 9, 12])
+def test_the_last_day_never_moves_earlier_when_the_start_moves_later(months: int) -> None:
+    ends = [months_beginning_with(d, months)[0] for d in DAYS]
+    for (d, a), b in zip(zip(DAYS, ends, strict=True), ends[1:], strict=False):
+        assert a <= b, f"{months} months beginning with {d} ends on {a}, after the next day's {b}"
+        assert a > d  # and never before the start
+
+
+@pytest.mark.parametrize("months", [6, 12])
+def test_within_months_from_matches_the_oracle_on_every_day(months: int) -> None:
+    for d in DAYS:
+        assert months_from(d, months) == expected_within_months_from(d, months), d
+        # 'from' excludes the day: never earlier than 'beginning with' the same day
+        assert months_from(d, months) >= months_beginning_with(d, months)[0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dates(min_value=date(2017, 3, 1), max_value=date(2031, 12, 31)), st.integers(0, 40),
+       st.integers(6, 9), st.integers(0, 30))
+def test_mandate_matches_the_oracle_with_agreed_months_and_court_days(opened: date, length: int, agreed: int,
+                                                                      court: int) -> None:
+    closed = opened + timedelta(days=length)
+    tua16 = opened < date(2026, 2, 18)
+    last, review, _ = mandate_last_day(closed, opened, agreed_months=agreed, court_excluded_days=court)
+    months = agreed if tua16 else 12  # spec §16: up to 9 by agreement before 18 February 2026, else 12
+    base, flag = expected_mandate(closed, months)
+    assert (last, review) == (base + timedelta(days=court), flag)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dates(min_value=date(2017, 3, 1), max_value=date(2031, 12, 31)), st.integers(0, 40))
+def test_timeline_report_copies_run_within_six_months_from_the_ballot(opened: date, length: int) -> None:
+    closed = opened + timedelta(days=length)
+    t = timeline(opened, closed)
+    assert t.report_copies_until == expected_within_months_from(closed, 6)
 
 
 @settings(max_examples=150, deadline=None)
@@ -120,11 +191,12 @@ def test_17_and_18_february_2026_differ_exactly_as_section_18_says(fig: tuple[in
 @settings(max_examples=200, deadline=None)
 @given(openings, st.integers(0, 60))
 @example(date(2025, 3, 3), 28)  # closes 31 March 2025: the PCS-ONS mandate, to 30 September 2025
-@example(date(2025, 8, 10), 21)  # closes 31 August 2025: no 30 February, fallback to 27 February 2026
-@example(date(2025, 8, 9), 21)  # closes 30 August 2025: likewise 27 February 2026
-@example(date(2025, 8, 8), 21)  # closes 29 August 2025: 28 February 2026 exists
-@example(date(2027, 8, 10), 21)  # closes 31 August 2027: leap February 2028, fallback to 28 February
-@example(date(2028, 2, 8), 21)  # closes 29 February 2028: 12 months, to 28 February 2029, flagged
+@example(date(2025, 8, 10), 21)  # closes 31 August 2025: no 30 February, 28 February 2026, flagged
+@example(date(2025, 8, 9), 21)  # closes 30 August 2025: likewise 28 February 2026
+@example(date(2025, 8, 8), 21)  # closes 29 August 2025: 28 February 2026, not flagged
+@example(date(2025, 8, 11), 21)  # closes 1 September 2025: 28 February 2026 too
+@example(date(2025, 2, 8), 21)  # closes 1 March 2025: 28 August 2025 (31 August by the other reading)
+@example(date(2028, 2, 8), 21)  # closes 29 February 2028: 12 months, to 28 February 2029
 @example(date(2026, 2, 17), 0)  # last TUA16 opening day: 6 months
 @example(date(2026, 2, 18), 0)  # first ERA1 opening day: 12 months
 def test_mandate_last_day_matches_the_spec_oracle(opened: date, closed_after: int) -> None:
@@ -201,3 +273,14 @@ def test_mandate_is_between_months_and_never_before_the_ballot(closed: date, cou
             assert (base + timedelta(days=1)).day == 1
         else:
             assert base.day == closed.day - 1
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.dates(min_value=date(2017, 3, 1), max_value=date(2199, 12, 31)), st.integers(0, 36),
+       st.integers(1, 400))
+def test_month_rule_against_the_oracle_and_monotone_far_ahead(start: date, months: int, later_by: int) -> None:
+    later = start + timedelta(days=later_by)
+    assert months_beginning_with(start, months) == expected_mandate(start, months)
+    assert months_beginning_with(later, months)[0] >= months_beginning_with(start, months)[0]
+    assert months_from(start, months) == expected_within_months_from(start, months)
+    assert months_from(later, months) >= months_from(start, months)

@@ -95,7 +95,7 @@ def test_ballot_opened_17_february_uses_old_mandate_but_new_notice_period() -> N
 
 def test_timeline_json_shape_and_ordering() -> None:
     d = timeline(date(2026, 2, 20), date(2026, 3, 10), entitled=120, action_days=[date(2026, 3, 25)]).as_dict()
-    assert d["mandate"] == {"last_day": "2027-03-09", "review": False}
+    assert d["mandate"] == {"last_day": "2027-03-09", "review": False, "months": 12, "court_excluded_days": 0}
     assert d["action_notice"]["latest_receipt"] == "2026-03-15"
     dates = [e["date"] for e in d["events"]]
     assert dates == sorted(dates)

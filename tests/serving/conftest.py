@@ -127,7 +127,9 @@ class Site:
         self.processes: list[subprocess.Popen[bytes]] = []
         env = {k: v for k, v in os.environ.items() if not k.startswith(("MANDATE_", "DATABASE_URL", "PYTEST", "DJANGO_"))}
         env.update(PYTHONPATH=f"{ROOT / 'src'}{os.pathsep}{ROOT}", MANDATE_DATA_DIR=str(self.data),
-                   MANDATE_FAST_PASSWORDS="1", MANDATE_LOG_LEVEL="INFO", **extra_env)
+                   MANDATE_FAST_PASSWORDS="1", MANDATE_LOG_LEVEL="INFO",
+                   MANDATE_REQUIRE_2FA_ROLES="", MANDATE_REQUIRE_2FA_SUPERUSERS="0",  # tested in tests/platform
+                   **extra_env)
         self.db_name = ""
         if db == "postgresql":
             base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]

@@ -49,13 +49,19 @@ def _bool(obj: dict[str, Any], key: str, default: bool | None = None) -> bool:
     return value
 
 
+def _optional_bool(obj: dict[str, Any], key: str) -> bool | None:
+    if key not in obj or obj[key] is None:
+        return None
+    return _bool(obj, key)
+
+
 def facts_from_dict(data: Any) -> BallotFacts:
     """Build :class:`BallotFacts` from the issue-3 JSON shape. Raises InputError naming the field."""
     if not isinstance(data, dict):
         raise InputError("(top level)", "expected a JSON object")
     opened = parse_date(_get(data, "opened", ""), "opened")
     closed = parse_date(_get(data, "closed", ""), "closed")
-    ips = _bool(data, "important_public_services")
+    ips = _optional_bool(data, "important_public_services")  # assess says where it is needed
     belief = _bool(data, "union_believes_not_ips", default=False)
     raw_units = _get(data, "units", "")
     if not isinstance(raw_units, list) or not raw_units:
@@ -77,9 +83,10 @@ def facts_from_dict(data: Any) -> BallotFacts:
             if q not in QUESTIONS:
                 raise InputError(qwhere, f"unknown question; expected {' or '.join(QUESTIONS)}")
             if not isinstance(r, dict):
-                raise InputError(qwhere, "expected an object with yes, no and spoilt")
+                raise InputError(qwhere, "expected an object with yes, no and spoilt (and blank, optional)")
             questions[q] = QuestionResult(yes=_int(r, "yes", qwhere), no=_int(r, "no", qwhere),
-                                          spoilt=_int(r, "spoilt", qwhere))
+                                          spoilt=_int(r, "spoilt", qwhere),
+                                          blank=_int(r, "blank", qwhere) if "blank" in r else 0)
         units.append(UnitResult(name=name, entitled=_int(raw, "entitled", where),
                                 votes_cast=_int(raw, "votes_cast", where), questions=questions))
     agreed = data.get("agreed_mandate_months")

@@ -60,9 +60,14 @@ class LawWarning:
 # ---- inputs ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class QuestionResult:
+    """One question's count in a unit. ``blank``: papers returned with this question left unanswered (the
+    other question answered), which are neither spoilt nor a Yes or No (s.229(2): each question is answered
+    and counted on its own; s.231(e) counts spoilt or invalid papers). yes + no + spoilt + blank = votes cast."""
+
     yes: int
     no: int
     spoilt: int
+    blank: int = 0
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,7 @@ class UnitResult:
 class BallotFacts:
     opened: date
     closed: date
-    important_public_services: bool
+    important_public_services: bool | None  # None: not given (needed only where the 40% rule can apply)
     union_believes_not_ips: bool
     units: list[UnitResult]
     agreed_mandate_months: int | None = None
@@ -93,6 +98,7 @@ class QuestionAssessment:
     yes: int
     no: int
     spoilt: int
+    blank: int
     majority: bool
     strict_majority: bool
     ips_40_percent_met: bool | None
@@ -102,7 +108,8 @@ class QuestionAssessment:
         out: dict[str, Any] = {"majority": self.majority, "ips_40_percent_met": self.ips_40_percent_met,
                                "supported": self.supported}
         if detail:
-            out.update(yes=self.yes, no=self.no, spoilt=self.spoilt, strict_majority=self.strict_majority)
+            out.update(yes=self.yes, no=self.no, spoilt=self.spoilt, blank=self.blank,
+                       strict_majority=self.strict_majority)
         return out
 
 
@@ -175,6 +182,10 @@ class Assessment:
         }
 
 
+# Warnings about an uncertainty, an awaited (pending) commencement or a recorded one: one per answer.
+ONCE_PER_ANSWER = ("uncertain:", "pending:", "recorded:")
+
+
 @dataclass
 class Collector:
     """Gathers citations and warnings without duplicates, in first-seen order."""
@@ -187,5 +198,15 @@ class Collector:
             self.citations.append(c)
 
     def warn(self, w: LawWarning | None) -> None:
-        if w is not None and w not in self.warnings:
-            self.warnings.append(w)
+        """Add ``w`` unless it is already there; an uncertainty, an awaited commencement or a recorded one is
+        warned about once per answer, however many of the values used depend on it (the first one's words are
+        kept)."""
+        if w is None or w in self.warnings:
+            return
+        if w.code.startswith(ONCE_PER_ANSWER) and any(x.code == w.code for x in self.warnings):
+            return
+        self.warnings.append(w)
+
+    def warn_all(self, ws: list[LawWarning]) -> None:
+        for w in ws:
+            self.warn(w)

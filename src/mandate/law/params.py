@@ -18,7 +18,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from mandate.dates import human_date
 from mandate.law.model import Citation, LawWarning, OutOfScope
+from mandate.law.recorded import RecordedCommencement
 
 DEFAULT_DIRECTORY = Path(__file__).with_name("parameters")
 TRIGGERS = ("opening_day", "ballot_notice_receipt", "action_notice_receipt", "action_start")
@@ -41,6 +43,7 @@ class Commencement:
     start: date
     triggers: tuple[str, ...]
     citation: Citation
+    recorded: RecordedCommencement | None = None  # recorded by the deployment, not shipped in the data files
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,7 @@ class ParameterValue:
     uncertain: str | None
     declared_from: str
     declared_to: str | None
+    rests_on: tuple[RecordedCommencement, ...] = ()  # recorded commencements its dates come from
 
     def covers(self, on: date) -> bool:
         return self.start is not None and self.start <= on and (self.end is None or on <= self.end)
@@ -123,10 +127,14 @@ class ParameterSet:
     pending: list[dict[str, Any]] = field(default_factory=list)
     uncertainties: dict[str, Uncertainty] = field(default_factory=dict)
     parameters: dict[str, Parameter] = field(default_factory=dict)
+    _supersessions: dict[str, str] = field(default_factory=dict)
 
     # ---- loading -------------------------------------------------------------------------------
     @classmethod
-    def load(cls, directory: str | Path | None = None) -> ParameterSet:
+    def load(cls, directory: str | Path | None = None,
+             recorded: tuple[RecordedCommencement, ...] | list[RecordedCommencement] = ()) -> ParameterSet:
+        """The parameters of ``directory`` (the shipped files by default), with the commencements a deployment
+        has ``recorded`` (:mod:`mandate.law.recorded`) added to those of the files."""
         directory = Path(directory) if directory is not None else DEFAULT_DIRECTORY
         files = sorted(directory.glob("*.toml"))
         if not files:
@@ -151,6 +159,7 @@ class ParameterSet:
         self = cls(directory=directory)
         self.regime_names = {k: v.get("name", k) for k, v in merged["regimes"].items()}
         self.event_names = {k: v.get("name", k) for k, v in merged["events"].items()}
+        self._supersessions = {k: v["superseded_by"] for k, v in merged["events"].items() if v.get("superseded_by")}
         for entry in merged["uncertainty"]:
             u = Uncertainty(id=entry["id"], spec=entry.get("spec", ""), summary=entry["summary"],
                             assumption=entry.get("assumption", ""), resolved_by=entry.get("resolved_by"))
@@ -172,14 +181,41 @@ class ParameterSet:
                 citation=Citation(section=entry.get("citation", ""), url=entry.get("url", ""),
                                   rule=f"commencement of {cid}")))
         self.pending = list(merged["pending"])
+        self._add_recorded(recorded)
         for name, (filename, body) in raw_params.items():
             self.parameters[name] = self._parse_parameter(name, filename, body)
         self._check_references()
         return self
 
+    def _add_recorded(self, recorded: tuple[RecordedCommencement, ...] | list[RecordedCommencement]) -> None:
+        """Add a deployment's recorded commencements of pending entries (a shipped one of the same date wins)."""
+        pending_ids = {entry.get("id") for entry in self.pending}
+        for r in recorded:
+            if r.id not in pending_ids:
+                raise ParameterError(f"recorded commencement of {r.id!r}: not a pending commencement of the data")
+            shipped = [c for c in self.commencements if c.id == r.id]
+            if shipped:
+                if any(c.start != r.in_force for c in shipped):
+                    raise ParameterError(
+                        f"recorded commencement of {r.id} from {human_date(r.in_force)} contradicts the rulebook's "
+                        f"own data (from {human_date(shipped[0].start)}); remove the deployment's record")
+                continue  # the shipped data has caught up with the record
+            entry = next(e for e in self.pending if e.get("id") == r.id)
+            self.commencements.append(Commencement(
+                id=r.id, start=r.in_force, triggers=tuple(entry.get("triggers", TRIGGERS)),
+                citation=Citation(section=f"{self.event_names.get(r.id, self.regime_names.get(r.id, r.id))} "
+                                          f"(SI {r.si_number})", url=r.url, rule=f"commencement of {r.id}",
+                                  note=f"recorded by {r.recorded_by} on {r.recorded_at[:10]}"),
+                recorded=r))
+
     def _event_start(self, ref: str, trigger: str) -> date | None:
         starts = [c.start for c in self.commencements if c.id == ref and trigger in c.triggers]
         return min(starts) if starts else None
+
+    def _recorded(self, ref: str | date | None) -> tuple[RecordedCommencement, ...]:
+        if not isinstance(ref, str):
+            return ()
+        return tuple(c.recorded for c in self.commencements if c.id == ref and c.recorded is not None)
 
     def _parse_parameter(self, name: str, filename: str, body: dict[str, Any]) -> Parameter:
         trigger = body.get("trigger")
@@ -217,6 +253,7 @@ class ParameterSet:
                 uncertain=uncertain,
                 declared_from=frm.isoformat() if isinstance(frm, date) else frm,
                 declared_to=(to.isoformat() if isinstance(to, date) else to) if to is not None else None,
+                rests_on=self._recorded(frm) + self._recorded(to),
             ))
         in_force = sorted((v for v in values if v.start is not None), key=lambda v: v.start or date.min)
         for a, b in zip(in_force, in_force[1:], strict=False):
@@ -251,8 +288,10 @@ class ParameterSet:
         for period in reversed(self.regime_periods(trigger)):
             if period.start <= on:
                 return period
-        raise OutOfScope(f"{on.isoformat()} is before any regime in force for the {TRIGGER_WORDS[trigger]} "
-                         f"(the rulebook starts on {self.regime_periods(trigger)[0].start.isoformat()})")
+        first = self.regime_periods(trigger)[0]
+        raise OutOfScope(f"Out of scope: {human_date(on)} ({on.isoformat()}) as the {TRIGGER_WORDS[trigger]} is "
+                         f"before {human_date(first.start)}, when the Trade Union Act 2016 rules began "
+                         f"({first.citation.section}); this rulebook covers ballots and notices from that day on.")
 
     def value(self, name: str, on: date) -> ParameterValue:
         try:
@@ -262,10 +301,96 @@ class ParameterSet:
         for v in parameter.values:
             if v.covers(on):
                 return v
-        raise OutOfScope(f"parameter {name!r} has no value in force on {on.isoformat()}")
+        starts = sorted(v.start for v in parameter.values if v.start is not None)
+        since = f" (it has values from {human_date(starts[0])})" if starts else ""
+        raise OutOfScope(f"Out of scope: the rulebook has no value of {name!r} for {human_date(on)} "
+                         f"({on.isoformat()}){since}.")
 
     def is_commenced(self, event: str) -> bool:
         return any(c.id == event for c in self.commencements)
+
+    def commencement_of(self, event: str) -> Commencement | None:
+        found = sorted((c for c in self.commencements if c.id == event), key=lambda c: c.start)
+        return found[0] if found else None
+
+    def pending_by_id(self) -> dict[str, dict[str, Any]]:
+        """The awaited commencements (``[[pending]]``) that are not commenced yet, by id."""
+        return {e["id"]: e for e in self.pending if not self.is_commenced(e["id"])}
+
+    def recordable(self) -> dict[str, dict[str, Any]]:
+        """The pending entries a deployment may record (those the shipped data does not commence), by id,
+        including any it has recorded already (recording the same again changes nothing)."""
+        shipped = {c.id for c in self.commencements if c.recorded is None}
+        return {e["id"]: e for e in self.pending if e["id"] not in shipped}
+
+    def recorded(self) -> tuple[RecordedCommencement, ...]:
+        return tuple(c.recorded for c in self.commencements if c.recorded is not None)
+
+    def name_of(self, event: str) -> str:
+        return self.event_names.get(event) or self.regime_names.get(event) or event
+
+    def instruments(self) -> list[dict[str, Any]]:
+        """Every regime and instrument the data knows, with its status: in force (shipped data), recorded (by
+        this deployment), superseded, or pending (with its expected day and its uncertainty)."""
+        out: list[dict[str, Any]] = []
+        pending = {e["id"]: e for e in self.pending}
+        for kind, names in (("regime", self.regime_names), ("event", self.event_names)):
+            for ident, name in names.items():
+                c = self.commencement_of(ident)
+                row: dict[str, Any] = {"id": ident, "name": name, "kind": kind, "from": None, "expected": None,
+                                       "uncertain": None, "recorded": None, "superseded_by": None}
+                if c is not None:
+                    row["status"] = "recorded" if c.recorded else "in force"
+                    row["from"] = c.start.isoformat()
+                    row["citation"] = c.citation.as_dict()
+                    if c.recorded:
+                        row["recorded"] = c.recorded.as_dict()
+                    later = self._superseded_by(ident)
+                    if later:
+                        row["status"], row["superseded_by"] = "superseded", later
+                elif ident in pending:
+                    entry = pending[ident]
+                    row["status"] = "pending"
+                    expected = entry.get("expected")
+                    row["expected"] = expected.isoformat() if isinstance(expected, date) else None
+                    row["expected_words"] = entry.get("expected_words")
+                    row["uncertain"] = entry.get("uncertain")
+                    row["citation"] = {"section": entry.get("citation", ""), "url": entry.get("url", "")}
+                else:
+                    row["status"] = "not commenced"
+                out.append(row)
+        return out
+
+    def _superseded_by(self, ident: str) -> str | None:
+        later = self._supersessions.get(ident)
+        return later if later and self.is_commenced(later) else None
+
+    def notes_for(self, v: ParameterValue, context: str = "", on: date | None = None) -> list[LawWarning]:
+        """Every warning an answer resting on ``v`` must carry: its unresolved uncertainty; a pending
+        commencement expected by ``on`` that would end it; and each recorded commencement its dates rest on."""
+        out: list[LawWarning] = []
+        w = self.warning_for(v, context)
+        if w:
+            out.append(w)
+        prefix = f"{context}: " if context else ""
+        pending = self.pending_by_id()
+        if on is not None and v.declared_to in pending:
+            entry = pending[v.declared_to]
+            expected = entry.get("expected")
+            if isinstance(expected, date) and on >= expected:
+                u = self.uncertainties.get(entry.get("uncertain", ""))
+                out.append(LawWarning(
+                    code=f"pending:{v.declared_to}", parameter=v.parameter, uncertainty=u.id if u else None,
+                    message=f"{prefix}the {self.name_of(v.declared_to)} was expected in force from "
+                            f"{entry.get('expected_words') or human_date(expected)}, but no commencement is "
+                            f"recorded: until one is (mandate law commence {v.declared_to} ...), '{v.parameter}' "
+                            f"is answered as before it." + (f" {u.summary}" if u else "")))
+        for r in v.rests_on:
+            out.append(LawWarning(
+                code=f"recorded:{r.id}", parameter=v.parameter,
+                message=f"{prefix}rests on a commencement recorded by this deployment, not shipped with the "
+                        f"rulebook: {r.words(self.name_of(r.id))}."))
+        return out
 
     def warning_for(self, v: ParameterValue, context: str = "") -> LawWarning | None:
         """A warning for an answer that depends on ``v``, if ``v`` is flagged uncertain and not resolved."""
@@ -280,10 +405,15 @@ class ParameterSet:
                                   f"{u.summary} Assumed: {u.assumption}")
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=8)
+def parameters_with(recorded: tuple[RecordedCommencement, ...] = ()) -> ParameterSet:
+    """The shipped parameter set with a deployment's recorded commencements (loaded once per set of records)."""
+    return ParameterSet.load(recorded=recorded)
+
+
 def default_parameters() -> ParameterSet:
-    """The parameter set shipped with mandate (loaded once)."""
-    return ParameterSet.load()
+    """The parameter set shipped with mandate, with nothing recorded (loaded once)."""
+    return parameters_with(())
 
 
 def resolve(params: ParameterSet | None) -> ParameterSet:

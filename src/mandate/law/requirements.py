@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from mandate.law.means import MethodConditions, method_conditions
 from mandate.law.model import Citation, Collector, LawWarning
 from mandate.law.params import ParameterSet, resolve
 
@@ -34,6 +35,7 @@ class Requirements:
     timing: dict[str, Any] = field(default_factory=dict)
     citations: tuple[Citation, ...] = ()
     warnings: tuple[LawWarning, ...] = ()
+    method: MethodConditions | None = None  # the means of voting asked about, its conditions and content
 
     @property
     def fields(self) -> list[Item]:
@@ -50,6 +52,7 @@ class Requirements:
             "timing": self.timing,
             "citations": [c.as_dict() for c in self.citations],
             "warnings": [w.as_dict() for w in self.warnings],
+            **({"method": self.method.as_dict()} if self.method else {}),
         }
 
 
@@ -57,8 +60,13 @@ def _items(raw: list[dict[str, str]]) -> tuple[Item, ...]:
     return tuple(Item(id=i["id"], text=i["text"], section=i["section"]) for i in raw)
 
 
-def voting_paper_requirements(opening: date, params: ParameterSet | None = None) -> Requirements:
-    """Fields a voting paper must carry and the exact s.229(4) statement, for a ballot opening on ``opening``."""
+def voting_paper_requirements(opening: date, params: ParameterSet | None = None, *, method: str | None = None,
+                              entitled: int | None = None) -> Requirements:
+    """Fields a voting paper must carry and the exact s.229(4) statement, for a ballot opening on ``opening``.
+
+    With ``method`` (postal, electronic, hybrid, workplace), also the method's conditions and what its paper,
+    pack or screen carries (:func:`mandate.law.means.method_conditions`); ``entitled`` settles the conditions
+    that depend on the ballot's size."""
     p = resolve(params)
     regime = p.regime_for("opening_day", opening)
     fields_v = p.value("voting_paper_fields", opening)
@@ -67,11 +75,17 @@ def voting_paper_requirements(opening: date, params: ParameterSet | None = None)
     out = Collector()
     for v in (fields_v, statement_v, means_v):
         out.cite(v.citation)
-        out.warn(p.warning_for(v))
+        out.warn_all(p.notes_for(v, on=opening))
+    answer = None
+    if method is not None:
+        answer = method_conditions(method, opening, entitled=entitled, params=p)
+        for c in answer.citations:
+            out.cite(c)
+        out.warn_all(list(answer.warnings))
     return Requirements(document="voting paper", regime=regime.id, trigger="opening_day", on=opening,
                         items=_items(fields_v.value), statement=str(statement_v.value),
                         timing={"permissible_means_of_voting": list(means_v.value)},
-                        citations=tuple(out.citations), warnings=tuple(out.warnings))
+                        citations=tuple(out.citations), warnings=tuple(out.warnings), method=answer)
 
 
 def ballot_notice_requirements(receipt_date: date, params: ParameterSet | None = None) -> Requirements:
@@ -84,7 +98,7 @@ def ballot_notice_requirements(receipt_date: date, params: ParameterSet | None =
     out = Collector()
     for v in (content, days, sample):
         out.cite(v.citation)
-        out.warn(p.warning_for(v))
+        out.warn_all(p.notes_for(v))
     return Requirements(
         document="notice of ballot (s.226A)", regime=regime.id, trigger="ballot_notice_receipt", on=receipt_date,
         items=_items(content.value),
@@ -102,7 +116,7 @@ def action_notice_requirements(receipt_date: date, params: ParameterSet | None =
     out = Collector()
     for v in (content, days, agreed):
         out.cite(v.citation)
-        out.warn(p.warning_for(v))
+        out.warn_all(p.notes_for(v))
     return Requirements(
         document="notice of industrial action (s.234A)", regime=regime.id, trigger="action_notice_receipt",
         on=receipt_date, items=_items(content.value),
@@ -119,7 +133,7 @@ def result_information_items(opening: date, params: ParameterSet | None = None) 
     items_v = p.value("result_information_items", opening)
     out = Collector()
     out.cite(items_v.citation)
-    out.warn(p.warning_for(items_v))
+    out.warn_all(p.notes_for(items_v))
     overseas = p.uncertainties.get("overseas-members-denominator")
     if overseas:
         out.warn(LawWarning(code=f"uncertain:{overseas.id}", uncertainty=overseas.id,

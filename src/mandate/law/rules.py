@@ -12,7 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 from mandate.dates import human_date
-from mandate.law.dates import months_beginning_with
+from mandate.law.dates import add_days, months_beginning_with, other_reading
 from mandate.law.model import (
     QUESTIONS,
     Assessment,
@@ -76,15 +76,19 @@ def validate_unit(unit: UnitResult) -> None:
     for q, r in unit.questions.items():
         if q not in QUESTIONS:
             raise ValueError(f"unit '{unit.name}': unknown question {q!r}; expected {' or '.join(QUESTIONS)}")
-        for part in ("yes", "no", "spoilt"):
+        for part in ("yes", "no", "spoilt", "blank"):
             _check_int(getattr(r, part), f"unit '{unit.name}', question '{q}': {part}")
-        figures = {"yes": r.yes, "no": r.no, "spoilt": r.spoilt, "votes_cast": votes}
-        if min(r.yes, r.no, r.spoilt) < 0:
+        figures = {"yes": r.yes, "no": r.no, "spoilt": r.spoilt}
+        if r.blank:
+            figures["blank"] = r.blank
+        figures["votes_cast"] = votes
+        if min(r.yes, r.no, r.spoilt, r.blank) < 0:
             raise InconsistentFigures(unit.name, q, figures, "figures cannot be negative")
-        total = r.yes + r.no + r.spoilt
+        total = r.yes + r.no + r.spoilt + r.blank
         if total != votes:
+            parts = "yes + no + spoilt + blank" if r.blank else "yes + no + spoilt"
             raise InconsistentFigures(unit.name, q, figures,
-                                      f"yes + no + spoilt = {total}, which is not the {votes} votes cast")
+                                      f"{parts} = {total}, which is not the {votes} votes cast")
 
 
 def validate_facts(facts: BallotFacts) -> None:
@@ -133,17 +137,40 @@ def _mandate(closed: date, opened: date, agreed_months: int | None, court_exclud
                                  f"({agreed_v.citation.section}), got {agreed_months}")
             months = agreed_months
             citation = agreed_v.citation
-    fallback_v = p.value("month_period_end", opened)
-    last, review = months_beginning_with(closed, months, str(fallback_v.value))
+    reading_v = p.value("month_period_end", opened)
+    reading = str(reading_v.value)
+    last, review = months_beginning_with(closed, months, reading)
     if review:
-        w = p.warning_for(fallback_v, f"the mandate beginning with {human_date(closed)}")
+        other = other_reading(closed, months, reading)
+        alternative = (f"the other reading (the day before the corresponding date) gives {human_date(other)}"
+                       if other != last else "both readings agree, but the month's last day was used")
+        w = p.warning_for(reading_v, f"the mandate of {months} months beginning with {human_date(closed)} is "
+                                     f"taken to end on {human_date(last)}; {alternative}")
         if w:
             warnings.append(w)
     if court_excluded_days:
-        last = last.fromordinal(last.toordinal() + court_excluded_days)
+        last = add_days(last, court_excluded_days, f"the mandate with {court_excluded_days} days excluded by court order")
         citation = replace(citation, note=(citation.note + "; " if citation.note else "")
                            + f"plus {court_excluded_days} days excluded by court order (s.234(2)-(6))")
     return MandateAnswer(last_day=last, review=review, months=months, citation=citation), warnings
+
+
+def court_excluded_days(periods: list[tuple[date, date]], date_of_ballot: date) -> int:
+    """Days a court ordered not to count towards the mandate (s.234(2)-(6)), from each order's excluded period
+    (first and last day that do not count, both included). ValueError in words for a period that ends before
+    it starts, starts before the date of the ballot, or overlaps another (a day is not excluded twice)."""
+    ordered = sorted(periods)
+    for first, last in ordered:
+        if last < first:
+            raise ValueError(f"an excluded period ends ({human_date(last)}) before it starts ({human_date(first)})")
+        if first < date_of_ballot:
+            raise ValueError(f"an excluded period starts ({human_date(first)}) before the date of the ballot "
+                             f"({human_date(date_of_ballot)}), when the mandate began")
+    for (a_first, a_last), (b_first, b_last) in zip(ordered, ordered[1:], strict=False):
+        if b_first <= a_last:
+            raise ValueError(f"the excluded periods {human_date(a_first)} to {human_date(a_last)} and "
+                             f"{human_date(b_first)} to {human_date(b_last)} overlap: a day cannot be excluded twice")
+    return sum((last - first).days + 1 for first, last in ordered)
 
 
 def mandate_last_day(closed: date, opened: date, agreed_months: int | None = None, court_excluded_days: int = 0,
@@ -173,14 +200,19 @@ class _Rules:
 
 def _rules_for(facts: BallotFacts, p: ParameterSet) -> _Rules:
     on = facts.opened
+    regime = p.regime_for("opening_day", on)  # refuses, in words, a ballot before the rulebook's first regime
     ips = p.value("ips_support_threshold", on)
+    if facts.important_public_services is None and not ips.repealed:
+        raise ValueError(f"important_public_services: missing; a ballot opened on {human_date(on)} is subject to "
+                         f"the 40% rule for important public services ({ips.citation.section}), so say whether "
+                         f"most of those entitled to vote are normally engaged in them (true or false)")
     return _Rules(
-        regime=p.regime_for("opening_day", on),
+        regime=regime,
         turnout=p.value("turnout_threshold", on),
         spoilt=p.value("spoilt_papers_count_as_voting", on),
         majority=p.value("majority_rule", on),
         ips=ips,
-        ips_applies=(not ips.repealed) and facts.important_public_services and not facts.union_believes_not_ips,
+        ips_applies=(not ips.repealed) and bool(facts.important_public_services) and not facts.union_believes_not_ips,
         result_items=p.value("result_information_items", on),
     )
 
@@ -200,14 +232,16 @@ def _assess_unit(unit: UnitResult, rules: _Rules) -> UnitAssessment:
             continue
         r = unit.questions[q]
         majority = r.yes > r.no
-        strict = 2 * r.yes > r.yes + r.no + r.spoilt
+        # The strict reading: Yes over half of every paper returned (spoilt and blank answers included).
+        strict = 2 * r.yes > r.yes + r.no + r.spoilt + r.blank
         if rules.ips_applies:
             f = _fraction(rules.ips.value)
             ips_met: bool | None = r.yes * f.denominator >= entitled * f.numerator
         else:
             ips_met = None
         supported = turnout_met is not False and majority and ips_met is not False
-        questions[q] = QuestionAssessment(question=q, yes=r.yes, no=r.no, spoilt=r.spoilt, majority=majority,
+        questions[q] = QuestionAssessment(question=q, yes=r.yes, no=r.no, spoilt=r.spoilt, blank=r.blank,
+                                          majority=majority,
                                           strict_majority=strict, ips_40_percent_met=ips_met, supported=supported)
     base = UnitAssessment(name=unit.name, entitled=entitled, votes_cast=votes,
                           turnout=round(votes / entitled, 4), turnout_threshold_met=turnout_met,
@@ -245,9 +279,9 @@ def assess(facts: BallotFacts, params: ParameterSet | None = None) -> Assessment
 
     # Turnout (s.226(2)(a)(iia), s.297A)
     out.cite(rules.turnout.citation)
+    out.warn_all(p.notes_for(rules.turnout))
     if not rules.turnout.repealed:
         out.cite(rules.spoilt.citation)
-        out.warn(p.warning_for(rules.turnout))
     # Majority (s.226(2)(a)(iii))
     out.cite(rules.majority.citation)
     for u in units:
@@ -259,14 +293,14 @@ def assess(facts: BallotFacts, params: ParameterSet | None = None) -> Assessment
                     uncertainty=rules.majority.uncertain,
                     message=f"Unit '{u.name}', question '{q}': Yes ({a.yes}) beats No ({a.no}) "
                             f"{'but is not' if a.majority else 'is not more than No, yet is'} more than half of all "
-                            f"{a.yes + a.no + a.spoilt} papers returned, spoilt included. The answer given uses "
+                            f"{a.yes + a.no + a.spoilt + a.blank} papers returned, spoilt included. The answer given uses "
                             f"Yes > No; the strict reading under s.297A would say "
                             f"{'no majority' if a.majority else 'majority'}. "
                             + (base.message if base else "")))
     # 40% important public services (s.226(2B)-(2C))
     if rules.ips_applies:
         out.cite(rules.ips.citation)
-        out.warn(p.warning_for(rules.ips))
+        out.warn_all(p.notes_for(rules.ips))
     elif facts.important_public_services and rules.ips.repealed:
         out.cite(rules.ips.citation)
         out.warn(LawWarning(code="ips-rule-not-in-force", parameter="ips_support_threshold",
@@ -279,9 +313,17 @@ def assess(facts: BallotFacts, params: ParameterSet | None = None) -> Assessment
                             message="The 40% rule was not applied because the union reasonably believes most of "
                                     "those entitled are not normally engaged in important public services "
                                     "(s.226(2B)); keep a record of the basis for that belief."))
+    blanks = [(u.name, q, a.blank) for u in units for q, a in u.questions.items() if a.blank]
+    if blanks:
+        shown = "; ".join(f"unit '{n}', {q.replace('_', ' ')}: {b}" for n, q, b in blanks)
+        out.warn(LawWarning(
+            code="blank-answers",
+            message=f"Papers returned with a question left blank ({shown}) count as votes cast for the turnout "
+                    f"but are neither a Yes, a No nor spoilt papers: each question is answered and counted on its "
+                    f"own (s.229(2)); the statement of the result counts spoilt papers only (s.231(e))."))
     # Statement of the result (s.231, s.231A)
     out.cite(rules.result_items.citation)
-    out.warn(p.warning_for(rules.result_items))
+    out.warn_all(p.notes_for(rules.result_items))
     # Mandate (s.234)
     mandate, mandate_warnings = _mandate(facts.closed, facts.opened, facts.agreed_mandate_months,
                                          facts.court_excluded_days, p)
@@ -360,7 +402,7 @@ def accidental_omission_whatif(unit: str, omitted: int, facts: BallotFacts,
     actual = _assess_unit(actual_unit, rules)
 
     def scenario(name: str, add_yes: int, add_no: int, add_votes: int) -> OmissionScenario:
-        qs = {q: QuestionResult(yes=r.yes + add_yes, no=r.no + add_no, spoilt=r.spoilt)
+        qs = {q: QuestionResult(yes=r.yes + add_yes, no=r.no + add_no, spoilt=r.spoilt, blank=r.blank)
               for q, r in actual_unit.questions.items()}
         changed = UnitResult(name=actual_unit.name, entitled=actual_unit.entitled + omitted,
                              votes_cast=actual_unit.votes_cast + add_votes, questions=qs)
@@ -379,7 +421,7 @@ def accidental_omission_whatif(unit: str, omitted: int, facts: BallotFacts,
     out.cite(rules.majority.citation)
     if rules.ips_applies:
         out.cite(rules.ips.citation)
-    out.warn(p.warning_for(rules.turnout))
+    out.warn_all(p.notes_for(rules.turnout))
     out.warn(LawWarning(code="s232b-scope", message="s.232B covers failures under s.227(1), s.230(2) and s.230(2B) "
                         "only, judged together and only if accidental; it does not excuse defects in the notices, "
                         "the voting paper or the statement of the result."))

@@ -8,8 +8,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from mandate.dates import human_date
-from mandate.law.dates import days_before, months_beginning_with, weeks_beginning_with
-from mandate.law.model import Citation, Collector, LawWarning
+from mandate.law.dates import days_before, months_from, weeks_beginning_with
+from mandate.law.means import MethodConditions, method_conditions
+from mandate.law.model import Citation, Collector, LawWarning, OutOfScope
 from mandate.law.params import ParameterSet, resolve
 from mandate.law.rules import _mandate
 
@@ -18,6 +19,10 @@ S231A = Citation(section="TULRCA 1992 s.231, s.231A",
                  rule="tell members and every relevant employer the result as soon as reasonably practicable")
 S233 = Citation(section="TULRCA 1992 s.233(3)(b)", url="https://www.legislation.gov.uk/ukpga/1992/52/section/233",
                 rule="no call, authorisation or endorsement of the action before the date of the ballot")
+
+
+# Conditions of a means of voting that must be met before the ballot opens (voting_methods.toml `check`s).
+BEFORE_OPENING = ("scrutineer_appointed", "security_assessment_recorded", "workplace_agreement_recorded")
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,9 @@ class Timeline:
     events: tuple[Event, ...]
     citations: tuple[Citation, ...]
     warnings: tuple[LawWarning, ...]
+    mandate_months: int = 0
+    court_excluded_days: int = 0
+    method: MethodConditions | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -100,12 +108,14 @@ class Timeline:
             "scrutineer": {"entitled": self.entitled, "required": self.scrutineer_required,
                            "report_deadline": self.scrutineer_report_deadline.isoformat(),
                            "copies_requests_until": self.report_copies_until.isoformat()},
-            "mandate": {"last_day": self.mandate_last_day.isoformat(), "review": self.mandate_review},
+            "mandate": {"last_day": self.mandate_last_day.isoformat(), "review": self.mandate_review,
+                        "months": self.mandate_months, "court_excluded_days": self.court_excluded_days},
             "action_notice": self.action_notice.as_dict() if self.action_notice else None,
             "action_days": [a.as_dict() for a in self.action_days],
             "events": [e.as_dict() for e in self.events],
             "citations": [c.as_dict() for c in self.citations],
             "warnings": [w.as_dict() for w in self.warnings],
+            **({"method": self.method.as_dict()} if self.method else {}),
         }
 
 
@@ -118,8 +128,13 @@ def latest_action_notice_receipt(first_day: date, agreed_7_days: bool = False,
     needs 10 days; one received earlier needed 14 (or 7 by agreement).
     """
     p = resolve(params)
+    first_regime = p.regime_periods("action_notice_receipt")[0]
     d = first_day - timedelta(days=1)
     for _ in range(400):
+        if d < first_regime.start:
+            raise OutOfScope(f"Out of scope: a notice of industrial action for action starting on "
+                             f"{human_date(first_day)} would have to be received before {human_date(first_regime.start)}, "
+                             f"under the law before this rulebook's first regime.")
         days = int(p.value("action_notice_days", d).value)
         if agreed_7_days:
             agreed = p.value("action_notice_agreed_days", d)
@@ -133,9 +148,16 @@ def latest_action_notice_receipt(first_day: date, agreed_7_days: bool = False,
 
 def timeline(opening: date, closing: date, entitled: int | None = None, action_days: Iterable[date] = (),
              notice_agreed_7_days: bool = False, s231a_done: date | None = None,
-             params: ParameterSet | None = None) -> Timeline:
+             params: ParameterSet | None = None, *, agreed_months: int | None = None,
+             court_excluded_days: int = 0, method: str | None = None) -> Timeline:
     """Every statutory date for a ballot opening on ``opening`` and closing on ``closing`` (the date of the
-    ballot, s.246), with ``action_days`` checked against the mandate and the notice of action."""
+    ballot, s.246), with ``action_days`` checked against the mandate and the notice of action.
+
+    ``agreed_months`` (an employer's agreement to a longer TUA16 mandate, up to 9 months) and
+    ``court_excluded_days`` (days a court ordered not to count, s.234(2)-(6)) lengthen the mandate as they do
+    in :func:`mandate.law.assess` and in the union wing. ``method`` (postal, electronic, hybrid, workplace)
+    adds the method's conditions and content (:func:`mandate.law.means.method_conditions`): a new method
+    needs a scrutineer whatever the ballot's size, and its security assessment before the opening day."""
     p = resolve(params)
     if closing < opening:
         raise ValueError(f"closing ({closing.isoformat()}) is before opening ({opening.isoformat()})")
@@ -151,22 +173,35 @@ def timeline(opening: date, closing: date, entitled: int | None = None, action_d
 
     notice_v = p.value("ballot_notice_days_before_opening", opening)
     notice_latest = days_before(opening, int(notice_v.value))
-    content_regime = p.regime_for("ballot_notice_receipt", notice_latest)
-    content_v = p.value("ballot_notice_content", notice_latest)
-    out.cite(notice_v.citation)
-    out.cite(content_v.citation)
-    events.append(Event(notice_latest, f"Latest day the employer receives the notice of ballot "
-                                       f"({content_regime.id} content if received on this day)",
-                        notice_v.citation.section))
-    if content_regime.start > notice_latest - timedelta(days=90):
-        earlier = [r for r in p.regime_periods("ballot_notice_receipt") if r.end and r.end < content_regime.start]
-        if earlier:
-            out.warn(LawWarning(
-                code="ballot-notice-content-by-receipt", parameter="ballot_notice_content",
-                message=f"The content of the notice of ballot is fixed by the day the employer receives it: "
-                        f"received before {human_date(content_regime.start)} it must follow the "
-                        f"{earlier[-1].id} rules (per-category and per-workplace numbers and an explanation), "
-                        f"on or after that day the {content_regime.id} rules."))
+    first_notice_regime = p.regime_periods("ballot_notice_receipt")[0]
+    if notice_latest < first_notice_regime.start:
+        # A ballot opening in the rulebook's first week: its notice is received under the law before it.
+        content_regime_id = "out of scope"
+        out.warn(LawWarning(
+            code="ballot-notice-out-of-scope", parameter="ballot_notice_content",
+            message=f"A notice of ballot received before {human_date(first_notice_regime.start)} follows the law "
+                    f"before the Trade Union Act 2016 rules, which this rulebook does not cover: check its content "
+                    f"by hand."))
+        events.append(Event(notice_latest, "Latest day the employer receives the notice of ballot (content: law "
+                                           "before this rulebook)", notice_v.citation.section))
+    else:
+        content_regime = p.regime_for("ballot_notice_receipt", notice_latest)
+        content_regime_id = content_regime.id
+        content_v = p.value("ballot_notice_content", notice_latest)
+        out.cite(content_v.citation)
+        events.append(Event(notice_latest, f"Latest day the employer receives the notice of ballot "
+                                           f"({content_regime.id} content if received on this day)",
+                            notice_v.citation.section))
+        if content_regime.start > notice_latest - timedelta(days=90):
+            earlier = [r for r in p.regime_periods("ballot_notice_receipt")
+                       if r.end and r.end < content_regime.start]
+            if earlier:
+                out.warn(LawWarning(
+                    code="ballot-notice-content-by-receipt", parameter="ballot_notice_content",
+                    message=f"The content of the notice of ballot is fixed by the day the employer receives it: "
+                            f"received before {human_date(content_regime.start)} it must follow the "
+                            f"{earlier[-1].id} rules (per-category and per-workplace numbers and an explanation), "
+                            f"on or after that day the {content_regime.id} rules."))
 
     sample_v = p.value("sample_paper_days_before_opening", opening)
     sample_latest = days_before(opening, int(sample_v.value))
@@ -178,34 +213,53 @@ def timeline(opening: date, closing: date, entitled: int | None = None, action_d
                         "TULRCA 1992 s.246, s.233(3)(b)"))
     out.cite(S233)
 
+    answer = method_conditions(method, opening, entitled=entitled, params=p) if method is not None else None
+    if answer is not None:
+        out.warn_all(list(answer.warnings))
+        for c in answer.citations:
+            out.cite(c)
+        before_opening = [c for c in answer.conditions if c.applies and c.check in BEFORE_OPENING]
+        if before_opening:
+            events.append(Event(opening - timedelta(days=1), "Before the ballot opens, recorded: "
+                                + "; ".join(c.text for c in before_opening),
+                                "; ".join(dict.fromkeys(part for c in before_opening
+                                                        for part in c.section.split("; ")))))
     threshold_v = p.value("scrutineer_entitled_threshold", opening)
     weeks_v = p.value("scrutineer_report_weeks", opening)
     copies_v = p.value("report_copy_request_months", opening)
     for v in (threshold_v, weeks_v, copies_v):
         out.cite(v.citation)
     required = None if entitled is None else entitled > int(threshold_v.value)
+    if answer is not None and answer.scrutineer_always:
+        required = True  # every ballot by a new method, whatever its size
     report_deadline = weeks_beginning_with(closing, int(weeks_v.value))
-    copies_until, _ = months_beginning_with(closing, int(copies_v.value))
-    if required is None:
+    copies_until = months_from(closing, int(copies_v.value))  # 'within 6 months from': excludes the day
+    if required is None and not (answer is not None and answer.scrutineer_always):
         out.warn(LawWarning(code="entitled-unknown", parameter="scrutineer_entitled_threshold",
                             message=f"The number entitled to vote (all units together) was not given: a scrutineer "
                                     f"is needed if it is more than {threshold_v.value} ({threshold_v.citation.section})."))
     if required is not False:
         events.append(Event(report_deadline, "Scrutineer's report due (end of 4 weeks beginning with the date of "
                                              "the ballot)", weeks_v.citation.section))
-        events.append(Event(copies_until, "Last day to ask for a copy of the scrutineer's report",
+        events.append(Event(copies_until, "Last day to ask for a copy of the scrutineer's report (within "
+                                          f"{copies_v.value} months from the date of the ballot)",
                             copies_v.citation.section))
 
     out.cite(S231A)
     events.append(Event(closing, "From now: tell members and every relevant employer the result as soon as "
                                  "reasonably practicable", S231A.section))
 
-    mandate, mandate_warnings = _mandate(closing, opening, None, 0, p)
+    mandate, mandate_warnings = _mandate(closing, opening, agreed_months, court_excluded_days, p)
     out.cite(mandate.citation)
     for w in mandate_warnings:
         out.warn(w)
-    events.append(Event(mandate.last_day, f"Last day of the mandate ({mandate.months} months beginning with the "
-                                          f"date of the ballot)", mandate.citation.section))
+    agreed_words = " as agreed with the employer" if mandate.months != int(p.value("mandate_months", opening).value) \
+        else ""
+    court_words = (f", plus {court_excluded_days} day{'s' if court_excluded_days != 1 else ''} excluded by court "
+                   f"order" if court_excluded_days else "")
+    events.append(Event(mandate.last_day, f"Last day of the mandate ({mandate.months} months{agreed_words} "
+                                          f"beginning with the date of the ballot{court_words})",
+                        mandate.citation.section + (", s.234(2)-(6)" if court_excluded_days else "")))
 
     days = sorted(set(action_days))
     checked: list[ActionDay] = []
@@ -258,9 +312,10 @@ def timeline(opening: date, closing: date, entitled: int | None = None, action_d
     events.sort(key=lambda e: e.day)
     return Timeline(
         regime=regime.id, opening=opening, closing=closing, entitled=entitled,
-        ballot_notice_latest=notice_latest, ballot_notice_content_regime=content_regime.id,
+        ballot_notice_latest=notice_latest, ballot_notice_content_regime=content_regime_id,
         sample_paper_latest=sample_latest, scrutineer_required=required,
         scrutineer_report_deadline=report_deadline, report_copies_until=copies_until,
         mandate_last_day=mandate.last_day, mandate_review=mandate.review,
         action_notice=notice, action_days=tuple(checked), events=tuple(events),
-        citations=tuple(out.citations), warnings=tuple(out.warnings))
+        citations=tuple(out.citations), warnings=tuple(out.warnings), mandate_months=mandate.months,
+        court_excluded_days=court_excluded_days, method=answer)

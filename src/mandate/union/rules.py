@@ -6,15 +6,19 @@ plain dicts for templates, JSON and the database. Thresholds, dates, wording: al
 
 from __future__ import annotations
 
+import logging
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mandate.dates import human_date
 from mandate.law import latest_action_notice_receipt as law_latest_action_notice
+from mandate.law import means as law_means
+from mandate.law import recorded as law_recorded
 from mandate.law import rules as law_rules
 from mandate.law import timeline as law_timeline
 from mandate.law.model import BallotFacts, QuestionResult, UnitResult
-from mandate.law.params import default_parameters
+from mandate.law.params import ParameterSet, default_parameters, parameters_with
 from mandate.law.requirements import (
     ballot_notice_requirements,
     result_information_items,
@@ -28,6 +32,54 @@ def _param(name: str, on: date) -> Any:
     return default_parameters().value(name, on)
 
 
+# ---- means of voting: from the rulebook, with the commencements this deployment recorded -----------------
+def recorded_commencements() -> tuple[law_recorded.RecordedCommencement, ...]:
+    """The commencements recorded with `mandate law commence` (the Permissible Means of Voting Order 2026 once
+    made), from the deployment's data directory. A damaged or unreadable file counts as nothing recorded
+    (postal voting only, the safe answer) and is logged; `mandate law parameters` names the problem."""
+    from django.conf import settings
+
+    path = Path(settings.DATA_DIR) / law_recorded.RECORDS_FILE
+    if not path.exists():
+        return ()
+    try:
+        return tuple(law_recorded.loads(path.read_text(encoding="utf-8"), where=str(path)))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        logging.getLogger(__name__).error("recorded commencements ignored: %s", exc)
+        return ()
+
+
+def law_parameters() -> ParameterSet:
+    """The rulebook's parameters with the deployment's recorded commencements."""
+    return parameters_with(recorded_commencements())
+
+
+def permissible_methods(opening: date) -> list[str]:
+    """The means of voting permissible for a ballot opening on ``opening`` (postal only until the Order is in
+    force for that day), as the rulebook says."""
+    return list(law_means.permissible_means(opening, params=law_parameters()).methods)
+
+
+def method_requirements(method: str, opening: date, entitled: int | None = None) -> dict[str, Any]:
+    """The rulebook's conditions for ``method`` and the content of its paper or screen (with sections,
+    citations and warnings, including the recorded commencement an answer rests on)."""
+    return law_means.method_conditions(method, opening, entitled=entitled, params=law_parameters()).as_dict()
+
+
+def refuse_impermissible_method(method: str, opening: date) -> None:
+    """Raise ValueError, in words, where ``method`` is not a permissible means of voting for a ballot opening
+    on ``opening`` (the ballot set-up calls this before creating or changing a ballot)."""
+    law_means.check_permissible(method, opening, params=law_parameters())
+
+
+def unmet_method_conditions(method: str, opening: date, facts: dict[str, bool],
+                            entitled: int | None = None) -> list[dict[str, Any]]:
+    """The method's conditions not shown met by ``facts`` (the wing's recorded facts by the rulebook's
+    ``check`` names, e.g. scrutineer_appointed, security_assessment_recorded)."""
+    return [c.as_dict() for c in law_means.unmet_conditions(method, opening, facts, entitled=entitled,
+                                                             params=law_parameters())]
+
+
 def regime(trigger: str, on: date) -> dict[str, Any]:
     return law_rules.regime_for(trigger, on).as_dict()
 
@@ -38,13 +90,18 @@ def turnout_threshold(ballot: Ballot) -> float | None:
 
 
 def needs_scrutineer(ballot: Ballot) -> bool:
-    """s.226C: uses the aggregate electorate across every unit."""
+    """s.226C: uses the aggregate electorate across every unit; a ballot by a new means of voting needs one
+    whatever its size (the rulebook's conditions for the method)."""
+    method = getattr(ballot, "voting_method", "postal") or "postal"
+    if method != "postal" and law_means.method_conditions(method, ballot.opening_day,
+                                                          params=law_parameters()).scrutineer_always:
+        return True
     limit = int(_param("scrutineer_entitled_threshold", ballot.opening_day).value)
     return ballot.electors.count() > limit
 
 
 def paper_requirements(opening: date) -> dict[str, Any]:
-    return voting_paper_requirements(opening).as_dict()
+    return voting_paper_requirements(opening, params=law_parameters()).as_dict()
 
 
 def notice_requirements(receipt: date) -> dict[str, Any]:
@@ -110,7 +167,8 @@ def _facts(opening: date, closing: date, units: list[dict[str, Any]], ips: bool,
     return BallotFacts(
         opened=opening, closed=closing, important_public_services=ips, union_believes_not_ips=belief,
         units=[UnitResult(name=u["name"], entitled=u["entitled"], votes_cast=u["votes_cast"],
-                          questions={k: QuestionResult(yes=q["yes"], no=q["no"], spoilt=q["spoilt"])
+                          questions={k: QuestionResult(yes=q["yes"], no=q["no"], spoilt=q["spoilt"],
+                                                       blank=q.get("blank", 0))
                                      for k, q in u["questions"].items()}) for u in units])
 
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('platform', '0002_audit_append_only_triggers'),
+        ('platform', '0003_two_factor_and_audit_checkpoints'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
