@@ -15,7 +15,8 @@ def register(app: typer.Typer) -> None:
         workers: int = typer.Option(0, help="Web worker processes (default: MANDATE_WEB_WORKERS, else 2 a core "
                                             "plus one)."),
         threads: int = typer.Option(1, help="Threads in each worker process."),
-        timeout: int = typer.Option(60, help="Seconds a request may take before its worker is restarted."),
+        timeout: int = typer.Option(300, help="Seconds a request may take before its worker is restarted (imports "
+                                              "still run inside requests)."),
         access_log: bool = typer.Option(False, "--access-log", help="Print one line a request."),
         dev: bool = typer.Option(False, "--dev", help="Django's development server instead, reloading on every "
                                                       "code change (one process; never for real use)."),
