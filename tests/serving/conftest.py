@@ -56,6 +56,9 @@ ballot = svc.create_ballot(pcs, dispute, code="b", title="Attendance ballot", op
                            closing_day=date(2026, 11, 16), employers=[ons], questions={{"strike": {{}}}},
                            scrutineer_name="Civica", return_address="PO Box 1")
 svc.freeze_electorate(ballot)
+from mandate.union import services
+services.issue_notices(ballot, sent_on=date(2026, 10, 12), expected_receipt=date(2026, 10, 14),
+                       actor=users.get(username="official"))
 print(ballot.pk)
 """
 
