@@ -112,7 +112,7 @@ def test_a_killed_workers_job_is_run_again_by_another_worker(make_site) -> None:
     out = site.python("from mandate.cli.django_setup import setup_django\nsetup_django()\n"
                       "from django_tasks_db.models import DBTaskResult\n"
                       "print(sorted(DBTaskResult.objects.values_list('status', flat=True)))")
-    assert out.strip() == "['FAILED', 'SUCCESSFUL']", out
+    assert "RUNNING" not in out and out.count("FAILED") == 1 and "SUCCESSFUL" in out, out
 
 
 def test_dev_py_start_runs_gunicorn_and_a_worker_and_stops_both(tmp_path: Path) -> None:
