@@ -2,6 +2,7 @@
 """The two Quickstart commands, for a fresh machine with Python 3.11+ and nothing else.
 
     python3 dev.py start   # install into .venv, migrate the SQLite database, load the demo once, serve :8000
+                           # (gunicorn, and a background-job worker beside it)
     python3 dev.py test    # install (with test tools) and run the whole test suite
 
 Everything the project needs is installed from its own files: Python packages from requirements.lock,
@@ -109,8 +110,46 @@ def start() -> None:
     mandate = BIN / "mandate"
     run(mandate, "manage", "migrate", "--no-input", "-v", "0")
     run(mandate, "demo", "--if-empty")
-    say("serving on http://127.0.0.1:8000 (Ctrl+C stops it). Demo accounts are listed in README.md.")
-    os.execv(str(mandate), [str(mandate), "serve", "--port", "8000"])
+    say("serving on http://127.0.0.1:8000 with gunicorn, and one background worker beside it (Ctrl+C stops "
+        "both). Demo accounts are listed in README.md.")
+    sys.exit(serve_with_worker(mandate))
+
+
+def serve_with_worker(mandate: Path, port: int = 8000) -> int:
+    """The production server (`mandate serve`) and one job worker (`mandate worker`); when either stops, the
+    other is stopped too, and Ctrl+C or SIGTERM stops both."""
+    import signal
+
+    worker = subprocess.Popen([str(mandate), "worker"], cwd=ROOT)
+    server = subprocess.Popen([str(mandate), "serve", "--port", str(port)], cwd=ROOT)
+    children = (server, worker)
+    signalled: set[int] = set()
+
+    def stop(signum: int, _frame: object) -> None:
+        # Ctrl+C reaches every process of the terminal's group already: signal each child once only (a second
+        # signal makes the worker drop the job it is running instead of finishing it).
+        for child in children:
+            if child.pid not in signalled:
+                signalled.add(child.pid)
+                if signum != signal.SIGINT and child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while all(child.poll() is None for child in children):
+        try:
+            server.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            pass
+    if worker.poll() is not None and server.poll() is None:
+        say("the background worker stopped; stopping the server too")
+    stop(signal.SIGTERM, None)
+    for child in children:
+        try:
+            child.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            child.kill()
+    return server.returncode or 0
 
 
 def test(extra: list[str]) -> None:

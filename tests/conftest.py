@@ -31,6 +31,15 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _jobs_run_at_once(request, settings):
+    """Background jobs run inside the call that starts them (django-tasks' immediate backend), unless a test is
+    marked job_queue: those use the real database queue and real worker processes (tests/serving/)."""
+    if request.node.get_closest_marker("job_queue") is None:
+        settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+                                      "QUEUES": ["default", "mail"]}}
+
+
+@pytest.fixture(autouse=True)
 def _two_factor_off(settings):
     """Tests sign users in with force_login; two-factor sign-in is switched on only by the tests of it
     (tests/platform/test_two_factor.py), as production settings have it on for officials and HR."""

@@ -121,6 +121,59 @@ class Document(models.Model):
         return self.title
 
 
+class Job(models.Model):
+    """One piece of long work (voting papers, an evidence pack, a mail) run by a worker, not in a request.
+
+    The queue itself is django-tasks' database backend (django_tasks_db.DBTaskResult, `task_id` names the
+    current attempt); this row is what the person who started the job sees on its page: its stage and
+    progress, the result when done, in plain words why it failed. `heartbeat_at` is renewed by the worker
+    while it runs the job, so a job whose worker was killed is noticed, retried or reported (platform/jobs.py).
+    """
+
+    STATUS_CHOICES = [("queued", "Waiting for a worker"), ("running", "Running"), ("succeeded", "Done"),
+                      ("failed", "Failed")]
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    kind = models.CharField(max_length=64)
+    title = models.CharField(max_length=200)
+    handler = models.CharField(max_length=200, help_text="Import path of the job's function (platform/jobs.py).")
+    arguments = models.JSONField(default=dict, blank=True, help_text="Never a secret: ids and dates only.")
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    status = models.CharField(max_length=16, choices=STATUS_CHOICES, default="queued")
+    stage = models.CharField(max_length=200, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    task_id = models.CharField(max_length=64, blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    return_url = models.CharField(max_length=500, blank=True, help_text="The page the job was started from.")
+    result_url = models.CharField(max_length=500, blank=True)
+    result_text = models.CharField(max_length=500, blank=True)
+    error = models.TextField(blank=True, help_text="Why the job failed, in the users' words (no traceback).")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=["queued", "running", "succeeded", "failed"]),
+                                   name="job_status_known"),
+            models.CheckConstraint(condition=models.Q(done__lte=models.F("total")) | models.Q(total=0),
+                                   name="job_done_within_total"),
+        ]
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="job_status_heartbeat")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {"succeeded", "failed"}
+
+
 class TwoFactorRequirement(models.Model):
     """An administrator's choice, per role, whether its accounts must sign in with a one-time code too. A role
     with no row follows the MANDATE_REQUIRE_2FA_ROLES setting (officials, scrutineers, trustees and HR

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_tasks",
+    "django_tasks_db",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -48,6 +50,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, compressed and with hashed names
     "mandate.platform.middleware.UploadLimitMiddleware",  # before anything reads the body
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -90,7 +93,16 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("MANDATE_SQLITE", str(DATA_DIR / "mandate.sqlite3")),
-            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
+            # The embedded default, used by several processes at once (web workers and job workers): WAL lets
+            # readers run beside the one writer; a writer waits up to 20 s for another instead of failing with
+            # "database is locked"; IMMEDIATE takes the write lock when a transaction begins, so a transaction
+            # that reads and then writes never fails part-way when another wrote meanwhile (which no timeout
+            # helps). Long work runs in jobs outside any transaction, so no one waits for long.
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
         }
     }
 
@@ -171,14 +183,76 @@ USE_TZ = True
 FORMAT_MODULE_PATH = ["mandate.platform.formats"]  # dates shown as 23 November 2026
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = DATA_DIR / "static"  # `mandate serve` collects into it; WhiteNoise serves it
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [p for p in [Path.cwd() / "build" / "booth"] if p.exists()]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # `mandate serve` (MANDATE_STATIC_MANIFEST=1): WhiteNoise's compressed manifest storage (gzip and Brotli
+    # copies, content-hashed names). Everything else (tests, `mandate serve --dev`, manage commands): plain
+    # names from the apps' folders, so that a manifest left by an earlier `serve` never names stale files.
+    "staticfiles": {"BACKEND": "mandate.platform.staticfiles.StaticStorage"
+                    if os.environ.get("MANDATE_STATIC_MANIFEST") == "1"
+                    else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 MEDIA_ROOT = DATA_DIR / "documents"
 
-EMAIL_BACKEND = os.environ.get("MANDATE_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
-EMAIL_FILE_PATH = DATA_DIR / "mail"
-DEFAULT_FROM_EMAIL = "mandate <no-reply@mandate.invalid>"
+# Outgoing mail: one URL (platform/mail.py), e.g. smtp://user:password@host:587?tls=1; files in var/mail/ by default.
+from mandate.platform.mail import email_settings  # noqa: E402
+
+_email = email_settings(os.environ.get("MANDATE_EMAIL_URL", ""), DATA_DIR / "mail")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH", DATA_DIR / "mail")
+EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _email.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("MANDATE_EMAIL_FROM", "mandate <no-reply@mandate.invalid>")
+# Text messages (platform/sms.py): files in var/sms/ by default, or twilio://ACCOUNT_SID:AUTH_TOKEN@api.twilio.com?from=+44...
+SMS_URL = os.environ.get("MANDATE_SMS_URL", "")
+SMS_FILE_PATH = DATA_DIR / "sms"
+
+# Background jobs (platform/jobs.py): Django's Tasks API (django-tasks) on the database backend, so the queue
+# is the application's own database, SQLite or PostgreSQL; `mandate worker` runs them. MANDATE_TASKS=immediate
+# runs each job inside the call that starts it (the test suite's default; never for a real deployment).
+TASKS = {
+    "default": {
+        "BACKEND": ("django_tasks.backends.immediate.ImmediateBackend"
+                    if os.environ.get("MANDATE_TASKS") == "immediate" else "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default", "mail"],
+    }
+}
+JOB_HEARTBEAT_SECONDS = float(os.environ.get("MANDATE_JOB_HEARTBEAT_SECONDS", "5"))  # 0: none (tests in one process)
+# A running job whose worker has not been heard from for this long is retried (or, after the last attempt,
+# reported as failed on its page): a killed worker's job is never lost silently.
+JOB_STALE_SECONDS = float(os.environ.get("MANDATE_JOB_STALE_SECONDS", "60"))
+JOB_MAX_ATTEMPTS = int(os.environ.get("MANDATE_JOB_MAX_ATTEMPTS", "3"))
+
+# Deployment behind TLS (a reverse proxy terminating HTTPS): MANDATE_SECURE=1 turns on every setting below;
+# each can also be set alone. MANDATE_CSRF_TRUSTED_ORIGINS lists the public origins (https://mandate.example.org).
+SECURE = os.environ.get("MANDATE_SECURE", "0") == "1"
+
+
+def _flag(name: str, default: bool = SECURE) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value == "1"
+
+
+SESSION_COOKIE_SECURE = _flag("MANDATE_SECURE_COOKIES")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = _flag("MANDATE_SSL_REDIRECT")
+SECURE_HSTS_SECONDS = int(os.environ.get("MANDATE_HSTS_SECONDS", str(31_536_000 if SECURE else 0)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("MANDATE_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = _flag("MANDATE_HSTS_PRELOAD")
+# The proxy in front sets X-Forwarded-Proto: https (and must strip it from clients' requests).
+if _flag("MANDATE_BEHIND_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("MANDATE_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

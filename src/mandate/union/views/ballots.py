@@ -15,6 +15,7 @@ from mandate.platform.roles import has_role, role_required
 from mandate.union import ballots as svc
 from mandate.union import documents as docs
 from mandate.union import lifecycle, rules, services
+from mandate.union import tasks as union_tasks
 from mandate.union.access import union_for
 from mandate.union.forms import (
     BallotForm,
@@ -137,9 +138,11 @@ def ballot_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             n = services.withdraw_notices(b, reason=d["reason"], withdrawn_on=d["withdrawn_on"], actor=user)
             messages.success(request, f"Notices withdrawn ({n} documents): the ballot is being set up again; "
                                       "issue new notices when it is ready.")
-        elif action == "papers":
-            doc = services.issue_voting_papers(b, actor=user)
-            messages.success(request, f"{doc.title}: one print-ready PDF.")
+        elif action == "papers":  # a background job (union/tasks.py): its page shows progress and result
+            job = union_tasks.start_voting_papers(b, actor=user)
+            if not job.finished:
+                return redirect("job", pk=job.pk)
+            (messages.success if job.status == "succeeded" else messages.error)(request, job.result_text or job.error)
         elif action == "replace":
             replace = ReplaceForm(request.POST, prefix="replace")
             _valid(replace)

@@ -1,0 +1,221 @@
+"""Background jobs: long work runs in a worker (`mandate worker`), never inside a web request.
+
+The queue is Django's Tasks API (the django-tasks package) with its database backend (django-tasks-db), so
+it lives in the application's own database, SQLite or PostgreSQL, and needs no other service. A worker
+claims a task with SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL (an exclusive transaction on SQLite), so
+many workers on many machines drain one queue and no task runs twice.
+
+On top of that queue, a `Job` row (platform.models.Job) is what people see: the page at /jobs/<id>/ shows its
+stage and progress, the result when done, and why it failed. A service starts a job with
+
+    job = jobs.start("mandate.union.tasks.voting_papers", kind="voting-papers", title="...", actor=user,
+                     ballot_id=ballot.pk)
+
+where the handler is a function decorated with `@jobs.handler` that takes a `Progress` first and the job's
+keyword arguments (ids and dates only: they are stored in the queue, so never a secret), and returns a
+`Result` (a link and a line of text) or None.
+
+While a job runs, its worker renews the job's heartbeat every JOB_HEARTBEAT_SECONDS. A job whose heartbeat is
+older than JOB_STALE_SECONDS lost its worker (killed, machine gone): `reap()` (run by every worker every few
+seconds, and by the job's page when it is looked at) queues it again, up to JOB_MAX_ATTEMPTS attempts, and
+after the last one marks it failed saying so. A job that is retried must be safe to run again: handlers write
+their result at the end, in one short transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django_tasks import task
+
+from mandate.platform.models import Job
+
+logger = logging.getLogger("mandate.jobs")
+
+_HANDLER_MARK = "mandate_job_handler"
+
+
+@dataclass
+class Result:
+    """What a finished job shows: a link to what it made (a document, a file) and one line about it."""
+
+    url: str = ""
+    text: str = ""
+
+
+class Progress:
+    """Handed to a running job's function: report the stage and how far it has gone."""
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+
+    def __call__(self, stage: str, done: int = 0, total: int = 0) -> None:
+        total = max(total, 0)
+        done = min(max(done, 0), total) if total else 0
+        self.job.stage, self.job.done, self.job.total = stage[:200], done, total
+        Job.objects.filter(pk=self.job.pk).update(stage=self.job.stage, done=done, total=total,
+                                                  heartbeat_at=timezone.now())
+
+
+class JobRefused(ValueError):
+    """A job that cannot do its work: the message is shown on the job's page as the reason."""
+
+
+def handler(function: Callable[..., Result | None]) -> Callable[..., Result | None]:
+    """Mark a function as a job handler (only marked functions can be named by a Job)."""
+    setattr(function, _HANDLER_MARK, True)
+    return function
+
+
+def _handler(path: str) -> Callable[..., Result | None]:
+    function = import_string(path)
+    if not getattr(function, _HANDLER_MARK, False):
+        raise JobRefused(f"{path} is not a job handler")
+    return function
+
+
+def _immediate() -> bool:
+    return str(settings.TASKS["default"]["BACKEND"]).endswith("ImmediateBackend")
+
+
+def start(handler_path: str, *, kind: str, title: str, actor: Any = None, queue: str = "default",
+          return_url: str = "", **arguments: Any) -> Job:
+    """Queue a job and return its row (its page is /jobs/<job.pk>/). `arguments` must be JSON: ids, dates."""
+    _handler(handler_path)  # refuse an unknown handler now, not in the worker
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    job = Job.objects.create(id=uuid.uuid4(), kind=kind, title=title[:200], handler=handler_path,
+                             arguments=arguments, started_by=user, stage="Waiting for a worker",
+                             return_url=return_url[:500])
+    _enqueue(job, queue)
+    job.refresh_from_db()
+    return job
+
+
+def _enqueue(job: Job, queue: str = "default") -> None:
+    result = run_job.using(queue_name=queue).enqueue(str(job.pk))
+    # With the database backend this runs before any worker can take the task's row only if the worker is
+    # slower than this update; the task reads the job by its id either way, so the order does not matter.
+    Job.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id))
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, ValueError | PermissionError | LookupError) and str(error):
+        return str(error)
+    return (f"An unexpected error stopped the job ({type(error).__name__}). Nothing was kept from it; the "
+            "administrators can read the details in the job's record.")
+
+
+class _Heartbeat(threading.Thread):
+    """Renews the job's heartbeat while it runs, from its own thread (and its own database connection)."""
+
+    def __init__(self, job_id: uuid.UUID) -> None:
+        super().__init__(name=f"heartbeat-{job_id}", daemon=True)
+        self.job_id = job_id
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(settings.JOB_HEARTBEAT_SECONDS):
+                Job.objects.filter(pk=self.job_id, status="running").update(heartbeat_at=timezone.now())
+        except Exception:  # a missed beat is not worth killing the job for; the next one may pass
+            logger.warning("job %s: heartbeat failed", self.job_id, exc_info=True)
+        finally:
+            connection.close()
+
+
+def _worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:200]
+
+
+@task(queue_name="default")
+def run_job(job_id: str) -> str:
+    """The one django-tasks task: run the Job's handler with its arguments, keeping its row up to date."""
+    now = timezone.now()
+    claimed = Job.objects.filter(pk=job_id, status="queued").update(
+        status="running", started_at=now, heartbeat_at=now, attempts=F("attempts") + 1, worker=_worker_name(),
+        stage="Started")
+    if not claimed:  # already finished, or taken by a retry: never run a job twice
+        return "skipped"
+    job = Job.objects.get(pk=job_id)
+    beat = None if _immediate() or settings.JOB_HEARTBEAT_SECONDS <= 0 else _Heartbeat(job.pk)
+    if beat:
+        beat.start()
+    try:
+        result = _handler(job.handler)(Progress(job), **job.arguments) or Result()
+    except BaseException as error:
+        logger.exception("job %s (%s) failed", job.pk, job.kind)
+        Job.objects.filter(pk=job.pk).update(status="failed", finished_at=timezone.now(), error=_reason(error),
+                                             stage="Failed")
+        raise
+    finally:
+        if beat:
+            beat.stopped.set()
+            beat.join()
+    Job.objects.filter(pk=job.pk).update(
+        status="succeeded", finished_at=timezone.now(), stage="Done", done=F("total"), result_url=result.url[:500],
+        result_text=result.text[:500])
+    return "succeeded"
+
+
+def reap(job: Job | None = None) -> int:
+    """Jobs whose worker stopped (no heartbeat for JOB_STALE_SECONDS): queued again, or after the last
+    attempt failed with the reason. Returns how many were found. Safe to run from many processes at once:
+    each change is a conditional UPDATE, so only one process acts on a job."""
+    from django_tasks_db.models import DBTaskResult
+
+    cutoff = timezone.now() - timedelta(seconds=settings.JOB_STALE_SECONDS)
+    stale = Job.objects.filter(status="running", heartbeat_at__lt=cutoff)
+    if job is not None:
+        stale = stale.filter(pk=job.pk)
+    found = 0
+    for j in stale:
+        lost = {"status": "running", "heartbeat_at": j.heartbeat_at, "attempts": j.attempts}
+        if j.attempts < settings.JOB_MAX_ATTEMPTS:
+            with transaction.atomic():
+                if not Job.objects.filter(pk=j.pk, **lost).update(
+                        status="queued", task_id="", worker="",
+                        stage=f"Waiting for a worker (attempt {j.attempts + 1} of {settings.JOB_MAX_ATTEMPTS}: "
+                              "the worker running it stopped)"):
+                    continue
+            logger.warning("job %s: worker %s stopped; queued again", j.pk, j.worker)
+            _enqueue(j)
+        else:
+            if not Job.objects.filter(pk=j.pk, **lost).update(
+                    status="failed", finished_at=timezone.now(), stage="Failed",
+                    error=f"The worker running this job stopped {j.attempts} times (the last was {j.worker}); "
+                          "it was not retried again. Start it again, or ask the administrators to look at the "
+                          "workers."):
+                continue
+            logger.error("job %s: worker %s stopped on the last attempt; failed", j.pk, j.worker)
+        found += 1
+        # The lost attempt's task is still marked running in the queue: mark it failed there too.
+        if j.task_id:
+            DBTaskResult.objects.filter(pk=j.task_id, status="RUNNING").update(
+                status="FAILED", finished_at=timezone.now(), exception_class_path="mandate.platform.jobs.WorkerLost",
+                traceback=f"the worker {j.worker} stopped without finishing the task")
+    return found
+
+
+def wait(job: Job, timeout: float = 60.0) -> Job:
+    """Block until the job has finished or `timeout` seconds have passed (for the command line and tests)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        job.refresh_from_db()
+        if job.finished or time.monotonic() > deadline:
+            return job
+        time.sleep(0.2)
