@@ -384,3 +384,4 @@ class CourtOrderExclusion(models.Model):
     @property
     def days(self) -> int:
         return (self.excluded_to - self.excluded_from).days + 1
+from mandate.union.action_models import ActionNotice, EmployerKey, SentPackage, SigningKey  # noqa: E402, F401
