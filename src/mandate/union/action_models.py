@@ -104,8 +104,8 @@ class ActionNotice(models.Model):
         return f"{label} to {self.employer.name}" + (f" from {human_date(first)}" if first else "")
 
     @property
-    def day_list(self) -> list[str]:
-        return list(self.days)
+    def day_dates(self) -> list[date]:
+        return [date.fromisoformat(d) for d in self.days]
 
     @property
     def form_list(self) -> list[str]:
