@@ -104,6 +104,7 @@ def install_packages() -> None:
 
 
 def start() -> None:
+    os.environ.setdefault("MANDATE_DEMO", "1")  # the demo: two-factor sign-in off, and the sign-in page says so
     install()
     mandate = BIN / "mandate"
     run(mandate, "manage", "migrate", "--no-input", "-v", "0")

@@ -31,6 +31,20 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _two_factor_off(settings):
+    """Tests sign users in with force_login; two-factor sign-in is switched on only by the tests of it
+    (tests/platform/test_two_factor.py), as production settings have it on for officials and HR."""
+    settings.MANDATE_REQUIRE_2FA_ROLES = []
+    settings.MANDATE_REQUIRE_2FA_SUPERUSERS = False
+
+
+@pytest.fixture(autouse=True)
+def _audit_key_per_test(settings, tmp_path):
+    """Each test's audit checkpoints are signed with its own key in its own folder, never the data folder's."""
+    settings.MANDATE_AUDIT_KEY = tmp_path / "audit_signing_key"
+
+
+@pytest.fixture(autouse=True)
 def _audit_log_flushable(request):
     """Transactional (and browser) tests are cleaned by flushing every table. On SQLite the audit log's
     append-only triggers refuse the DELETE a flush uses (PostgreSQL's TRUNCATE does not fire them), so after

@@ -17,7 +17,7 @@ from mandate.platform.roles import EMPLOYER_ROLES, UNION_ROLES
 # Routes anyone may open: signing in and recovering a password. Admin has its own superuser check.
 PUBLIC = {"login", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
           "password_reset_complete"}
-SIDE_NEUTRAL = {"home", "password_change", "password_change_done"}
+SIDE_NEUTRAL = {"home", "password_change", "password_change_done", "two_factor"}
 
 
 def _walk(patterns: list, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str, object]]:

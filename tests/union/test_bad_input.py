@@ -125,7 +125,7 @@ def test_register_upload_refuses_a_file_that_is_not_utf8(union_org, client, make
     upload = io.BytesIO(register_csv({"newport": 2}).replace("Member", "Zoë").encode("latin-1"))
     upload.name = "r.csv"
     response = client.post("/union/register/", {"file": upload})
-    assert response.status_code == 200 and "The file is not UTF-8 text" in response.content.decode()
+    assert response.status_code == 400 and "The file is not UTF-8 text" in response.content.decode()
     assert not Member.objects.filter(name__startswith="Zo").exists()
 
 
@@ -139,7 +139,7 @@ def test_returns_upload_refuses_a_file_that_is_not_utf8(union_org, client, make_
     upload = io.BytesIO("paper_number,received_on,strike\n1,2026-11-05,oui \xe9\n".encode("latin-1"))
     upload.name = "returns.csv"
     response = client.post(f"/union/ballots/{b.pk}/returns/", {"file": upload})
-    assert response.status_code == 200 and "The file is not UTF-8 text" in response.content.decode()
+    assert response.status_code == 400 and "The file is not UTF-8 text" in response.content.decode()
 
 
 def test_web_refuses_a_dispute_or_ballot_code_already_used(union_org, client, make_user):

@@ -66,3 +66,24 @@ class RedactSecrets(logging.Filter):
             return redact(str(text))
         except Exception:
             return _UNREDACTABLE
+
+
+class OneLineRefusals(logging.Filter):
+    """A refusal (403 Forbidden, 400 Bad Request, 404) logged by Django is one line, never a traceback: the
+    exception behind it (PermissionDenied, SuspiciousOperation, Http404) is expected, not an error. A 5xx keeps
+    its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        refused = isinstance(status, int) and 400 <= status < 500
+        if record.name.startswith("django.security"):
+            refused = True
+        if refused and record.exc_info:
+            exc = record.exc_info[1]
+            record.exc_info = None
+            record.exc_text = None
+            record.stack_info = None
+            if exc is not None and not record.name.startswith("django.security"):
+                record.msg = f"{record.getMessage()} ({type(exc).__name__})"
+                record.args = None
+        return True

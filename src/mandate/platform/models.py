@@ -119,3 +119,38 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class TwoFactorRequirement(models.Model):
+    """An administrator's choice, per role, whether its accounts must sign in with a one-time code too. A role
+    with no row follows the MANDATE_REQUIRE_2FA_ROLES setting (officials, scrutineers, trustees and HR
+    administrators by default; none in the demo)."""
+
+    role = models.CharField(max_length=32, choices=ROLE_CHOICES, unique=True)
+    required = models.BooleanField(default=True)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "two-factor requirement"
+
+    def __str__(self) -> str:
+        return f"{ROLES[self.role].label}: two-factor {'required' if self.required else 'not required'}"
+
+
+class AuditCheckpoint(models.Model):
+    """The audit log's head at one moment (entry number and hash), signed with the Ed25519 key kept outside the
+    database (MANDATE_AUDIT_KEY). A copy of each is appended to a file beside the key. `mandate audit verify`
+    checks the chain against every checkpoint: a whole chain rewritten, or its newest entries removed, no longer
+    matches what was signed, and a checkpoint cannot be made again without the key."""
+
+    seq = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+    at = models.DateTimeField()
+    public_key = models.CharField(max_length=64)
+    signature = models.CharField(max_length=128)
+
+    class Meta:
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"checkpoint at entry {self.seq}"

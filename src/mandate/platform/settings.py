@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -37,6 +38,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "mandate.platform",
     "mandate.workplace",
     "mandate.union",
@@ -44,13 +48,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "mandate.platform.middleware.UploadLimitMiddleware",  # before anything reads the body
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "mandate.platform.middleware.SecurityHeadersMiddleware",
+    "mandate.platform.middleware.NoStoreMiddleware",
+    "mandate.platform.middleware.TwoFactorMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a refused sign-in into the lockout page
 ]
 
 ROOT_URLCONF = "mandate.platform.urls"
@@ -108,6 +117,49 @@ AUTH_PASSWORD_VALIDATORS = [
 if os.environ.get("MANDATE_FAST_PASSWORDS") == "1":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# -- defences (issue 12): sign-in throttling, two-factor sign-in, upload limits, the audit key ----------------
+AUTHENTICATION_BACKENDS = [
+    "mandate.platform.throttle.ThrottleBackend",  # django-axes: refuses a locked-out account or address
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("MANDATE_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("MANDATE_LOGIN_COOLOFF_MINUTES", "15")))
+# Counted per account and, separately, per address: five wrong passwords for one account lock that account
+# from every address, and five from one address lock that address for every account (password spraying).
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False  # axes' own log lines name the username and address; failures go to the audit log
+AXES_DISABLE_ACCESS_LOG = True  # no second table of every sign-in's address and browser: the audit log is the record
+# Password reset requests: at most this many per address, and per e-mail address, in the window.
+MANDATE_RESET_LIMIT = int(os.environ.get("MANDATE_RESET_LIMIT", "5"))
+MANDATE_RESET_WINDOW = timedelta(minutes=int(os.environ.get("MANDATE_RESET_WINDOW_MINUTES", "60")))
+
+# The demo (MANDATE_DEMO=1) switches two-factor sign-in off, and its sign-in page says so.
+MANDATE_DEMO = os.environ.get("MANDATE_DEMO", "0") == "1"
+# Roles whose accounts must sign in with a one-time code (TOTP) as well as the password. An administrator
+# changes this per role in the admin (Two-factor requirements); a comma-separated MANDATE_REQUIRE_2FA_ROLES
+# replaces the default list ("" for none).
+_2FA_DEFAULT = "union_official,scrutineer,trustee,hr_admin"
+MANDATE_REQUIRE_2FA_ROLES = [] if MANDATE_DEMO else [
+    r.strip() for r in os.environ.get("MANDATE_REQUIRE_2FA_ROLES", _2FA_DEFAULT).split(",") if r.strip()]
+MANDATE_REQUIRE_2FA_SUPERUSERS = not MANDATE_DEMO and os.environ.get("MANDATE_REQUIRE_2FA_SUPERUSERS", "1") == "1"
+OTP_TOTP_ISSUER = "mandate"
+
+# Uploads: a request body over MANDATE_MAX_UPLOAD is refused (413) before it is read; form fields other than
+# files are capped at 10 MB; a file over 2.5 MB is streamed to a temporary file, never held in memory; and each
+# upload form refuses a file over its own limit, in words (MANDATE_UPLOAD_LIMITS, in MB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+MANDATE_MAX_UPLOAD = int(os.environ.get("MANDATE_MAX_UPLOAD_MB", "100")) * 1024 * 1024
+MANDATE_UPLOAD_LIMITS = {"ledger": 50, "register": 50, "returns": 10}
+
+# The Ed25519 key that signs checkpoints of the audit log's head: a file outside the database.
+MANDATE_AUDIT_KEY = Path(os.environ.get("MANDATE_AUDIT_KEY", DATA_DIR / "audit_signing_key"))
+MANDATE_AUDIT_CHECKPOINT_EVERY = int(os.environ.get("MANDATE_AUDIT_CHECKPOINT_EVERY", "100"))
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -139,8 +191,9 @@ LOG_LEVEL = os.environ.get("MANDATE_LOG_LEVEL", "WARNING").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "mandate.platform.logging.RedactSecrets"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
+    "filters": {"redact": {"()": "mandate.platform.logging.RedactSecrets"},
+                "refusals": {"()": "mandate.platform.logging.OneLineRefusals"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["refusals", "redact"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # Django's own loggers get the same handler instead of Django's defaults (a console handler and an e-mail to
     # ADMINS with the traceback), which do not pass through the filter. The development server's request lines

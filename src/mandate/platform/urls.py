@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from mandate.platform import views
+from mandate.platform import throttle, twofactor, views
 from mandate.platform.roles import login_only
 
 admin.site.site_header = "mandate administration"
@@ -12,11 +12,12 @@ STEP = "registration/account_step.html"  # one template for every account step
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", twofactor.SignInView.as_view(), name="login"),
+    path("accounts/two-factor/", twofactor.two_factor, name="two_factor"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/change/", login_only(auth_views.PasswordChangeView.as_view(template_name=STEP)), name="password_change"),
     path("accounts/password/change/done/", login_only(auth_views.PasswordChangeDoneView.as_view(template_name=STEP)), name="password_change_done"),
-    path("accounts/password/reset/", auth_views.PasswordResetView.as_view(template_name=STEP), name="password_reset"),
+    path("accounts/password/reset/", throttle.ThrottledPasswordResetView.as_view(template_name=STEP), name="password_reset"),
     path("accounts/password/reset/done/", auth_views.PasswordResetDoneView.as_view(template_name=STEP), name="password_reset_done"),
     path("accounts/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(template_name=STEP),
          name="password_reset_confirm"),

@@ -34,6 +34,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import transaction
 
+from mandate.platform import exports, inputs
 from mandate.platform.audit import record
 from mandate.union.models import Member, Union, Workplace
 
@@ -129,7 +130,7 @@ def _parse(union: Union, rows: Iterable[tuple[int, dict[str | None, Any]]], head
             errors.append(LineError(number, "", f"{extra} more field{'s' if extra > 1 else ''} than the header "
                                                 f"has columns (a value with a comma in it needs quotes)"))
             continue
-        row = {k.strip(): (v or "").strip() for k, v in record_.items() if k is not None}
+        row = {k.strip(): exports.unescape_cell((v or "").strip()) for k, v in record_.items() if k is not None}
         bad = False
 
         def err(column: str, message: str, number: int = number) -> None:
@@ -170,12 +171,17 @@ def _parse(union: Union, rows: Iterable[tuple[int, dict[str | None, Any]]], head
         if bad:
             continue
         assert workplace is not None
-        parsed.append({
+        member = {
             "membership_number": mnum, "name": row["name"], "personal_email": email,
             "mobile": row.get("mobile", ""), "home_address": row["home_address"],
             "employer_id": workplace.employer_id, "workplace_id": workplace.pk, "job_category": row["job_category"],
             "overseas": overseas_text in TRUE, "joined_on": joined, "left_on": None,
-        })
+        }
+        # every value against its Member field (length, characters, date range) before anything is written
+        checked = inputs.problems(Member, member, line=number, columns={"joined_on": "join_date"})
+        errors.extend(LineError(number, p.field, p.message) for p in checked)
+        if not checked:
+            parsed.append(member)
     if not parsed and not errors:
         errors.append(LineError(1, "", "the file holds no members"))
     return parsed, errors
@@ -187,8 +193,14 @@ def import_register(union: Union, source: IO[str] | str, actor: Any = None, *, m
     text = source if isinstance(source, str) else source.read()
     if text.startswith("\ufeff"):
         text = text[1:]
-    header, records = csv_records(text)
-    parsed, errors = _parse(union, records, header)
+    try:
+        problem = inputs.csv_text_refusal(text)
+        if problem:
+            raise inputs.InputRefused([problem])
+        header, records = csv_records(text)
+        parsed, errors = _parse(union, inputs.guard_csv(records), header)
+    except inputs.InputRefused as refused:  # a file the csv module cannot read: named, not a traceback
+        parsed, errors = [], [LineError(p.line or 1, p.field, p.message) for p in refused.problems]
     if errors:
         record(actor, "register.import_refused", "Union", union.code, problems=len(errors),
                first_lines=[e.line for e in errors[:20]])
@@ -247,7 +259,7 @@ def _insert_many(union: Union, rows: list[dict[str, Any]], batch_size: int) -> N
 
 def export_register(union: Union, out: IO[str], actor: Any = None, *, include_left: bool = False) -> int:
     """Write the register in the import format; returns the number of members written."""
-    writer = csv.writer(out)
+    writer = exports.csv_writer(out)  # formulas escaped (OWASP CSV injection)
     writer.writerow(COLUMNS)
     members = Member.objects.filter(union=union).select_related("employer", "workplace").order_by("membership_number")
     if not include_left:

@@ -24,6 +24,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from mandate.platform import inputs
 from mandate.platform.audit import record
 from mandate.platform.models import Document
 from mandate.platform.roles import UNION_ROLES, has_role, role_required
@@ -183,7 +184,8 @@ def dispute(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class RegisterForm(forms.Form):
-    file = forms.FileField(label="Register file", help_text="CSV in the register format (see docs/union.md).")
+    file = forms.FileField(label="Register file", help_text="CSV in the register format (see docs/union.md).",
+                           validators=[inputs.upload_validator("register")])
     mark_missing_left = forms.BooleanField(required=False, label="Mark members missing from the file as left")
 
 
@@ -208,7 +210,9 @@ def register(request: HttpRequest) -> HttpResponse:
             except RegisterImportError as error:
                 errors = [str(e) for e in error.errors]
     total = Member.objects.filter(union=union, left_on__isnull=True).count()
-    return render(request, "union/register.html", {"form": form, "errors": errors, "total": total})
+    refused = bool(errors) or (request.method == "POST" and bool(form.errors))
+    return render(request, "union/register.html", {"form": form, "errors": errors, "total": total},
+                  status=400 if refused else 200)
 
 
 @role_required(*OFFICIAL)
@@ -508,6 +512,9 @@ def returns(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             upload = request.FILES.get("file")
             if upload is not None:
+                too_large = inputs.upload_too_large(upload, inputs.upload_limit("returns"))
+                if too_large:
+                    raise svc.BallotError(too_large)
                 try:
                     text = upload.read().decode("utf-8-sig")
                 except UnicodeDecodeError as error:
@@ -530,11 +537,13 @@ def returns(request: HttpRequest, pk: int) -> HttpResponse:
         except svc.BallotError as error:
             errors = [str(error)]
     papers = b.returns.select_related("unit").order_by("-recorded_at", "-pk")[:50]
+    record(request.user, "returns.viewed", "Ballot", b.pk, method=request.method)  # the scrutineer's papers
     flagged = b.returns.exclude(status="counted").select_related("unit")
     both = [p for p in b.returns.filter(status="counted") if "both" in p.marks.values()]
     return render(request, "union/returns.html", {"ballot": b, "form": form, "errors": errors, "papers": papers,
                                                   "flagged": flagged, "both": both, "kinds": kinds,
-                                                  "counted": b.returns.filter(status="counted").count()})
+                                                  "counted": b.returns.filter(status="counted").count()},
+                  status=400 if errors else 200)
 
 
 @role_required(*SCRUTINEER)

@@ -18,6 +18,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from mandate.platform import inputs
 from mandate.platform.audit import record
 from mandate.platform.documents import html_to_pdf
 from mandate.platform.roles import role_required
@@ -109,7 +110,7 @@ def evidence(request: HttpRequest) -> HttpResponse:
         context["query"] = request.GET.urlencode() or _query(form)
     elif not AttendancePolicy.objects.filter(organisation=organisation).exists():
         context["error"] = "No attendance policy has been set up yet."
-    return render(request, "workplace/evidence.html", context)
+    return render(request, "workplace/evidence.html", context, status=inputs.refusal_status(request, form, context))
 
 
 def _query(form: EvidenceForm) -> str:

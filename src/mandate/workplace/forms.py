@@ -10,10 +10,10 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 
+from mandate.platform import inputs
 from mandate.workplace.models import Adjustment, AttendancePolicy, ImportBatch, Organisation, StaffMember
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-MAX_UPLOAD = 200 * 1024 * 1024
 
 
 def other_policy(policies: QuerySet[AttendancePolicy], chosen: object) -> AttendancePolicy | None:
@@ -36,8 +36,9 @@ class ImportForm(forms.Form):
 
     def clean_file(self) -> UploadedFile:
         upload: UploadedFile = self.cleaned_data["file"]  # FileField has refused a file without name or size
-        if (upload.size or 0) > MAX_UPLOAD:
-            raise forms.ValidationError("The file is larger than 200 MB: split it by month.")
+        too_large = inputs.upload_too_large(upload, inputs.upload_limit("ledger"))  # size known, file not read
+        if too_large:
+            raise forms.ValidationError(too_large)
         name = (upload.name or "").lower()
         if not name.endswith((".csv", ".txt", ".parquet")):
             raise forms.ValidationError("Upload a .csv or .parquet file.")

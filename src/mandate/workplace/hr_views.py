@@ -57,7 +57,7 @@ def imports(request: HttpRequest) -> HttpResponse:
     else:
         form = ImportForm()
     batches = ImportBatch.objects.filter(organisation=organisation)[:50]
-    status = 400 if refused else 200
+    status = 400 if refused or form.errors else 200
     return render(request, "workplace/imports.html", {
         "organisation": organisation, "form": form, "result": result, "refused": refused,
         "max_errors": MAX_ERRORS, "batches": batches}, status=status)
@@ -75,7 +75,8 @@ def adjustments(request: HttpRequest) -> HttpResponse:
     organisation = organisation_for(request)
     today = timezone.localdate()
     items = Adjustment.objects.filter(staff__organisation=organisation).select_related("staff")
-    record(request.user, "view_adjustments", "Organisation", organisation.code, count=items.count())
+    record(request.user, "view_adjustments", "Organisation", organisation.code, count=items.count(),
+           staff_ids=sorted({a.staff.staff_id for a in items}))  # whose adjustments were shown
     return render(request, "workplace/adjustments.html", {
         "organisation": organisation, "adjustments": items, "today": today,
         "due": reviews_due(organisation, today).count(), "window": REVIEW_WINDOW_DAYS})
@@ -88,6 +89,8 @@ def adjustment_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
     if pk is not None:
         instance = get_object_or_404(Adjustment, pk=pk, staff__organisation=organisation)
     form = AdjustmentForm(request.POST or None, instance=instance, organisation=organisation)
+    if instance is not None and request.method == "GET":  # one person's adjustment read: whose, never what
+        record(request.user, "view_adjustment", "Adjustment", instance.pk, staff_id=instance.staff.staff_id)
     if request.method == "POST" and form.is_valid():
         adjustment = form.save(commit=False)
         adjustment.recorded_by = request.user.get_username()
@@ -108,7 +111,8 @@ def reminders(request: HttpRequest) -> HttpResponse:
     organisation = organisation_for(request)
     today = timezone.localdate()
     due = [ReviewDue(a, (a.review_date - today).days) for a in reviews_due(organisation, today)]
-    record(request.user, "view_review_reminders", "Organisation", organisation.code, count=len(due))
+    record(request.user, "view_review_reminders", "Organisation", organisation.code, count=len(due),
+           staff_ids=sorted({d.adjustment.staff.staff_id for d in due}))
     return render(request, "workplace/reminders.html", {
         "organisation": organisation, "due": due, "today": today, "window": REVIEW_WINDOW_DAYS})
 

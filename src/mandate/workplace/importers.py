@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 
+from mandate.platform import inputs
 from mandate.platform.audit import record
 from mandate.policy.errors import InputError
 from mandate.workplace.models import (
@@ -89,7 +90,12 @@ def _rows(filename: str, data: bytes) -> tuple[list[str], Iterator[tuple[int, di
         def parquet_rows() -> Iterator[tuple[int, dict[str, Any]]]:
             n = 0
             for batch in table.to_batches(max_chunksize=BATCH_SIZE):
-                for row in batch.to_pylist():
+                try:
+                    rows = batch.to_pylist()
+                except (OverflowError, ValueError, pa.ArrowException) as exc:  # a date beyond Python's
+                    raise ImportRefused([InputError(f"a value in rows {n + 1} to {n + batch.num_rows} is out of "
+                                                    f"range ({exc})", file=filename, line=n + 1)]) from exc
+                for row in rows:
                     n += 1
                     yield n, row
 
@@ -98,15 +104,24 @@ def _rows(filename: str, data: bytes) -> tuple[list[str], Iterator[tuple[int, di
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportRefused([InputError("the file is not UTF-8 text (save it as CSV UTF-8)", file=filename)]) from exc
+    refusal = inputs.csv_text_refusal(text)
+    if refusal is not None:
+        raise ImportRefused([InputError(refusal.message, file=filename, line=refusal.line)])
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    columns = [c.strip() for c in (reader.fieldnames or [])]
+    try:
+        columns = [c.strip() for c in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        raise ImportRefused([InputError(f"the header cannot be read as CSV ({exc})", file=filename, line=1)]) from exc
     reader.fieldnames = columns
 
     def csv_rows() -> Iterator[tuple[int, dict[str, Any]]]:
-        for row in reader:
-            if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
-                continue  # a blank line
-            yield reader.line_num, row
+        try:
+            for line, row in inputs.guard_csv((reader.line_num, row) for row in reader):
+                if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
+                    continue  # a blank line
+                yield line, row
+        except inputs.InputRefused as exc:
+            raise ImportRefused([InputError(p.message, file=filename, line=p.line) for p in exc.problems]) from exc
 
     return columns, csv_rows()
 
@@ -121,16 +136,17 @@ def _date(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         raise ValueError("must be a date like 2026-10-01, not a date and time")
     if isinstance(value, dt.date):
-        return value
+        return inputs.in_range(value)
     text = _text(value)
     if not text:
         raise ValueError("is empty; a date like 2026-10-01 is needed")
     try:
         if len(text) != 10:
             raise ValueError
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"'{text}' is not a date like 2026-10-01") from None
+    return inputs.in_range(day)
 
 
 def _timestamp(value: Any) -> dt.datetime:
@@ -146,7 +162,7 @@ def _timestamp(value: Any) -> dt.datetime:
             raise ValueError(f"'{text}' is not an ISO 8601 date and time like 2026-10-01T08:30:00+01:00") from None
     if stamp.tzinfo is None or stamp.utcoffset() is None:
         raise ValueError("needs a UTC offset, like 2026-10-01T08:30:00+01:00 or ...Z")
-    return stamp
+    return inputs.in_range(stamp)
 
 
 T = TypeVar("T")
@@ -231,6 +247,9 @@ def import_file(organisation: Organisation, kind: str, filename: str, data: byte
     by_card = kind == "badge" and "card_number" in columns
     for line, row in rows:
         n_rows += 1
+        made = len(objects)
+        for p in inputs.cell_problems(row, line):  # every cell: size, NUL, control characters
+            v.fail(line, p.field, p.message)
         if kind == "badge":
             site = v.site_pk(line, row.get("site_code"))
             stamp = v.check(line, "timestamp", _timestamp, row.get("timestamp"))
@@ -285,6 +304,10 @@ def import_file(organisation: Organisation, kind: str, filename: str, data: byte
                 if key not in seen_absences:  # the same day twice in one file is one absence
                     seen_absences.add(key)
                     objects.append(Absence(staff_id=staff, date=day, kind=absence_kind))
+        if len(objects) > made:  # the record about to be written, against its model's fields
+            for p in inputs.problems_of(objects[-1], line=line, columns={"timestamp": "checked_in_at"}
+                                        if kind == "bookings" else None):
+                v.fail(line, p.field, p.message)
         if v.more:
             break
     if n_rows == 0 and not v.errors:

@@ -12,7 +12,6 @@ Rules every view here keeps (spec §3, §4):
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from typing import Any
 
@@ -22,6 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from mandate.platform import exports, inputs
 from mandate.platform.audit import record
 from mandate.platform.roles import EMPLOYER_ROLES, has_role, role_required
 from mandate.workplace.access import organisation_for
@@ -120,7 +120,7 @@ def _individual_page(request: HttpRequest, organisation: Organisation, staff: St
         context["query"] = request.GET.urlencode()
     elif not AttendancePolicy.objects.filter(organisation=organisation).exists():
         context["error"] = "No attendance policy has been set up yet."
-    return render(request, "workplace/figure.html", context)
+    return render(request, "workplace/figure.html", context, status=inputs.refusal_status(request, form, context))
 
 
 def _csv_response(request: HttpRequest, organisation: Organisation, staff: StaffMember, page: str) -> HttpResponse:
@@ -136,7 +136,7 @@ def _csv_response(request: HttpRequest, organisation: Organisation, staff: Staff
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"attendance-{staff.staff_id}-{start.isoformat()}-to-{end.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response, lineterminator="\n")
+    writer = exports.csv_writer(response, lineterminator="\n")  # formulas escaped (OWASP CSV injection)
     writer.writerow(CSV_COLUMNS)
     for row in days:
         day = row["date"]
@@ -239,9 +239,9 @@ def team(request: HttpRequest) -> HttpResponse:
                 {"expectation": a.expectation, "date_from": a.date_from, "date_to": a.date_to}
                 for a in expectations.get(s.pk, [])],
                 "periods": [] if organisation.dispute_mode else by_id.get(s.staff_id, [])} for s in reports]
-            if not organisation.dispute_mode:
-                _log_individual(request, organisation, ids, "team", form)
-    return render(request, "workplace/team.html", context)
+            # logged in dispute mode too: names and adjusted expectations are individual data
+            _log_individual(request, organisation, ids, "team", form)
+    return render(request, "workplace/team.html", context, status=inputs.refusal_status(request, form, context))
 
 
 # -- HR: the organisation and its sites ---------------------------------------------------------------------
@@ -278,7 +278,7 @@ def organisation_view(request: HttpRequest) -> HttpResponse:
                 context["below"] = below
                 _log_individual(request, organisation, sorted({r["staff_id"] for r in below}),
                                 "organisation_below_target", form)
-    return render(request, "workplace/organisation.html", context)
+    return render(request, "workplace/organisation.html", context, status=inputs.refusal_status(request, form, context))
 
 
 def _team_rows(organisation: Organisation, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -317,7 +317,7 @@ def site_view(request: HttpRequest, code: str) -> HttpResponse:
                 context["below"] = below
                 _log_individual(request, organisation, sorted({r["staff_id"] for r in below}),
                                 f"site_below_target:{site.code}", form)
-    return render(request, "workplace/site.html", context)
+    return render(request, "workplace/site.html", context, status=inputs.refusal_status(request, form, context))
 
 
 # -- two policies side by side --------------------------------------------------------------------------------
@@ -346,7 +346,7 @@ def compare(request: HttpRequest) -> HttpResponse:
                                        names, hide_small),
                            teams=_pair(fa.result.teams.to_pylist(), fb.result.teams.to_pylist(), "team",
                                        team_names, hide_small))
-    return render(request, "workplace/compare.html", context)
+    return render(request, "workplace/compare.html", context, status=inputs.refusal_status(request, form, context))
 
 
 MIN_GROUP = 10  # the disclosure threshold (stats.disclosure's 10-5 rule)
