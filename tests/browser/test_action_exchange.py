@@ -112,5 +112,14 @@ def test_notice_package_acknowledgement_and_proof_of_receipt(browser, live_serve
     assert "replay" in official.get_by_test_id("refused").inner_text()
     official.goto(url + "/union/action/")
     official.screenshot(path=str(SHOTS / "action-4-official-proof-of-receipt.png"), full_page=True)
+    # --- the calendar shows the day, the mandate's end, and offers the iCal file ------------------
+    official.get_by_role("link", name="Action calendar").click()
+    calendar = official.get_by_test_id("calendar").inner_text()
+    assert "1 December 2026 to 15 November 2027\tStrike (continuous)" in calendar
+    assert "received 19 November 2026" in calendar and "Last day of the mandate for strike" in calendar
+    with official.expect_download() as ics:
+        official.get_by_role("link", name="iCal feed").click()
+    assert b"BEGIN:VEVENT" in Path(ics.value.path()).read_bytes()
+    official.screenshot(path=str(SHOTS / "action-5-calendar.png"), full_page=True)
     octx.close()
     hctx.close()

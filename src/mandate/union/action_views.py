@@ -211,3 +211,21 @@ def notice_change(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("union:action")
     return render(request, "union/action/change.html", {"notice": notice, "form": form, "problems": problems},
                   status=400 if problems or form.errors else 200)
+
+
+@role_required(*STAFF)
+def calendar(request: HttpRequest) -> HttpResponse:
+    from mandate.union import action_calendar
+
+    union = union_for(request)
+    items = action_calendar.entries(union)
+    fmt = request.GET.get("format", "")
+    if fmt == "ics":
+        response = HttpResponse(action_calendar.to_ical(union, items), content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{union.code}-action.ics"'
+        return response
+    if fmt == "csv":
+        response = HttpResponse(action_calendar.to_csv(items), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{union.code}-action.csv"'
+        return response
+    return render(request, "union/action/calendar.html", {"items": items, "union": union})

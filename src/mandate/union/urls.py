@@ -33,4 +33,5 @@ urlpatterns += [  # calling the action and the exchange (union/action_views.py)
     path("action/notices/<int:pk>/change/", action_views.notice_change, name="action_notice_change"),
     path("action/employer-keys/", action_views.employer_key, name="action_employer_key"),
     path("action/receipts/", action_views.receipt_import, name="action_receipt_import"),
+    path("action/calendar/", action_views.calendar, name="action_calendar"),
 ]
