@@ -115,3 +115,10 @@ def test_public_keys_are_parsed_from_what_people_paste():
         with pytest.raises(ex.PackageRefused):
             ex.parse_public_key(bad)
     assert len(ex.fingerprint(key).split()) == 8
+
+
+def test_a_signed_package_with_a_nul_in_its_facts_is_refused():
+    raw = _package(facts={"title": "a\x00b"})
+    with pytest.raises(ex.PackageRefused, match="NUL"):
+        ex.open_package(raw, TRUSTED)
+    assert ex.open_package(_package(facts={"path": "C:\\u0000"}), TRUSTED)  # a backslash is not a NUL

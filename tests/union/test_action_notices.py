@@ -149,3 +149,17 @@ def test_hand_entered_mandates_have_no_electorate_to_notify(union_org):
     with pytest.raises(act.ActionRefused, match="entered by hand"):
         act.issue_action_notice(m, days=[date(2026, 12, 1)], continuous=True, expected_receipt=date(2026, 11, 20),
                                 sent_on=date(2026, 11, 18))
+
+
+def test_twice_is_once_and_dates_outside_the_rulebook_are_refused(era_mandates):
+    m = era_mandates["strike"]
+    args = dict(days=[date(2026, 12, 1)], continuous=True, expected_receipt=date(2026, 11, 20),
+                sent_on=date(2026, 11, 18))
+    first = act.issue_action_notice(m, **args)
+    assert act.issue_action_notice(m, **args).pk == first.pk and ActionNotice.objects.count() == 1
+    with pytest.raises(act.ActionRefused, match="Out of scope"):
+        act.issue_action_notice(m, days=[date(2026, 12, 1)], continuous=True, expected_receipt=date(2010, 1, 1),
+                                sent_on=date(2010, 1, 1))
+    with pytest.raises(act.ActionRefused):
+        act.issue_action_notice(m, days=[date(1, 1, 2)], continuous=True, expected_receipt=date(2026, 11, 20),
+                                sent_on=date(2026, 11, 18))

@@ -74,3 +74,15 @@ def test_the_acknowledgement_is_signed_once_and_verifies(org):
     r = ex.open_receipt(first, {key: org.name})
     assert (r.package_sha256, r.received_on) == (got.digest, date(2026, 11, 19))
     assert ex.package_digest(notice(["2026-12-01"])) == got.digest
+
+
+def test_odd_but_signed_facts_give_clocks_not_errors(org):
+    odd = ex.make_package(kind="s234a-notice", title="Notice", issuer="PCS", pdf=PDF, seed=UNION_SEED,
+                          facts={"days": 5, "forms_of_action": [1, None], "mandate_last_day": "not a date",
+                                 "date_of_ballot": "2026-11-16"})
+    got = svc.import_package(org, odd, received_on=date(2026, 11, 19), today=date(2026, 11, 19))
+    assert svc.clocks(got).deadlines == ()
+    early = ex.make_package(kind="s234a-notice", title="Old", issuer="PCS", pdf=PDF, seed=UNION_SEED,
+                            facts={"days": ["2010-01-20"], "mandate_last_day": "2010-06-01", "date_of_ballot": "2010-01-01"})
+    old = svc.import_package(org, early, received_on=date(2010, 1, 1), today=date(2026, 11, 19))
+    assert any("Out of scope" in p for p in svc.clocks(old).problems)

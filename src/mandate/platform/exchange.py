@@ -159,6 +159,17 @@ def _hex(data: dict[str, Any], key: str, length: int, what: str) -> bytes:
     return out
 
 
+def _has_nul(value: Any) -> bool:
+    """A NUL character anywhere in a JSON value's strings or keys (PostgreSQL text cannot hold one)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def open_package(raw: bytes | str, trusted: dict[bytes, str]) -> VerifiedPackage:
     """Verify a package against ``trusted`` (public key -> who it belongs to) and return its contents.
 
@@ -180,6 +191,8 @@ def open_package(raw: bytes | str, trusted: dict[bytes, str]) -> VerifiedPackage
                              f"{fingerprint(key)}). Record the sender's public key, checked with them, first.")
     if not isinstance(data["facts"], dict) or not all(isinstance(data[k], str) for k in ("kind", "title", "issuer")):
         raise PackageRefused("The package's facts or names are malformed.")
+    if _has_nul([data[k] for k in ("kind", "title", "issuer", "facts")]):
+        raise PackageRefused("The package's facts contain a NUL character, which no document has.")
     if not verify(_signed_part(data), signature, key):
         raise PackageRefused(f"The signature does not verify with {trusted[key]}'s key: the package was changed "
                              f"after it was signed, or was not signed by them.")

@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from mandate.dates import human_date
 from mandate.law.action import ActionNoticeAnswer, action_notice, resumption_notice
+from mandate.law.dates import DateOutOfRange
+from mandate.law.model import OutOfScope
 from mandate.platform import exchange
 from mandate.platform.audit import record
 from mandate.platform.documents import issue_document
@@ -132,11 +134,14 @@ def _s231a_day(mandate: Mandate) -> date | None:
 
 def plan(mandate: Mandate, *, days: list[date], continuous: bool, forms: list[str], expected_receipt: date,
          agreed_7_days: bool = False) -> ActionNoticeAnswer:
-    """The rulebook's answer for this notice, without issuing it (the page shows it before the official issues)."""
-    return action_notice(receipt=expected_receipt, kind=mandate.kind, days=days, continuous=continuous,
-                         date_of_ballot=mandate.date_of_ballot, mandate_last_day=mandate.last_day,
-                         forms=forms if mandate.kind == "action_short_of_strike" else [],
-                         s231a_done=_s231a_day(mandate), agreed_7_days=agreed_7_days)
+    """The rulebook's answer for this notice, without issuing it, or ActionRefused for dates outside its scope."""
+    try:
+        return action_notice(receipt=expected_receipt, kind=mandate.kind, days=days, continuous=continuous,
+                             date_of_ballot=mandate.date_of_ballot, mandate_last_day=mandate.last_day,
+                             forms=forms if mandate.kind == "action_short_of_strike" else [],
+                             s231a_done=_s231a_day(mandate), agreed_7_days=agreed_7_days)
+    except (OutOfScope, DateOutOfRange) as exc:
+        raise ActionRefused([str(exc)]) from None
 
 
 def _facts(mandate: Mandate, kind: str, answer: ActionNoticeAnswer | None, figures: dict[str, Any],
@@ -211,6 +216,12 @@ def issue_action_notice(mandate: Mandate, *, days: list[date], continuous: bool,
     context = {"title": title, "union": mandate.union, "employer": mandate.employer, "mandate": mandate,
                "answer": answer, "figures": figures, "facts": facts, "sent_on": sent_on}
     with transaction.atomic():
+        Mandate.objects.select_for_update().filter(pk=mandate.pk).first()  # one notice at a time per mandate
+        same = ActionNotice.objects.filter(
+            mandate=mandate, kind="action", continuous=continuous, days=[d.isoformat() for d in answer.days],
+            forms="\n".join(answer.forms), expected_receipt=expected_receipt, sent_on=sent_on).first()
+        if same is not None:  # submitted twice: the notice already issued, not a second one
+            return same
         package = _send(mandate, doc_kind="s234a-notice", title=title, template="union/action/notice_doc.html",
                         context=context, facts=facts, sent_on=sent_on, actor=actor)
         notice = ActionNotice.objects.create(

@@ -131,7 +131,9 @@ def clocks(received: ReceivedPackage) -> Clocks:
     out: list[Deadline] = []
     problems: list[str] = []
     regime = None
-    days = [d for d in (_day({"d": v}, "d") for v in f.get("days") or []) if d]
+    raw_days = f.get("days") if isinstance(f.get("days"), list) else []
+    days = [d for d in (_day({"d": v}, "d") for v in raw_days[:366]) if d]
+    raw_forms = f.get("forms_of_action") if isinstance(f.get("forms_of_action"), list) else []
     last = _day(f, "mandate_last_day")
     ballot = _day(f, "date_of_ballot")
     if received.kind in ("s234a-notice", "action-resumption") and days and last and ballot:
@@ -139,8 +141,8 @@ def clocks(received: ReceivedPackage) -> Clocks:
             answer = action_notice(receipt=received.received_on, kind=str(f.get("action", "strike"))
                                    if f.get("action") in ("strike", "action_short_of_strike") else "strike",
                                    days=days, continuous=bool(f.get("continuous")), date_of_ballot=ballot,
-                                   mandate_last_day=last, forms=list(f.get("forms_of_action") or []) or ["(named)"])
-        except OutOfScope as exc:
+                                   mandate_last_day=last, forms=[str(x) for x in raw_forms] or ["(named)"])
+        except (OutOfScope, ValueError) as exc:
             problems.append(str(exc))
         else:
             regime = answer.regime
