@@ -43,7 +43,7 @@ def test_notice_package_acknowledgement_and_proof_of_receipt(browser, live_serve
     # --- the official issues the notice; a late one is refused first -----------------------------
     octx, official = _sign_in(browser, url, "official")
     official.goto(url + "/union/action/")
-    union_key = official.get_by_test_id("public-key").inner_text()
+    sender_key = official.get_by_test_id("public-key").inner_text()
     form = official.get_by_test_id("notice-form")
     form.get_by_label("Mandate").select_option(str(strike.pk))
     form.get_by_label("The action is").select_option("continuous")
@@ -69,7 +69,7 @@ def test_notice_package_acknowledgement_and_proof_of_receipt(browser, live_serve
     hctx, hr = _sign_in(browser, url, "hr")
     hr.goto(url + "/workplace/received/")
     hr.get_by_label("Union", exact=True).fill("PCS")
-    hr.get_by_label("The union's public key").fill(union_key)
+    hr.get_by_label("The union's public key").fill(sender_key)
     hr.get_by_role("button", name="Record the key").click()
     body = json.loads(package.read_text())
     pdf = bytearray(base64.b64decode(body["pdf"]))

@@ -27,7 +27,7 @@ def notice(days: list[str], last: str = "2027-11-15", ballot: str = "2026-11-16"
 
 @pytest.fixture
 def org(employer_org):
-    svc.record_union_key(employer_org, "PCS", ex.public_key(UNION_SEED).hex(), actor="hr")
+    svc.record_sender_key(employer_org, "PCS", ex.public_key(UNION_SEED).hex(), actor="hr")
     return employer_org
 
 
@@ -62,7 +62,7 @@ def test_refusals_unknown_key_tampered_future(org, employer_org):
     with pytest.raises(ex.PackageRefused, match="future"):
         svc.import_package(org, notice(["2026-12-01"]), received_on=date(2026, 11, 20), today=date(2026, 11, 19))
     with pytest.raises(ex.PackageRefused, match="name"):
-        svc.record_union_key(org, "  ", ex.public_key(UNION_SEED).hex())
+        svc.record_sender_key(org, "  ", ex.public_key(UNION_SEED).hex())
     assert ReceivedPackage.objects.count() == 0
 
 

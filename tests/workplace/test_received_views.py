@@ -7,7 +7,7 @@ import io
 import pytest
 from tests.conftest import TEST_PASSWORD
 
-from mandate.workplace.models import ReceivedPackage, UnionKey
+from mandate.workplace.models import ReceivedPackage, SenderKey
 
 pytestmark = pytest.mark.django_db
 
@@ -16,9 +16,9 @@ def test_bad_input_and_roles(employer_org, client, make_user):
     make_user("hr_admin", "ons", username="hr")
     client.login(username="hr", password=TEST_PASSWORD)
     assert client.get("/workplace/received/").status_code == 200
-    long_name = client.post("/workplace/received/union-keys/", {"union_name": "P" * 10_000, "public_key": "ab" * 32})
-    assert long_name.status_code == 400 and UnionKey.objects.count() == 0
-    nul = client.post("/workplace/received/union-keys/", {"union_name": "PCS\x00", "public_key": "ab" * 32})
+    long_name = client.post("/workplace/received/sender-keys/", {"sender_name": "P" * 10_000, "public_key": "ab" * 32})
+    assert long_name.status_code == 400 and SenderKey.objects.count() == 0
+    nul = client.post("/workplace/received/sender-keys/", {"sender_name": "PCS\x00", "public_key": "ab" * 32})
     assert nul.status_code == 400
     junk = io.BytesIO(b"%PDF-1.7 not a package")
     junk.name = "x.json"

@@ -26,7 +26,7 @@ urlpatterns = [
     path("mandates/<int:pk>/agreement/", views.mandate_agreement, name="mandate_agreement"),
     path("mandates/<int:pk>/court-order/", views.mandate_court_order, name="mandate_court_order"),
 ]
-urlpatterns += [  # calling the action and the exchange (union/action_views.py)
+urlpatterns += [  # calling the action and the exchange (union/action_views.py; tests/union/test_action_role_matrix.py)
     path("action/", action_views.action, name="action"),
     path("action/notices/new/", action_views.notice_new, name="action_notice_new"),
     path("action/notices/<int:pk>.<slug:fmt>", action_views.notice_file, name="action_notice_file"),

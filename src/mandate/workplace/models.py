@@ -297,4 +297,4 @@ class Adjustment(models.Model):
             errors["date_to"] = "The end date must be on or after the start date."
         if errors:
             raise ValidationError(errors)
-from mandate.workplace.received_models import ReceiptKey, ReceivedPackage, UnionKey  # noqa: E402, F401
+from mandate.workplace.received_models import ReceiptKey, ReceivedPackage, SenderKey  # noqa: E402, F401

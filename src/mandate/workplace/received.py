@@ -20,7 +20,7 @@ from mandate.law.action import action_notice
 from mandate.law.model import OutOfScope
 from mandate.platform import exchange
 from mandate.platform.audit import record
-from mandate.workplace.models import Organisation, ReceiptKey, ReceivedPackage, UnionKey
+from mandate.workplace.models import Organisation, ReceiptKey, ReceivedPackage, SenderKey
 
 PackageRefused = exchange.PackageRefused
 
@@ -46,15 +46,15 @@ def receipt_key(organisation: Organisation) -> ReceiptKey:
     return key
 
 
-def record_union_key(organisation: Organisation, union_name: str, text: str, actor: Any = None) -> UnionKey:
-    name = " ".join(union_name.split())[:200]
+def record_sender_key(organisation: Organisation, sender_name: str, text: str, actor: Any = None) -> SenderKey:
+    name = " ".join(sender_name.split())[:200]
     if not name:
         raise PackageRefused("Give the union's name as it signs its notices.")
     key = exchange.parse_public_key(text)
-    obj, created = UnionKey.objects.get_or_create(organisation=organisation, public_key=key.hex(),
-                                                  defaults={"union_name": name, "recorded_by": _actor(actor)})
+    obj, created = SenderKey.objects.get_or_create(organisation=organisation, public_key=key.hex(),
+                                                  defaults={"sender_name": name, "recorded_by": _actor(actor)})
     if created:
-        record(actor, "exchange.union_key_recorded", "Organisation", organisation.pk,
+        record(actor, "exchange.sender_key_recorded", "Organisation", organisation.pk,
                fingerprint=exchange.fingerprint(key), union=name)
     return obj
 
@@ -65,8 +65,8 @@ def import_package(organisation: Organisation, raw: bytes | str, *, received_on:
     today = today or date.today()
     if received_on > today:
         raise PackageRefused(f"The date received, {human_date(received_on)}, is in the future.")
-    keys = {bytes.fromhex(k.public_key): k for k in UnionKey.objects.filter(organisation=organisation)}
-    opened = exchange.open_package(raw, {k: v.union_name for k, v in keys.items()})
+    keys = {bytes.fromhex(k.public_key): k for k in SenderKey.objects.filter(organisation=organisation)}
+    opened = exchange.open_package(raw, {k: v.sender_name for k, v in keys.items()})
     with transaction.atomic():
         existing = ReceivedPackage.objects.filter(organisation=organisation, digest=opened.digest).first()
         if existing:
@@ -75,7 +75,7 @@ def import_package(organisation: Organisation, raw: bytes | str, *, received_on:
         try:
             with transaction.atomic():
                 got = ReceivedPackage.objects.create(
-                    organisation=organisation, union_key=keys[opened.public_key], digest=opened.digest,
+                    organisation=organisation, sender_key=keys[opened.public_key], digest=opened.digest,
                     kind=opened.kind[:64], title=opened.title[:300], issuer=opened.issuer[:200], facts=opened.facts,
                     pdf=opened.pdf, pdf_sha256=opened.pdf_sha256, received_on=received_on,
                     imported_by=_actor(actor))

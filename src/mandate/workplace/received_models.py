@@ -1,6 +1,6 @@
 """Models of the exchange on the employer side (imported by workplace/models.py).
 
-- :class:`UnionKey`: a union's published public key, recorded by HR after checking its fingerprint with the
+- :class:`SenderKey`: a union's published public key, recorded by HR after checking its fingerprint with the
   union; only packages signed by a recorded key are accepted.
 - :class:`ReceivedPackage`: a verified package from a union, with the date received (the date that starts the
   statutory clocks) and the signed acknowledgement of receipt HR sent back.
@@ -14,20 +14,20 @@ from __future__ import annotations
 from django.db import models
 
 
-class UnionKey(models.Model):
-    objects: models.Manager[UnionKey] = models.Manager()
-    organisation = models.ForeignKey("workplace.Organisation", on_delete=models.CASCADE, related_name="union_keys")
-    union_name = models.CharField(max_length=200)
+class SenderKey(models.Model):
+    objects: models.Manager[SenderKey] = models.Manager()
+    organisation = models.ForeignKey("workplace.Organisation", on_delete=models.CASCADE, related_name="sender_keys")
+    sender_name = models.CharField(max_length=200)
     public_key = models.CharField(max_length=64)
     recorded_by = models.CharField(max_length=150)
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["union_name"]
-        constraints = [models.UniqueConstraint(fields=["organisation", "public_key"], name="one_record_per_union_key")]
+        ordering = ["sender_name"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "public_key"], name="one_record_per_sender_key")]
 
     def __str__(self) -> str:
-        return self.union_name
+        return self.sender_name
 
 
 class ReceiptKey(models.Model):
@@ -50,7 +50,7 @@ class ReceivedPackage(models.Model):
     objects: models.Manager[ReceivedPackage] = models.Manager()
     organisation = models.ForeignKey("workplace.Organisation", on_delete=models.CASCADE,
                                      related_name="received_packages")
-    union_key = models.ForeignKey(UnionKey, on_delete=models.PROTECT, related_name="packages")
+    sender_key = models.ForeignKey(SenderKey, on_delete=models.PROTECT, related_name="packages")
     digest = models.CharField(max_length=64)
     kind = models.CharField(max_length=64)
     title = models.CharField(max_length=300)

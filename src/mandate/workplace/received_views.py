@@ -14,7 +14,7 @@ from mandate.platform import exchange
 from mandate.platform.roles import role_required
 from mandate.workplace import received as svc
 from mandate.workplace.access import organisation_for
-from mandate.workplace.models import Organisation, ReceivedPackage, UnionKey
+from mandate.workplace.models import Organisation, ReceivedPackage, SenderKey
 
 HR = "hr_admin"
 
@@ -27,8 +27,8 @@ class PackageForm(forms.Form):
                                                   "invalid": "Enter a real date received, for example 23 November 2026"})
 
 
-class UnionKeyForm(forms.Form):
-    union_name = forms.CharField(label="Union", max_length=200)
+class SenderKeyForm(forms.Form):
+    sender_name = forms.CharField(label="Union", max_length=200)
     public_key = forms.CharField(label="The union's public key", max_length=200,
                                  help_text="64 hexadecimal digits, as the union publishes it; check the fingerprint "
                                            "with the union by telephone.")
@@ -37,13 +37,13 @@ class UnionKeyForm(forms.Form):
 def _page(request: HttpRequest, organisation: Organisation, status: int = 200, **extra: object) -> HttpResponse:
     key = svc.receipt_key(organisation)
     rows = [(r, svc.clocks(r)) for r in ReceivedPackage.objects.filter(organisation=organisation)
-            .select_related("union_key")]
+            .select_related("sender_key")]
     keys = [(k, exchange.fingerprint(bytes.fromhex(k.public_key))) for k in
-            UnionKey.objects.filter(organisation=organisation)]
+            SenderKey.objects.filter(organisation=organisation)]
     context = {"rows": rows, "keys": keys, "public_key": key.public_key,
                "fingerprint": exchange.fingerprint(bytes.fromhex(key.public_key)),
                "package_form": extra.pop("package_form", None) or PackageForm(),
-               "key_form": extra.pop("key_form", None) or UnionKeyForm(), **extra}
+               "key_form": extra.pop("key_form", None) or SenderKeyForm(), **extra}
     return render(request, "workplace/received/received.html", context, status=status)
 
 
@@ -68,20 +68,20 @@ def package_import(request: HttpRequest) -> HttpResponse:
         except exchange.PackageRefused as exc:
             problems = [str(exc)]
         else:
-            messages.success(request, f"Verified and recorded: {got.title}, from {got.union_key.union_name}.")
+            messages.success(request, f"Verified and recorded: {got.title}, from {got.sender_key.sender_name}.")
             return redirect("workplace:received_detail", got.pk)
     return _page(request, organisation, 400, package_form=form, problems=problems)
 
 
 @role_required(HR)
 @require_POST
-def union_key(request: HttpRequest) -> HttpResponse:
+def sender_key(request: HttpRequest) -> HttpResponse:
     organisation = organisation_for(request)
-    form = UnionKeyForm(request.POST)
+    form = SenderKeyForm(request.POST)
     problems: list[str] = []
     if form.is_valid():
         try:
-            svc.record_union_key(organisation, form.cleaned_data["union_name"], form.cleaned_data["public_key"],
+            svc.record_sender_key(organisation, form.cleaned_data["sender_name"], form.cleaned_data["public_key"],
                                  request.user)
         except exchange.PackageRefused as exc:
             problems = [str(exc)]

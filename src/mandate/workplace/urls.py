@@ -25,10 +25,10 @@ urlpatterns = [
     path("evidence/", evidence_views.evidence, name="evidence"),
     path("evidence/pack.pdf", evidence_views.evidence_pdf, name="evidence_pdf"),
 ]
-urlpatterns += [  # documents received from unions (workplace/received_views.py)
+urlpatterns += [  # documents received from unions (workplace/received_views.py; tests/union/test_action_role_matrix.py)
     path("received/", received_views.received, name="received"),
     path("received/import/", received_views.package_import, name="received_import"),
-    path("received/union-keys/", received_views.union_key, name="received_union_key"),
+    path("received/sender-keys/", received_views.sender_key, name="received_sender_key"),
     path("received/<int:pk>/", received_views.received_detail, name="received_detail"),
     path("received/<int:pk>.pdf", received_views.received_pdf, name="received_pdf"),
     path("received/<int:pk>/acknowledgement/", received_views.acknowledge, name="received_ack"),
