@@ -11,7 +11,7 @@ from tests.union.helpers import register_csv
 def counted_ballot(union: Any, opening: date, closing: date) -> Any:
     """A real ballot through freezing, notices, papers, returns and the count: Newport passes, Titchfield fails."""
     from mandate.union import ballots as svc
-    from mandate.union import documents as docs
+    from mandate.union import services
     from mandate.union.models import Dispute, Employer
     from mandate.union.register import import_register
 
@@ -23,15 +23,13 @@ def counted_ballot(union: Any, opening: date, closing: date) -> Any:
                           employers=[ons], questions={"strike": {}, "action_short_of_strike": {"action_types": "Overtime ban"}},
                           scrutineer_name="Civica", return_address="PO Box 1")
     svc.freeze_electorate(b)
-    n = docs.issue_notice(b, ons, sent_on=opening - timedelta(days=14), expected_receipt=opening - timedelta(days=12))
-    docs.record_dates(n, b, received_on=opening - timedelta(days=12))
-    s = docs.issue_sample(b, ons, sent_on=opening - timedelta(days=14))
-    docs.record_dates(s, b, received_on=opening - timedelta(days=12))
-    docs.issue_voting_papers(b)
-    svc.open_ballot(b)
+    services.issue_notices(b, sent_on=opening - timedelta(days=14), received_on=opening - timedelta(days=12),
+                           sample_received_on=opening - timedelta(days=12))
+    services.issue_voting_papers(b)
+    services.open_ballot(b)
     rows = ["paper_number,received_on,strike,asos"]
     for e in b.electors.filter(workplace__code="newport")[:30]:
         rows.append(f"{e.paper_number},{(closing - timedelta(days=2)).isoformat()},yes,yes")
     svc.import_returns(b, "\n".join(rows))
-    svc.count(b, "scrutineer", today=closing + timedelta(days=1))
+    services.count(b, actor="scrutineer", today=closing + timedelta(days=1))
     return b

@@ -175,8 +175,7 @@ def test_register_errors_name_the_line_where_a_record_starts(union_org):
 
 @pytest.fixture
 def open_ballot(union_org) -> Ballot:
-    from mandate.platform.models import Document
-    from mandate.union import documents as docs
+    from mandate.union import services
 
     import_register(union_org, register_csv({"newport": 3}))
     ons = Employer.objects.get(code="ons")
@@ -185,11 +184,9 @@ def open_ballot(union_org) -> Ballot:
                           closing_day=date(2026, 11, 16), employers=[ons], questions={"strike": {}},
                           scrutineer_name="Civica", return_address="PO Box 1")
     svc.freeze_electorate(b)
-    docs.issue_notice(b, ons, sent_on=date(2026, 10, 20), expected_receipt=date(2026, 10, 22))
-    docs.issue_sample(b, ons, sent_on=date(2026, 10, 20))
-    Document.objects.update(received_on=date(2026, 10, 22))
-    docs.issue_voting_papers(b)
-    svc.open_ballot(b)
+    services.issue_notices(b, sent_on=date(2026, 10, 20), received_on=date(2026, 10, 22))
+    services.issue_voting_papers(b)
+    services.open_ballot(b)
     return b
 
 

@@ -10,6 +10,7 @@ from tests.union.helpers import register_csv
 
 from mandate.union import ballots as svc
 from mandate.union import documents as docs
+from mandate.union import mandates, services
 from mandate.union.models import Ballot, Dispute, Employer, Mandate
 from mandate.union.register import import_register
 
@@ -28,26 +29,24 @@ def ballot(union_org) -> Ballot:
                           employers=[ons], questions={"strike": {}, "action_short_of_strike": {"action_types": "Overtime ban"}},
                           scrutineer_name="Civica", return_address="PO Box 1")
     svc.freeze_electorate(b)
-    n = docs.issue_notice(b, ons, sent_on=date(2026, 10, 20), expected_receipt=date(2026, 10, 22))
-    docs.record_dates(n, b, received_on=date(2026, 10, 22))
-    s = docs.issue_sample(b, ons, sent_on=date(2026, 10, 20))
-    docs.record_dates(s, b, received_on=date(2026, 10, 31))  # one day late: due by 30 October
+    services.issue_notices(b, sent_on=date(2026, 10, 20), received_on=date(2026, 10, 22),
+                           sample_received_on=date(2026, 10, 31))  # the sample one day late: due by 30 October
     return b
 
 
 def test_cannot_open_while_a_notice_is_late(ballot):
     problems = svc.open_problems(ballot)
     assert any("sample voting paper" in p and "after the last day 30 October 2026" in p for p in problems)
-    with pytest.raises(svc.BallotError):
-        svc.open_ballot(ballot)
+    services.issue_voting_papers(ballot)
+    with pytest.raises(svc.BallotError, match="sample voting paper"):
+        services.open_ballot(ballot)
 
 
 def _open(ballot: Ballot) -> None:
-    from mandate.platform.models import Document
-
-    Document.objects.filter(kind="sample-paper").update(received_on=date(2026, 10, 30))
-    docs.issue_voting_papers(ballot)
-    svc.open_ballot(ballot)
+    for sample in svc.current_documents(ballot, "sample-paper"):
+        services.record_document_dates(ballot, sample, received_on=date(2026, 10, 30))
+    services.issue_voting_papers(ballot)
+    services.open_ballot(ballot)
 
 
 def test_electorate_units_and_consecutive_numbers(ballot):
@@ -74,14 +73,14 @@ def test_returns_rules_and_the_count(ballot):
     assert ballot.returns.count() == 0
     summary = svc.import_returns(ballot, "\n".join(rows))
     assert summary == {"file": "returns.csv", "lines": 30, "counted": 30, "duplicates": 0, "late": 0,
-                       "marked_both_ways": 1}
-    dup = svc.record_return(ballot, newport[0], {"strike": "no"}, date(2026, 11, 13))
-    late = svc.record_return(ballot, titch[15], {"strike": "yes"}, date(2026, 11, 17))
+                       "unchanged": 0, "marked_both_ways": 1}
+    dup = svc.record_return(ballot, newport[0], {"strike": "no", "asos": "yes"}, date(2026, 11, 13))
+    late = svc.record_return(ballot, titch[15], {"strike": "yes", "asos": "no"}, date(2026, 11, 17))
     assert (dup.status, late.status) == ("duplicate", "late")
     with pytest.raises(svc.BallotError, match="never issued"):
-        svc.record_return(ballot, 0, {"strike": "yes"}, date(2026, 11, 13))
+        svc.record_return(ballot, 0, {"strike": "yes", "asos": "yes"}, date(2026, 11, 13))
 
-    svc.count(ballot, "scrutineer", today=date(2026, 11, 17))
+    services.count(ballot, actor="scrutineer", today=date(2026, 11, 17))
     results = {(r.unit.workplace.code, r.question.kind): r for r in svc.result_rows(ballot)}
     s = results[("newport", "strike")]
     assert (s.entitled, s.voted, s.yes, s.no, s.spoiled, s.supported) == (39, 20, 11, 8, 1, True)
@@ -92,7 +91,7 @@ def test_returns_rules_and_the_count(ballot):
     assert {(m.unit.workplace.code, m.kind, m.last_day) for m in mandates} == {
         ("newport", "strike", date(2027, 11, 15)), ("newport", "action_short_of_strike", date(2027, 11, 15))}
     with pytest.raises(svc.BallotError, match="counted"):
-        svc.record_return(ballot, newport[25], {"strike": "yes"}, date(2026, 11, 13))
+        svc.record_return(ballot, newport[25], {"strike": "yes", "asos": "yes"}, date(2026, 11, 13))
     with pytest.raises(svc.BallotError, match="already been counted"):
         svc.count(ballot, today=date(2026, 11, 18))
 
@@ -136,11 +135,11 @@ def test_the_ballot_page_shows_the_warning_of_a_notice_received_under_another_re
 
 def test_hand_entered_mandate_uses_the_rulebook(union_org):
     ons = Employer.objects.get(code="ons")
-    m = svc.enter_mandate(union_org, employer=ons, unit_name="ONS", kind="strike", opening_day=date(2025, 3, 10),
+    m = mandates.enter_mandate(union_org, employer=ons, unit_name="ONS", kind="strike", opening_day=date(2025, 3, 10),
                           date_of_ballot=date(2025, 3, 31), entitled=1000, voted=500, yes=300, no=199, spoiled=1)
     assert m.last_day == date(2025, 9, 30)  # TUA16: six months beginning with 31 March 2025
     with pytest.raises(svc.BallotError, match="turnout"):
-        svc.enter_mandate(union_org, employer=ons, unit_name="ONS", kind="strike", opening_day=date(2025, 3, 10),
+        mandates.enter_mandate(union_org, employer=ons, unit_name="ONS", kind="strike", opening_day=date(2025, 3, 10),
                           date_of_ballot=date(2025, 3, 31), entitled=1000, voted=499, yes=400, no=99)
 
 
@@ -196,7 +195,7 @@ def test_a_results_step_that_fails_part_way_issues_nothing(ballot, client, make_
     _open(ballot)
     for paper in range(1, 31):
         svc.record_return(ballot, paper, {"strike": "yes", "action_short_of_strike": "yes"}, date(2026, 11, 12))
-    svc.count(ballot, "scrutineer", today=date(2026, 11, 17))
+    services.count(ballot, actor="scrutineer", today=date(2026, 11, 17))
 
     def refused(*args, **kwargs):
         raise svc.BallotError("The employer's address is missing.")  # as a real refusal would be worded
@@ -206,3 +205,5 @@ def test_a_results_step_that_fails_part_way_issues_nothing(ballot, client, make_
     page = client.post(f"/union/ballots/{ballot.pk}/step/results/", {"sent_on": "2026-11-18"}, follow=True)
     assert "The employer&#x27;s address is missing." in page.content.decode()
     assert not Document.objects.filter(kind__in=["s231-result", "s231a-result"]).exists()
+    ballot.refresh_from_db()
+    assert ballot.stage == "counted"  # the step did not happen: it can be taken again

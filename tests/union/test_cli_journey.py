@@ -72,10 +72,11 @@ def test_cli_journey(union_org, tmp_path):
 
     code, out = run("open", "pcs", "ons-2026-11", "--json")
     assert code == 1 and "voting papers" in " ".join(out["problems"])
-    from mandate.union import documents as docs
-
     ballot = Ballot.objects.get(code="ons-2026-11")
-    docs.issue_voting_papers(ballot)
+    code, out = run("issue-papers", "pcs", "ons-2026-11", "--json")
+    assert code == 0 and out["stage"] == "papers_issued", out
+    code, out = run("issue-papers", "pcs", "ons-2026-11", "--json")
+    assert code == 1 and "at 'Voting papers issued'" in out["error"]  # issued once
     code, out = run("open", "pcs", "ons-2026-11", "--json")
     assert code == 0, out
 
@@ -97,6 +98,10 @@ def test_cli_journey(union_org, tmp_path):
     code, out = run("turnout", "pcs", "ons-2026-11", "--json", "--on", "2026-11-20")
     newport = next(r for r in out if r["unit"].startswith("Newport"))
     assert newport["projection"]["status"] == "final"
+    # --on counts only the papers received by that day
+    received = [line.split(",")[1] for line in text.splitlines()[1:]]
+    code, out = run("turnout", "pcs", "ons-2026-11", "--json", "--on", "2026-11-08")
+    assert sum(r["returned"] for r in out) == sum(day <= "2026-11-08" for day in received) < lines
 
     code, out = run("close", "pcs", "ons-2026-11", "--json", "--today", "2026-11-16")
     assert code == 1  # not before the closing day is over
@@ -132,11 +137,15 @@ def test_cli_journey(union_org, tmp_path):
     code, out = run("result", "pcs", "ons-2026-11")
     assert code == 0 and "Newport" in out
 
-    code, text = run("issue-results", "pcs", "ons-2026-11", "--sent-on", "2026-11-24")
-    words = " ".join(text.split())  # lines wrap at 80 characters
-    assert code == 0 and words.count("Issued Result of the ballot") == 2 and words.count(" bytes of PDF)") == 2
-    assert words.startswith("Issued Result of the ballot, for members (")
-    assert "Issued Result of the ballot, for Office for National Statistics (" in words
+    code, out = run("issue-results", "pcs", "ons-2026-11", "--json", "--sent-on", "2026-11-24")
+    assert code == 1 and "issue the results only" in out["error"]  # results are issued once
+    assert Document.objects.filter(kind="s231-result").count() == 1
+    code, out = run("correct-results", "pcs", "ons-2026-11", "--json", "--sent-on", "2026-11-24",
+                    "--reason", "The employer's copy named the wrong office")
+    assert code == 0 and {d["kind"] for d in out["documents"]} == {"s231-result", "s231a-result"}, out
+    code, out = run("status", "pcs", "ons-2026-11", "--json")
+    assert out["stage"] == "results_issued"
+    assert [s["step"] for s in out["steps"]][-2:] == ["issue_results", "correct_results"]
 
 
 @pytest.mark.django_db

@@ -10,6 +10,7 @@ from tests.union.helpers import strike_and_asos_mandates
 
 from mandate.platform.models import AuditEntry
 from mandate.union import ballots as svc
+from mandate.union import mandates
 from mandate.union.models import CourtOrderExclusion, Mandate
 
 pytestmark = pytest.mark.django_db
@@ -20,9 +21,9 @@ def test_excluded_days_push_the_last_day_on(union_org) -> None:
     strike, asos = strike_and_asos_mandates(union_org, date(2026, 3, 2), date(2026, 3, 23))  # ERA 2025: 12 months
     base = date(2026, 3, 23) + relativedelta(months=12) - relativedelta(days=1)
     assert strike.last_day == base == date(2027, 3, 22)
-    svc.record_court_exclusion(strike, court="High Court", made_on=date(2026, 6, 30), excluded_from=date(2026, 5, 1),
+    mandates.record_court_exclusion(strike, court="High Court", made_on=date(2026, 6, 30), excluded_from=date(2026, 5, 1),
                                excluded_to=date(2026, 5, 31), reference="KB-2026-001", today=TODAY)
-    svc.record_court_exclusion(strike, court="High Court", made_on=date(2026, 9, 1), excluded_from=date(2026, 8, 20),
+    mandates.record_court_exclusion(strike, court="High Court", made_on=date(2026, 9, 1), excluded_from=date(2026, 8, 20),
                                excluded_to=date(2026, 8, 21), today=TODAY)
     for m in (strike, asos):
         m.refresh_from_db()
@@ -34,17 +35,17 @@ def test_excluded_days_push_the_last_day_on(union_org) -> None:
 
 def test_an_agreement_keeps_the_excluded_days(union_org) -> None:
     strike, _ = strike_and_asos_mandates(union_org, date(2025, 10, 1), date(2025, 10, 22))  # TUA16: 6 months, up to 9 agreed
-    svc.record_court_exclusion(strike, court="High Court", made_on=date(2026, 2, 2), excluded_from=date(2026, 1, 5),
+    mandates.record_court_exclusion(strike, court="High Court", made_on=date(2026, 2, 2), excluded_from=date(2026, 1, 5),
                                excluded_to=date(2026, 1, 14), whole_ballot=False, today=TODAY)
     strike.refresh_from_db()
     assert strike.last_day == date(2026, 4, 21) + relativedelta(days=10)
-    svc.lengthen_mandate_by_agreement(strike, months=9, agreed_on=date(2026, 3, 2), whole_ballot=False,
+    mandates.lengthen_mandate_by_agreement(strike, months=9, agreed_on=date(2026, 3, 2), whole_ballot=False,
                                       today=TODAY)
     strike.refresh_from_db()
     assert strike.last_day == date(2025, 10, 22) + relativedelta(months=9) - relativedelta(days=1) \
         + relativedelta(days=10)
     # and an order recorded after the agreement keeps the agreed length
-    svc.record_court_exclusion(strike, court="High Court", made_on=date(2026, 4, 1), excluded_from=date(2026, 3, 10),
+    mandates.record_court_exclusion(strike, court="High Court", made_on=date(2026, 4, 1), excluded_from=date(2026, 3, 10),
                                excluded_to=date(2026, 3, 11), whole_ballot=False, today=TODAY)
     strike.refresh_from_db()
     assert strike.agreed_months == 9
@@ -61,12 +62,12 @@ def test_an_agreement_keeps_the_excluded_days(union_org) -> None:
 ])
 def test_refusals_change_nothing(union_org, court, made_on, start, end, message) -> None:
     strike, _ = strike_and_asos_mandates(union_org, date(2026, 3, 2), date(2026, 3, 23))
-    svc.record_court_exclusion(strike, court="County Court", made_on=date(2026, 4, 30),
+    mandates.record_court_exclusion(strike, court="County Court", made_on=date(2026, 4, 30),
                                excluded_from=date(2026, 4, 1), excluded_to=date(2026, 4, 30), today=TODAY)
     before = (list(Mandate.objects.values_list("pk", "last_day")), CourtOrderExclusion.objects.count(),
               AuditEntry.objects.count())
     with pytest.raises(svc.BallotError, match=message):
-        svc.record_court_exclusion(strike, court=court, made_on=made_on, excluded_from=start, excluded_to=end,
+        mandates.record_court_exclusion(strike, court=court, made_on=made_on, excluded_from=start, excluded_to=end,
                                    today=TODAY)
     assert (list(Mandate.objects.values_list("pk", "last_day")), CourtOrderExclusion.objects.count(),
             AuditEntry.objects.count()) == before

@@ -10,6 +10,7 @@ from tests.union.helpers import strike_and_asos_mandates
 
 from mandate.platform.models import AuditEntry
 from mandate.union import ballots as svc
+from mandate.union import mandates
 from mandate.union.models import Mandate
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def test_a_tua16_mandate_runs_to_the_agreed_months(union_org) -> None:
     strike, asos = strike_and_asos_mandates(union_org, date(2025, 10, 1), date(2025, 10, 22))
     assert strike.last_day == date(2026, 4, 21)  # six months beginning with 22 October 2025
-    changed = svc.lengthen_mandate_by_agreement(strike, months=9, agreed_on=date(2026, 3, 2),
+    changed = mandates.lengthen_mandate_by_agreement(strike, months=9, agreed_on=date(2026, 3, 2),
                                                 reference="ONS letter of 2 March 2026")
     assert {m.pk for m in changed} == {strike.pk, asos.pk}  # the agreement is the employer's, for the ballot
     for m in (strike, asos):
@@ -32,7 +33,7 @@ def test_a_tua16_mandate_runs_to_the_agreed_months(union_org) -> None:
 
 def test_one_mandate_alone(union_org) -> None:
     strike, asos = strike_and_asos_mandates(union_org, date(2025, 10, 1), date(2025, 10, 22))
-    svc.lengthen_mandate_by_agreement(strike, months=7, agreed_on=date(2026, 1, 5), whole_ballot=False)
+    mandates.lengthen_mandate_by_agreement(strike, months=7, agreed_on=date(2026, 1, 5), whole_ballot=False)
     strike.refresh_from_db()
     asos.refresh_from_db()
     assert strike.last_day == date(2026, 5, 21) and asos.last_day == date(2026, 4, 21)
@@ -51,7 +52,7 @@ def test_refusals_change_nothing(union_org, opening, closing, months, agreed_on,
     strike, _ = strike_and_asos_mandates(union_org, opening, closing)
     before = list(Mandate.objects.values_list("last_day", "agreed_months"))
     with pytest.raises(svc.BallotError, match=message):
-        svc.lengthen_mandate_by_agreement(strike, months=months, agreed_on=agreed_on,
+        mandates.lengthen_mandate_by_agreement(strike, months=months, agreed_on=agreed_on,
                                           today=date(2026, 3, 2) if "Today" in message else agreed_on)
     assert list(Mandate.objects.values_list("last_day", "agreed_months")) == before
 
@@ -61,14 +62,14 @@ def test_a_further_agreement_while_an_agreed_mandate_runs(union_org) -> None:
     mandate still runs, to 9: taken. An agreement made after the mandate it would change had ended is not,
     and neither is one that would end the mandate before the day it was made."""
     strike, _ = strike_and_asos_mandates(union_org, date(2025, 10, 1), date(2025, 10, 22))
-    svc.lengthen_mandate_by_agreement(strike, months=7, agreed_on=date(2026, 3, 2), today=date(2026, 3, 2))
-    svc.lengthen_mandate_by_agreement(strike, months=9, agreed_on=date(2026, 5, 10), today=date(2026, 5, 10))
+    mandates.lengthen_mandate_by_agreement(strike, months=7, agreed_on=date(2026, 3, 2), today=date(2026, 3, 2))
+    mandates.lengthen_mandate_by_agreement(strike, months=9, agreed_on=date(2026, 5, 10), today=date(2026, 5, 10))
     strike.refresh_from_db()
     assert (strike.last_day, strike.agreed_months, strike.agreed_on) == (date(2026, 7, 21), 9, date(2026, 5, 10))
     with pytest.raises(svc.BallotError, match="ended on 21 July 2026, before the agreement"):
-        svc.lengthen_mandate_by_agreement(strike, months=9, agreed_on=date(2026, 7, 22), today=date(2026, 8, 1))
+        mandates.lengthen_mandate_by_agreement(strike, months=9, agreed_on=date(2026, 7, 22), today=date(2026, 8, 1))
     with pytest.raises(svc.BallotError, match="would end on 21 May 2026, before the agreement"):
-        svc.lengthen_mandate_by_agreement(strike, months=7, agreed_on=date(2026, 6, 1), today=date(2026, 6, 1))
+        mandates.lengthen_mandate_by_agreement(strike, months=7, agreed_on=date(2026, 6, 1), today=date(2026, 6, 1))
     strike.refresh_from_db()
     assert (strike.last_day, strike.agreed_months, strike.agreed_on) == (date(2026, 7, 21), 9, date(2026, 5, 10))
 
@@ -133,7 +134,7 @@ def test_the_cli_lists_the_agreed_length(union_org) -> None:
     from mandate.cli import app
 
     strike, asos = strike_and_asos_mandates(union_org, date(2025, 10, 1), date(2025, 10, 22))
-    svc.lengthen_mandate_by_agreement(strike, months=9, agreed_on=date(2026, 3, 2), whole_ballot=False,
+    mandates.lengthen_mandate_by_agreement(strike, months=9, agreed_on=date(2026, 3, 2), whole_ballot=False,
                                       today=date(2026, 3, 2))
     asos.unit_name = "Newport [u] block"  # Rich would read [u] as markup (underline): printed as it is
     asos.save()

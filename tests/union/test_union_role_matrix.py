@@ -27,6 +27,7 @@ from mandate.platform.models import Document
 from mandate.platform.roles import UNION_ROLES
 from mandate.union import ballots as svc
 from mandate.union import documents as docs
+from mandate.union import mandates
 from mandate.union.models import Ballot, Dispute, DisputeEvent, Employer, Mandate, Member, Union
 
 pytestmark = pytest.mark.django_db
@@ -113,7 +114,7 @@ def world(union_org, make_user):
     svc.freeze_electorate(ballot)
     notice = docs.issue_notice(ballot, ons, sent_on=date(2026, 12, 14), expected_receipt=date(2026, 12, 16))
     papers = docs.issue_voting_papers(ballot)
-    mandate = svc.enter_mandate(union_org, employer=ons, unit_name="Newport", kind="strike",
+    mandate = mandates.enter_mandate(union_org, employer=ons, unit_name="Newport", kind="strike",
                                 opening_day=date(2026, 9, 1), date_of_ballot=date(2026, 9, 22), entitled=100,
                                 voted=60, yes=40, no=20, dispute=dispute)
     result, employer_result = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from mandate.cli import action, attendance, audit, ballot, law, record, web
+from mandate.cli import action, attendance, audit, ballot, credentials, law, record, trustee, web
 
 app = typer.Typer(
     name="mandate",
@@ -20,6 +20,8 @@ app.add_typer(attendance.app, name="attendance", help="Compute attendance under 
               "desks needed per site and weekday; team anchor days within the desks.")
 app.add_typer(ballot.app, name="ballot", help="Union wing: registers, ballots, postal returns, counts, results.")
 app.add_typer(audit.app, name="audit", help="The hash-chained audit log: verify it, show recent entries.")
+app.add_typer(trustee.app, name="trustee", help="A trustee's key ceremony and decryption, from files.")
+app.add_typer(credentials.app, name="credentials", help="The credential authority: members' credentials, from files.")
 app.add_typer(action.app, name="action", help="Union wing: notices of industrial action as signed packages, keys, receipts.")
 web.register(app)
 

@@ -40,6 +40,7 @@ EVENTS = [
 def build(*, seed: int, unions: dict[str, Any]) -> None:
     """Add the union side of the dispute. `unions` maps a union's code ("pcs", "prospect") to its Union."""
     from mandate.union import ballots as svc
+    from mandate.union import mandates as mandate_svc
     from mandate.union.models import Dispute, DisputeEvent, Employer
 
     pcs = unions.get("pcs")
@@ -63,7 +64,7 @@ def build(*, seed: int, unions: dict[str, Any]) -> None:
         if union is not pcs:
             continue
         # The past mandate, won in the March 2025 ballot, entered by hand with its (illustrative) figures.
-        svc.enter_mandate(union, employer=employer, unit_name="ONS (all offices)", kind="action_short_of_strike",
+        mandate_svc.enter_mandate(union, employer=employer, unit_name="ONS (all offices)", kind="action_short_of_strike",
                           opening_day=date(2025, 3, 10), date_of_ballot=date(2025, 3, 31), entitled=1118,
                           voted=618, yes=541, no=74, spoiled=3, dispute=dispute, actor="demo",
                           reference="PCS ONS ballot closing 31 March 2025 (illustrative figures)")

@@ -34,7 +34,7 @@ class SigningKey(models.Model):
 
 class EmployerKey(models.Model):
     objects: models.Manager[EmployerKey] = models.Manager()
-    employer = models.ForeignKey("union.Employer", on_delete=models.CASCADE, related_name="exchange_keys")
+    employer = models.ForeignKey("union.Employer", on_delete=models.CASCADE, related_name="+")
     public_key = models.CharField(max_length=64)
     recorded_by = models.CharField(max_length=150)
     recorded_at = models.DateTimeField(auto_now_add=True)
@@ -45,7 +45,7 @@ class EmployerKey(models.Model):
 
 class SentPackage(models.Model):
     objects: models.Manager[SentPackage] = models.Manager()
-    union = models.ForeignKey("union.Union", on_delete=models.CASCADE, related_name="sent_packages")
+    union = models.ForeignKey("union.Union", on_delete=models.CASCADE, related_name="+")
     employer = models.ForeignKey("union.Employer", on_delete=models.PROTECT, related_name="+")
     document = models.OneToOneField("platform.Document", on_delete=models.PROTECT, related_name="+")
     package = models.BinaryField(editable=False)
@@ -70,9 +70,9 @@ class ActionNotice(models.Model):
     KIND_CHOICES = [("action", "Notice of industrial action"), ("suspension", "Notice of suspension"),
                     ("resumption", "Notice of resumption")]
 
-    union = models.ForeignKey("union.Union", on_delete=models.CASCADE, related_name="action_notices")
-    mandate = models.ForeignKey("union.Mandate", on_delete=models.PROTECT, related_name="action_notices")
-    employer = models.ForeignKey("union.Employer", on_delete=models.PROTECT, related_name="action_notices")
+    union = models.ForeignKey("union.Union", on_delete=models.CASCADE, related_name="+")
+    mandate = models.ForeignKey("union.Mandate", on_delete=models.PROTECT, related_name="+")
+    employer = models.ForeignKey("union.Employer", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=12, choices=KIND_CHOICES, default="action")
     previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="followers",
                                  help_text="The notice a suspension or resumption is about.")

@@ -7,6 +7,7 @@ this module only gathers the facts, stores them and writes the audit log. Marks 
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -16,17 +17,20 @@ from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from mandate.dates import human_date
 from mandate.platform.audit import record
-from mandate.union import rules
+from mandate.platform.models import Document
+from mandate.union import lifecycle, rules
+from mandate.union.errors import BallotError
 from mandate.union.models import (
     AccidentalOmission,
     Ballot,
     BallotQuestion,
     BallotUnit,
-    CourtOrderExclusion,
     Dispute,
     Elector,
     Employer,
+    IssuedDocument,
     Mandate,
     Member,
     ReturnedPaper,
@@ -37,11 +41,7 @@ from mandate.union.models import (
 from mandate.union.register import csv_records
 
 
-class BallotError(ValueError):
-    """A step that cannot be taken now; the message says why, in plain words."""
-
-
-def _actor(actor: Any) -> str:
+def actor_name(actor: Any) -> str:
     if actor is None:
         return "system"
     return actor if isinstance(actor, str) else getattr(actor, "username", "") or "anonymous"
@@ -103,13 +103,16 @@ def create_ballot(
 
 
 def update_dates(ballot: Ballot, opening_day: date, closing_day: date, actor: Any = None) -> None:
-    if ballot.status in ("open", "counted"):
-        raise BallotError("The dates of an open or counted ballot cannot change.")
+    """New opening and closing days, while the ballot is being set up (the notice of ballot states them)."""
     if closing_day < opening_day:
         raise BallotError("The closing day cannot be before the opening day.")
-    ballot.opening_day, ballot.closing_day = opening_day, closing_day
-    ballot.save(update_fields=["opening_day", "closing_day"])
-    record(actor, "ballot.dates_changed", "Ballot", ballot.pk, opening_day=opening_day, closing_day=closing_day)
+
+    def body(b: Ballot) -> None:
+        b.opening_day, b.closing_day = opening_day, closing_day
+        b.save(update_fields=["opening_day", "closing_day"])
+        record(actor, "ballot.dates_changed", "Ballot", b.pk, opening_day=opening_day, closing_day=closing_day)
+
+    lifecycle.run(ballot, "change_setup", actor, body)
 
 
 def candidate_members(ballot: Ballot) -> QuerySet[Member]:
@@ -125,6 +128,28 @@ def candidate_members(ballot: Ballot) -> QuerySet[Member]:
 
 def freeze_electorate(ballot: Ballot, actor: Any = None) -> int:
     """Copy the entitled members from the register, make the ballot units, number the papers consecutively."""
+    return lifecycle.run(ballot, "change_setup", actor, lambda b: _freeze(b, actor))
+
+
+def unfreeze_electorate(ballot: Ballot, actor: Any = None) -> int:
+    """Undo the freeze while the ballot is being set up (after a withdrawn notice, say), to freeze it again
+    from the register as it is now. Returns the number of electors removed."""
+
+    def body(b: Ballot) -> int:
+        if b.status != "frozen":
+            raise BallotError("The electorate is not frozen.")
+        n = b.electors.count()
+        b.electors.all().delete()
+        b.units.all().delete()
+        b.status, b.frozen_at = "draft", None
+        b.save(update_fields=["status", "frozen_at"])
+        record(actor, "ballot.electorate_unfrozen", "Ballot", b.pk, electors=n)
+        return n
+
+    return lifecycle.run(ballot, "change_setup", actor, body)
+
+
+def _freeze(ballot: Ballot, actor: Any) -> int:
     if ballot.status != "draft":
         raise BallotError("The electorate is already frozen.")
     members = list(candidate_members(ballot).order_by("workplace__name", "membership_number"))
@@ -167,11 +192,17 @@ def record_omission(ballot: Ballot, unit: BallotUnit, *, kind: str, description:
                     membership_number: str = "", actor: Any = None) -> AccidentalOmission:
     if unit.ballot_id != ballot.pk:
         raise BallotError("That unit belongs to another ballot.")
-    omission = AccidentalOmission.objects.create(
-        ballot=ballot, unit=unit, kind=kind, description=description, discovered_on=discovered_on,
-        membership_number=membership_number, recorded_by=_actor(actor))
-    record(actor, "ballot.omission_recorded", "Ballot", ballot.pk, unit=unit.name, kind=kind)
-    return omission
+    if discovered_on > date.today():
+        raise BallotError(f"The omission is dated {human_date(discovered_on)}, after today: record it once found.")
+
+    def body(b: Ballot) -> AccidentalOmission:
+        omission = AccidentalOmission.objects.create(
+            ballot=b, unit=unit, kind=kind, description=description, discovered_on=discovered_on,
+            membership_number=membership_number, recorded_by=actor_name(actor))
+        record(actor, "ballot.omission_recorded", "Ballot", b.pk, unit=unit.name, kind=kind)
+        return omission
+
+    return lifecycle.run(ballot, "record_omission", actor, body)
 
 
 def employers_in_electorate(ballot: Ballot) -> list[Employer]:
@@ -187,7 +218,7 @@ def notice_figures(ballot: Ballot, employer: Employer) -> dict[str, Any]:
                     electors.values_list("workplace_id").annotate(n=Count("pk")).order_by("workplace__name")}
     return {"total": electors.count(), "by_category": by_category, "by_workplace": by_workplace,
             "explanation": "Counted from the union's membership register as frozen for this ballot on "
-                           f"{timezone.localtime(ballot.frozen_at):%-d %B %Y}: every current member employed by "
+                           f"{human_date(timezone.localtime(ballot.frozen_at))}: every current member employed by "
                            f"{employer.name} in the categories and workplaces balloted."}
 
 
@@ -196,17 +227,24 @@ def notice_figures(ballot: Ballot, employer: Employer) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def notice_status(ballot: Ballot) -> list[dict[str, Any]]:
-    """For each employer: the notice and sample paper documents, their dates and whether each is late."""
-    from mandate.platform.models import Document
+def current_documents(ballot: Ballot, kind: str, addressee: str | None = None) -> list[Document]:
+    """The documents of a kind issued for the ballot that still stand (not withdrawn or superseded)."""
+    issued = IssuedDocument.objects.filter(ballot=ballot, kind=kind, state="current")
+    if addressee is not None:
+        issued = issued.filter(addressee=addressee)
+    ids = list(issued.values_list("document_id", flat=True))
+    return list(Document.objects.filter(pk__in=ids).defer("pdf", "html").order_by("created_at"))
 
+
+def notice_status(ballot: Ballot) -> list[dict[str, Any]]:
+    """For each employer: the current notice and sample paper documents, their dates and whether each is late."""
     out = []
     reqs = rules.timeline_for(ballot)
     for employer in employers_in_electorate(ballot):
         row: dict[str, Any] = {"employer": employer}
         for kind, deadline_key in (("s226a-notice", "notice_by"), ("sample-paper", "sample_by")):
-            doc = (Document.objects.filter(kind=kind, related_type="Ballot", related_id=str(ballot.pk),
-                                           addressed_to_scope=employer.code).order_by("-created_at").first())
+            current = current_documents(ballot, kind, employer.code)
+            doc = current[-1] if current else None
             deadline = reqs[deadline_key]
             received = doc.received_on if doc else None
             row[kind] = {"document": doc, "deadline": deadline, "received_on": received,
@@ -216,10 +254,17 @@ def notice_status(ballot: Ballot) -> list[dict[str, Any]]:
     return out
 
 
-def open_problems(ballot: Ballot) -> list[str]:
+def open_problems(ballot: Ballot, today: date | None = None) -> list[str]:
+    """Why the ballot cannot open now (empty: it can)."""
+    today = today or date.today()
     problems = []
-    if ballot.status != "frozen":
-        problems.append("The electorate must be frozen (and the ballot not already open).")
+    if ballot.stage in ("setup", "notices_issued"):
+        problems.append("The notices of ballot and then the voting papers must be issued first."
+                        if ballot.stage == "setup" else "The voting papers have not been issued.")
+    elif ballot.stage != "papers_issued":
+        problems.append(f"The ballot is at '{ballot.get_stage_display()}': it opens only once.")
+    if today < ballot.opening_day:
+        problems.append(f"The ballot opens on its opening day, {human_date(ballot.opening_day)}, not before.")
     for row in notice_status(ballot):
         for kind, label in (("s226a-notice", "notice of ballot (s.226A)"), ("sample-paper", "sample voting paper")):
             state = row[kind]
@@ -229,26 +274,26 @@ def open_problems(ballot: Ballot) -> list[str]:
                 problems.append(f"The {label} to {row['employer'].name} has no receipt date recorded.")
             elif state["late"]:
                 problems.append(f"The {label} to {row['employer'].name} was received on "
-                                f"{state['received_on']:%-d %B %Y}, after the last day {state['deadline']:%-d %B %Y}.")
+                                f"{human_date(state['received_on'])}, after the last day {human_date(state['deadline'])}.")
     if rules.needs_scrutineer(ballot) and not ballot.scrutineer_name:
         problems.append("More than the threshold are entitled to vote: appoint a scrutineer (s.226B).")
     if not ballot.return_address.strip():
         problems.append("Voting papers need a return address (s.229(1A)(b)).")
-    from mandate.platform.models import Document
-
-    if not Document.objects.filter(kind="voting-papers", related_type="Ballot", related_id=str(ballot.pk)).exists():
-        problems.append("The voting papers have not been produced.")
     return problems
 
 
-def open_ballot(ballot: Ballot, actor: Any = None) -> None:
-    problems = open_problems(ballot)
-    if problems:
-        raise BallotError("The ballot cannot open: " + " ".join(problems))
-    ballot.status = "open"
-    ballot.opened_at = timezone.now()
-    ballot.save(update_fields=["status", "opened_at"])
-    record(actor, "ballot.opened", "Ballot", ballot.pk, opening_day=ballot.opening_day)
+def open_ballot(ballot: Ballot, actor: Any = None, today: date | None = None) -> None:
+    """Open the ballot: from 'Voting papers issued', on or after its opening day, with every notice on time."""
+
+    def body(b: Ballot) -> None:
+        problems = open_problems(b, today)
+        if problems:
+            raise BallotError("The ballot cannot open: " + " ".join(problems))
+        b.opened_at = timezone.now()
+        b.save(update_fields=["opened_at"])
+        record(actor, "ballot.opened", "Ballot", b.pk, opening_day=b.opening_day)
+
+    lifecycle.run(ballot, "open", actor, body)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -259,78 +304,92 @@ def open_ballot(ballot: Ballot, actor: Any = None) -> None:
 @dataclass
 class ReturnOutcome:
     paper_number: int
-    status: str
+    status: str  # counted, duplicate, late, or unchanged (the same paper already recorded: nothing changed)
     unit: str
     notes: list[str]
 
 
-def _normalise_marks(ballot: Ballot, marks: dict[str, str], kinds: list[str]) -> tuple[dict[str, str], list[str]]:
-    out: dict[str, str] = {}
-    problems = []
-    for key, value in marks.items():
-        kind = {"asos": "action_short_of_strike"}.get(key, key)
-        if kind not in kinds:
-            problems.append(f"this ballot has no {key!r} question")
-            continue
-        v = (value or "").strip().lower()
-        v = {"y": "yes", "n": "no", "": "blank", "x": "both", "yes+no": "both", "spoilt": "both",
-             "spoiled": "both"}.get(v, v)
-        if v not in ReturnedPaper.MARKS:
-            problems.append(f"{value!r} is not a mark (yes, no, both, blank)")
-            continue
-        out[kind] = v
-    for kind in kinds:
-        out.setdefault(kind, "blank")
-    return out, problems
+@dataclass(frozen=True)
+class ReturnRow:
+    """One returned paper read from a file or a page, checked but not yet recorded."""
+
+    paper_number: int
+    received_on: date
+    marks: dict[str, str]
+    source: str
+
+    @property
+    def fingerprint(self) -> str:
+        """The same paper, date and marks give the same fingerprint, whatever the bytes or the order they
+        came in (spaces, capitals, y for yes, column order)."""
+        marks = ",".join(f"{k}={self.marks[k]}" for k in sorted(self.marks))
+        return hashlib.sha256(f"{self.paper_number}|{self.received_on.isoformat()}|{marks}".encode()).hexdigest()
 
 
-def _check_recordable(ballot: Ballot) -> None:
-    if ballot.is_locked:
-        raise BallotError("The ballot has been counted: its returns can no longer change.")
-    if ballot.status != "open":
-        raise BallotError("Returns can be recorded only while the ballot is open.")
+MARK_SPELLINGS = {"y": "yes", "n": "no", "": "blank", "x": "both", "yes+no": "both", "spoilt": "both",
+                  "spoiled": "both"}
+COLUMN_ALIASES = {"asos": "action_short_of_strike"}
+
+
+def _mark(value: str | None) -> str | None:
+    v = (value or "").strip().lower()
+    v = MARK_SPELLINGS.get(v, v)
+    return v if v in ReturnedPaper.MARKS else None
+
+
+def _received_problem(ballot: Ballot, received: date, today: date) -> str:
+    if received < ballot.opening_day:
+        return (f"received on {human_date(received)}, before the opening day {human_date(ballot.opening_day)}: "
+                "a paper cannot come back before it was sent")
+    if received > today:
+        return f"received on {human_date(received)}, after today ({human_date(today)})"
+    return ""
+
+
+def _check_open_for_returns(ballot: Ballot) -> None:
+    if ballot.stage != "open":
+        if ballot.is_locked:
+            raise BallotError("The ballot has been counted: its returns can no longer change.")
+        raise BallotError(f"The ballot is at '{ballot.get_stage_display()}': returns can be recorded only while "
+                          "it is open.")
 
 
 def record_return(ballot: Ballot, paper_number: int, marks: dict[str, str], received_on: date, actor: Any = None,
-                  source: str = "by hand") -> ReturnOutcome:
-    """Record one returned paper. An unissued number is refused; a repeat is kept as a duplicate."""
-    _check_recordable(ballot)
+                  source: str = "by hand", today: date | None = None) -> ReturnOutcome:
+    """Record one returned paper, its mark for each of the ballot's questions given (none assumed). An unissued
+    or void number is refused; a repeat of the same paper changes nothing; another paper with a number already
+    returned is kept as a duplicate; a paper received after the closing day as late."""
+    today = today or date.today()
+    _check_open_for_returns(ballot)
     kinds = list(ballot.questions.values_list("kind", flat=True))
-    elector = ballot.electors.filter(paper_number=paper_number).select_related("unit").first()
-    if elector is None:
-        raise BallotError(f"Paper number {paper_number} was never issued in this ballot.")
-    clean, problems = _normalise_marks(ballot, marks, kinds)
+    given = {COLUMN_ALIASES.get(k, k): v for k, v in marks.items()}
+    problems = [f"this ballot has no {k.replace('_', ' ')} question" for k in given if k not in kinds]
+    clean: dict[str, str] = {}
+    for kind in kinds:
+        if kind not in given or given[kind] is None:
+            problems.append(f"give the mark on the paper for the {kind.replace('_', ' ')} question "
+                            "(yes, no, both ways or blank)")
+            continue
+        mark = _mark(given[kind])
+        if mark is None:
+            problems.append(f"{given[kind]!r} is not a mark (yes, no, both, blank)")
+        else:
+            clean[kind] = mark
+    when = _received_problem(ballot, received_on, today)
+    if when:
+        problems.append(when)
     if problems:
-        raise BallotError(f"Paper {paper_number}: " + "; ".join(problems))
-    with transaction.atomic():
-        outcome = _store(ballot, elector, clean, received_on, actor, source)
-        record(actor, "ballot.return_recorded", "Ballot", ballot.pk, paper_number=paper_number,
-               status=outcome.status, source=source)
-    return outcome
+        raise BallotError(f"Paper {paper_number}: " + "; ".join(problems) + ".")
+    row = ReturnRow(paper_number, received_on, clean, source)
 
+    def body(b: Ballot) -> ReturnOutcome:
+        outcomes = _store(b, [row], actor)
+        o = outcomes[0]
+        record(actor, "ballot.return_recorded", "Ballot", b.pk, paper_number=paper_number, status=o.status,
+               source=source)
+        return o
 
-def _store(ballot: Ballot, elector: Elector, marks: dict[str, str], received_on: date, actor: Any,
-           source: str, already: set[int] | None = None) -> ReturnOutcome:
-    notes = []
-    if already is not None:
-        seen = elector.paper_number in already
-    else:
-        seen = ballot.returns.filter(paper_number=elector.paper_number, status="counted").exists()
-    if received_on > ballot.closing_day:
-        status = "late"
-        notes.append("received after the closing day: not counted")
-    elif seen:
-        status = "duplicate"
-        notes.append("this number was already returned: the first paper counts, this one is set aside")
-    else:
-        status = "counted"
-        if already is not None:
-            already.add(elector.paper_number)
-    notes += [f"{k.replace('_', ' ')}: marked both ways, spoilt for that question" for k, v in marks.items() if v == "both"]
-    ReturnedPaper.objects.create(ballot=ballot, unit=elector.unit, paper_number=elector.paper_number,
-                                 received_on=received_on, marks=marks, status=status, source=source,
-                                 recorded_by=_actor(actor))
-    return ReturnOutcome(elector.paper_number, status, elector.unit.name, notes)
+    return lifecycle.run(ballot, "record_returns", actor, body)
 
 
 class ReturnsImportError(BallotError):
@@ -339,68 +398,171 @@ class ReturnsImportError(BallotError):
         super().__init__("returns file refused: " + "; ".join(errors[:10]) + (" …" if len(errors) > 10 else ""))
 
 
-def import_returns(ballot: Ballot, source: IO[str] | str, actor: Any = None, name: str = "returns.csv") -> dict[str, Any]:
-    """Import a scanning bureau's CSV: paper_number, received_on, then one column per question (strike,
-    action_short_of_strike or asos) holding yes/no/both/blank. The file is checked whole first: an unissued
-    number or a bad mark refuses it, naming each line."""
-    _check_recordable(ballot)
-    text = source if isinstance(source, str) else source.read()
-    header, records = csv_records(text.lstrip("\ufeff"))
-    kinds = list(ballot.questions.values_list("kind", flat=True))
+def _store(ballot: Ballot, rows: list[ReturnRow], actor: Any) -> list[ReturnOutcome]:
+    """Record checked rows on the locked ballot: the same paper again is left as it is, a second paper with a
+    returned number is a duplicate (with the first's source as the reason), a late one is late. A void or an
+    unissued number refuses the whole batch (numbers can be voided while a file waits)."""
     electors = {e.paper_number: e for e in ballot.electors.select_related("unit")}
+    void = dict(ballot.void_papers.values_list("paper_number", "replaced_by"))
+    errors = []
+    for row in rows:
+        if row.paper_number in void:
+            errors.append(f"{row.source}: paper number {row.paper_number} is void (a replacement paper, number "
+                          f"{void[row.paper_number]}, was issued): not counted")
+        elif row.paper_number not in electors:
+            errors.append(f"{row.source}: paper number {row.paper_number} was never issued")
+    if errors:
+        raise ReturnsImportError(errors)
+    recorded = set(ballot.returns.exclude(fingerprint="").values_list("fingerprint", flat=True))
+    first = dict(ballot.returns.filter(status="counted").values_list("paper_number", "source"))
+    papers, outcomes = [], []
+    for row in rows:
+        elector = electors[row.paper_number]
+        both = [f"{k.replace('_', ' ')}: marked both ways, spoilt for that question"
+                for k, v in row.marks.items() if v == "both"]
+        fp = row.fingerprint
+        if fp in recorded:
+            outcomes.append(ReturnOutcome(row.paper_number, "unchanged", elector.unit.name,
+                                          ["this paper was already recorded: nothing changed"]))
+            continue
+        recorded.add(fp)
+        if row.received_on > ballot.closing_day:
+            status = "late"
+            reason = (f"received on {human_date(row.received_on)}, after the closing day "
+                      f"{human_date(ballot.closing_day)}: not counted")
+        elif row.paper_number in first:
+            status = "duplicate"
+            reason = (f"paper {row.paper_number} was already returned ({first[row.paper_number]}): the first "
+                      "paper counts, this one is set aside")
+        else:
+            status, reason = "counted", ""
+            first[row.paper_number] = row.source
+        papers.append(ReturnedPaper(ballot=ballot, unit=elector.unit, elector=elector, paper_number=row.paper_number,
+                                    received_on=row.received_on, marks=row.marks, status=status, source=row.source,
+                                    fingerprint=fp, reason=reason, recorded_by=actor_name(actor)))
+        outcomes.append(ReturnOutcome(row.paper_number, status, elector.unit.name, ([reason] if reason else []) + both))
+    ReturnedPaper.objects.bulk_create(papers, batch_size=2000)
+    return outcomes
+
+
+def _header_problems(header: list[str], kinds: list[str]) -> list[str]:
+    """The header must have paper_number, received_on and exactly one column for each of the ballot's questions."""
+    columns = [COLUMN_ALIASES.get(h, h) for h in header]
+    problems = [f"line 1: the header needs a {c} column" for c in ("paper_number", "received_on") if c not in columns]
+    missing = [k for k in kinds if k not in columns]
+    if missing:
+        problems.append("line 1: the header lacks the column(s) for this ballot's question(s): " + ", ".join(missing))
+    unknown = [h or "(unnamed)" for h, c in zip(header, columns, strict=True)
+               if c not in ("paper_number", "received_on", *kinds)]
+    if unknown:
+        problems.append("line 1: the header has column(s) this ballot does not have: " + ", ".join(unknown)
+                        + f" (its columns are paper_number, received_on, {', '.join(kinds)})")
+    twice = sorted({c for c in columns if columns.count(c) > 1})
+    if twice:
+        problems.append("line 1: column(s) named more than once: " + ", ".join(twice))
+    return problems
+
+
+def _read_row(ballot: Ballot, line: int, row: dict[str, str], kinds: list[str], issued: set[int], today: date,
+              name: str) -> ReturnRow | str:
+    """One line of a returns file: the paper it records, or why it is refused."""
+    try:
+        number = int(row["paper_number"])
+        if number < 1:
+            raise ValueError
+    except ValueError:
+        return f"line {line}: {row['paper_number'][:40]!r} is not a paper number"
+    try:
+        received = date.fromisoformat(row["received_on"])
+    except ValueError:
+        return f"line {line}: {row['received_on'][:40]!r} is not a date (use YYYY-MM-DD)"
+    if number not in issued:
+        return f"line {line}: paper number {number} was never issued"
+    when = _received_problem(ballot, received, today)
+    if when:
+        return f"line {line}: paper {number} {when}"
+    marks = {}
+    for kind in kinds:
+        mark = _mark(row.get(kind))
+        if mark is None:
+            return f"line {line}: {row.get(kind, '')[:40]!r} is not a mark (yes, no, both, blank)"
+        marks[kind] = mark
+    return ReturnRow(number, received, marks, f"{name} line {line}")
+
+
+def read_returns(ballot: Ballot, source: IO[str] | str, name: str = "returns.csv",
+                 today: date | None = None) -> list[ReturnRow]:
+    """A scanning bureau's CSV, checked whole: paper_number, received_on, then exactly one column for each of
+    the ballot's questions (strike; action_short_of_strike, or asos) holding yes/no/both/blank. An unknown,
+    missing or repeated column, a bad number, date or mark, a date before the opening day or after today
+    refuses it, naming each line."""
+    today = today or date.today()
+    text = source if isinstance(source, str) else source.read()
+    text = text.lstrip("\ufeff")
+    if "\x00" in text:
+        raise ReturnsImportError(["the file holds NUL bytes: it is not a CSV text file (save it as CSV UTF-8)"])
+    if "\r" in text and "\n" not in text:
+        text = text.replace("\r", "\n")  # CR-only line endings
+    header, records = csv_records(text)
+    kinds = list(ballot.questions.values_list("kind", flat=True))
+    problems = _header_problems(header, kinds)
+    if problems:
+        raise ReturnsImportError(problems)
+    # void numbers pass here and are refused under the lock, saying so
+    issued = set(ballot.electors.values_list("paper_number", flat=True)) | set(
+        ballot.void_papers.values_list("paper_number", flat=True))
     errors: list[str] = []
-    rows: list[tuple[int, Elector, dict[str, str], date]] = []
-    if "paper_number" not in header or "received_on" not in header:
-        raise ReturnsImportError(["line 1: the header needs paper_number and received_on"])
+    rows: list[ReturnRow] = []
     for line, record_ in records:
         if record_.get(None):
             errors.append(f"line {line}: {len(record_[None])} more fields than the header has columns")
             continue
-        row = {k.strip(): (v or "").strip() for k, v in record_.items() if k}
-        try:
-            number = int(row["paper_number"])
-        except ValueError:
-            errors.append(f"line {line}: {row['paper_number']!r} is not a paper number")
-            continue
-        if number not in electors:
-            errors.append(f"line {line}: paper number {number} was never issued")
-            continue
-        try:
-            received = date.fromisoformat(row["received_on"])
-        except ValueError:
-            errors.append(f"line {line}: {row['received_on']!r} is not a date (use YYYY-MM-DD)")
-            continue
-        marks = {k: v for k, v in row.items() if k not in ("paper_number", "received_on")}
-        clean, problems = _normalise_marks(ballot, marks, kinds)
-        if problems:
-            errors.append(f"line {line}: " + "; ".join(problems))
-            continue
-        rows.append((line, electors[number], clean, received))
+        row = {COLUMN_ALIASES.get(k.strip(), k.strip()): (v or "").strip() for k, v in record_.items() if k}
+        read = _read_row(ballot, line, row, kinds, issued, today, name)
+        if isinstance(read, str):
+            errors.append(read)
+        else:
+            rows.append(read)
     if errors:
-        record(actor, "ballot.returns_refused", "Ballot", ballot.pk, file=name, problems=len(errors))
         raise ReturnsImportError(errors)
-    statuses: Counter[str] = Counter()
-    already = set(ballot.returns.filter(status="counted").values_list("paper_number", flat=True))
-    with transaction.atomic():
-        papers = []
-        for line, elector, marks, received in rows:
-            if received > ballot.closing_day:
-                status = "late"
-            elif elector.paper_number in already:
-                status = "duplicate"
-            else:
-                status = "counted"
-                already.add(elector.paper_number)
-            statuses[status] += 1
-            papers.append(ReturnedPaper(ballot=ballot, unit=elector.unit, paper_number=elector.paper_number,
-                                        received_on=received, marks=marks, status=status,
-                                        source=f"{name} line {line}", recorded_by=_actor(actor)))
-        ReturnedPaper.objects.bulk_create(papers, batch_size=2000)
-        both = sum(1 for _, _, m, _ in rows if "both" in m.values())
+    return rows
+
+
+def import_returns(ballot: Ballot, source: IO[str] | str, actor: Any = None, name: str = "returns.csv",
+                   today: date | None = None) -> dict[str, Any]:
+    """Import a scanning bureau's CSV (see `read_returns`), all or nothing. Importing the same rows again, in
+    any order or spelling, changes nothing ('unchanged' in the summary)."""
+    _check_open_for_returns(ballot)
+    try:
+        rows = read_returns(ballot, source, name, today)
+    except ReturnsImportError as error:
+        record(actor, "ballot.returns_refused", "Ballot", ballot.pk, file=name, problems=len(error.errors))
+        raise
+
+    def body(b: Ballot) -> dict[str, Any]:
+        outcomes = _store(b, rows, actor)
+        statuses = Counter(o.status for o in outcomes)
+        both = sum(1 for r, o in zip(rows, outcomes, strict=True)
+                   if o.status != "unchanged" and "both" in r.marks.values())
         summary = {"file": name, "lines": len(rows), "counted": statuses["counted"],
-                   "duplicates": statuses["duplicate"], "late": statuses["late"], "marked_both_ways": both}
-        record(actor, "ballot.returns_imported", "Ballot", ballot.pk, **summary)
-    return summary
+                   "duplicates": statuses["duplicate"], "late": statuses["late"],
+                   "unchanged": statuses["unchanged"], "marked_both_ways": both}
+        record(actor, "ballot.returns_imported", "Ballot", b.pk, **summary)
+        return summary
+
+    return lifecycle.run(ballot, "record_returns", actor, body)
+
+
+def close_ballot(ballot: Ballot, actor: Any = None, today: date | None = None) -> None:
+    """Close the ballot after its closing day: no more returns; the count comes next."""
+    today = today or date.today()
+
+    def body(b: Ballot) -> None:
+        if today <= b.closing_day:
+            raise BallotError(f"Voting runs until the end of {human_date(b.closing_day)}; close after that day.")
+        record(actor, "ballot.closed", "Ballot", b.pk, counted_papers=b.returns.filter(status="counted").count())
+
+    lifecycle.run(ballot, "close", actor, body)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -409,13 +571,14 @@ def import_returns(ballot: Ballot, source: IO[str] | str, actor: Any = None, nam
 
 
 def turnout(ballot: Ballot, as_of: date | None = None) -> list[dict[str, Any]]:
-    """Per unit: entitled, papers returned (on time, not duplicates), share, and the daily curve."""
+    """Per unit: entitled, papers returned by `as_of` (on time, not duplicates), share, and the daily curve."""
     from mandate.union import projection
 
     as_of = as_of or date.today()
     entitled = dict(ballot.electors.values_list("unit_id").annotate(n=Count("pk")).order_by())
     daily: dict[int, dict[date, int]] = defaultdict(dict)
-    for unit_id, day, n in (ballot.returns.filter(status="counted").values_list("unit_id", "received_on")
+    for unit_id, day, n in (ballot.returns.filter(status="counted", received_on__lte=as_of)
+                            .values_list("unit_id", "received_on")
                             .annotate(n=Count("pk")).order_by("received_on")):
         daily[unit_id][day] = n
     threshold = rules.turnout_threshold(ballot)
@@ -457,15 +620,21 @@ def tally(ballot: Ballot) -> dict[int, dict[str, Any]]:
 
 
 def count(ballot: Ballot, actor: Any = None, today: date | None = None) -> dict[str, Any]:
-    """Close the ballot and count every unit and question through the rulebook; create the mandates."""
-    today = today or date.today()
+    """Count a closed ballot, every unit and question through the rulebook; create the mandates. Once."""
     if ballot.is_locked:
         raise BallotError("The ballot has already been counted; a counted result cannot change.")
-    if ballot.status != "open":
-        raise BallotError("Only an open ballot can be closed and counted.")
-    if today <= ballot.closing_day:
-        raise BallotError(f"Voting runs until the end of {ballot.closing_day:%-d %B %Y}; count after that day.")
+    return lifecycle.run(ballot, "count", actor, lambda b: _count(b, actor))
+
+
+def _count(ballot: Ballot, actor: Any) -> dict[str, Any]:
+    void = set(ballot.void_papers.values_list("paper_number", flat=True))
+    if ballot.returns.filter(status="counted", paper_number__in=void).exists():
+        raise BallotError("A counted paper has a void number: the count is refused until it is set aside.")
     figures = tally(ballot)
+    for f in figures.values():
+        if f["votes_cast"] > f["entitled"]:
+            raise BallotError(f"{f['unit'].name}: more papers counted ({f['votes_cast']}) than members entitled "
+                              f"({f['entitled']}): the count is refused.")
     assessment = rules.assess_ballot(ballot, list(figures.values()))
     questions = {q.kind: q for q in ballot.questions.all()}
     by_name = {f["unit"].name: f for f in figures.values()}
@@ -488,13 +657,12 @@ def count(ballot: Ballot, actor: Any = None, today: date | None = None) -> dict[
                             unit_name=f["unit"].name, employer=employer, kind=kind, opening_day=ballot.opening_day,
                             date_of_ballot=ballot.closing_day, last_day=date.fromisoformat(assessment["mandate"]["last_day"]),
                             entitled=f["entitled"], voted=f["votes_cast"], yes=qf["yes"], no=qf["no"],
-                            spoiled=qf["spoilt"], basis=assessment["mandate"], created_by=_actor(actor),
+                            spoiled=qf["spoilt"], basis=assessment["mandate"], created_by=actor_name(actor),
                             reference=f"Counted by the scrutineer, ballot {ballot.code}")
         ballot.assessment = assessment
-        ballot.status = "counted"
         ballot.counted_at = timezone.now()
-        ballot.counted_by = _actor(actor)
-        ballot.save(update_fields=["assessment", "status", "counted_at", "counted_by"])
+        ballot.counted_by = actor_name(actor)
+        ballot.save(update_fields=["assessment", "counted_at", "counted_by"])
         record(actor, "ballot.counted", "Ballot", ballot.pk, regime=assessment["regime"],
                units=len(assessment["units"]),
                mandates=Mandate.objects.filter(ballot=ballot).count())
@@ -503,134 +671,3 @@ def count(ballot: Ballot, actor: Any = None, today: date | None = None) -> dict[
 
 def result_rows(ballot: Ballot) -> list[UnitResult]:
     return list(UnitResult.objects.filter(unit__ballot=ballot).select_related("unit", "question"))
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Mandates entered by hand
-# ---------------------------------------------------------------------------------------------------------------
-
-
-def enter_mandate(union: Union, *, employer: Employer, unit_name: str, kind: str, opening_day: date,
-                  date_of_ballot: date, entitled: int, voted: int, yes: int, no: int, spoiled: int = 0,
-                  reference: str = "", dispute: Dispute | None = None, ips_majority: bool = False,
-                  actor: Any = None) -> Mandate:
-    """A mandate won in an existing ballot: the rulebook checks the figures and gives the last day."""
-    assessment = rules.assess_figures(opening_day, date_of_ballot, unit_name, entitled, voted,
-                                      {kind: (yes, no, spoiled)}, ips_majority=ips_majority)
-    unit = assessment["units"][0]
-    if not unit["questions"][kind]["supported"]:
-        raise BallotError(f"Those figures do not give the support of a ballot for {kind.replace('_', ' ')}: "
-                          + rules.why_not(assessment, kind))
-    mandate = Mandate.objects.create(
-        union=union, dispute=dispute, unit_name=unit_name, employer=employer, kind=kind, opening_day=opening_day,
-        date_of_ballot=date_of_ballot, last_day=date.fromisoformat(assessment["mandate"]["last_day"]),
-        entitled=entitled, voted=voted, yes=yes, no=no, spoiled=spoiled, source="entered",
-        reference=reference, basis=assessment["mandate"], created_by=_actor(actor))
-    record(actor, "mandate.entered", "Mandate", mandate.pk, employer=employer.code, kind=kind,
-           date_of_ballot=date_of_ballot, last_day=mandate.last_day)
-    return mandate
-
-
-def lengthen_mandate_by_agreement(mandate: Mandate, *, months: int, agreed_on: date, reference: str = "",
-                                  whole_ballot: bool = True, actor: Any = None,
-                                  today: date | None = None) -> list[Mandate]:
-    """Record that the members' employer agreed a longer mandate (Trade Union Act 2016 ballots, up to 9 months,
-    s.234(1)(b)); the rulebook gives the new last day. With ``whole_ballot``, every mandate of the same ballot
-    with the same employer is lengthened (the agreement is the employer's, not a unit's).
-
-    Refused, with nothing changed: where the ballot's regime allows no agreement, months out of its range, an
-    agreement dated before the ballot closed or after ``today``, one dated after a mandate had already ended
-    (its statutory months, or an earlier agreement's), and one that would end a mandate before the day it was
-    made. An ended mandate cannot be revived by agreement: our cautious reading, the statute sets no date."""
-    today = today or date.today()
-    if agreed_on > today:
-        raise BallotError(f"Today is {today:%-d %B %Y}, and the agreement is dated {agreed_on:%-d %B %Y}: record "
-                          "an agreement once it is made.")
-    mandates = _with_its_ballot(mandate) if whole_ballot else [mandate]
-    planned = []
-    for m in mandates:
-        try:
-            last, review, section = rules.agreed_mandate_last_day(m.date_of_ballot, m.opening_day, months,
-                                                                  m.court_excluded_days())
-        except ValueError as error:
-            raise BallotError(str(error)) from None
-        if agreed_on < m.date_of_ballot:
-            raise BallotError(f"The agreement ({agreed_on:%-d %B %Y}) is dated before the ballot closed "
-                              f"({m.date_of_ballot:%-d %B %Y}).")
-        statutory_last, _, _ = rules.mandate_last_day(m.date_of_ballot, m.opening_day)
-        ended = max(statutory_last, m.last_day)  # an earlier agreement may have lengthened it
-        what = f"The {m.get_kind_display().lower()} mandate at {m.unit_name}"
-        if agreed_on > ended:
-            raise BallotError(f"{what} ended on {ended:%-d %B %Y}, before the agreement ({agreed_on:%-d %B %Y}): "
-                              "an agreement cannot revive an ended mandate.")
-        if last < agreed_on:
-            raise BallotError(f"{what} would end on {last:%-d %B %Y}, before the agreement ({agreed_on:%-d %B %Y}) "
-                              f"was made: {months} months cannot be agreed on that day.")
-        planned.append((m, last, review, section))
-    with transaction.atomic():
-        for m, last, review, section in planned:
-            m.last_day, m.agreed_months, m.agreed_on = last, months, agreed_on
-            m.agreement_reference = reference
-            m.basis = {**m.basis, "last_day": last.isoformat(), "review": review, "months": months,
-                       "agreed_with_employer": {"months": months, "agreed_on": agreed_on.isoformat(),
-                                                "section": section}}
-            m.save(update_fields=["last_day", "agreed_months", "agreed_on", "agreement_reference", "basis"])
-            record(actor, "mandate.lengthened_by_agreement", "Mandate", m.pk, employer=m.employer.code,
-                   kind=m.kind, months=months, agreed_on=agreed_on, last_day=last)
-    return [m for m, *_ in planned]
-
-
-def record_court_exclusion(mandate: Mandate, *, court: str, made_on: date, excluded_from: date, excluded_to: date,
-                           reference: str = "", whole_ballot: bool = True, actor: Any = None,
-                           today: date | None = None) -> list[Mandate]:
-    """Record a court order that a period does not count towards the mandate (s.234(2)-(6), both regimes; no
-    cap): the rulebook gives the new last day, with any agreed length kept. With ``whole_ballot``, every mandate
-    of the same ballot with the same employer (the prohibited action was the union's against that employer).
-
-    Refused, with nothing changed: a period that ends before it starts, starts before the ballot closed, ends
-    after the order was made, or overlaps a period already excluded; an order dated in the future."""
-    today = today or date.today()
-    if not court.strip():
-        raise BallotError("Name the court that made the order.")
-    if made_on > today:
-        raise BallotError(f"Today is {today:%-d %B %Y}, and the order is dated {made_on:%-d %B %Y}: record an "
-                          "order once it is made.")
-    if excluded_to < excluded_from:
-        raise BallotError(f"The excluded period ends ({excluded_to:%-d %B %Y}) before it starts "
-                          f"({excluded_from:%-d %B %Y}).")
-    if excluded_to > made_on:
-        raise BallotError(f"The excluded period ends ({excluded_to:%-d %B %Y}) after the order was made "
-                          f"({made_on:%-d %B %Y}): the time after the decision counts.")
-    mandates = _with_its_ballot(mandate) if whole_ballot else [mandate]
-    for m in mandates:
-        if excluded_from < m.date_of_ballot:
-            raise BallotError(f"The excluded period starts ({excluded_from:%-d %B %Y}) before the ballot closed "
-                              f"({m.date_of_ballot:%-d %B %Y}).")
-        for e in m.court_exclusions.all():
-            if excluded_from <= e.excluded_to and e.excluded_from <= excluded_to:
-                raise BallotError(f"The {m.get_kind_display().lower()} mandate at {m.unit_name} already excludes "
-                                  f"{e.excluded_from:%-d %B %Y} to {e.excluded_to:%-d %B %Y} ({e.court}): a day "
-                                  "cannot be excluded twice.")
-    with transaction.atomic():
-        for m in mandates:
-            exclusion = CourtOrderExclusion.objects.create(
-                mandate=m, court=court.strip(), made_on=made_on, excluded_from=excluded_from,
-                excluded_to=excluded_to, reference=reference, created_by=_actor(actor))
-            days = m.court_excluded_days()
-            last, review, section = rules.mandate_last_day_after_orders(m.date_of_ballot, m.opening_day,
-                                                                        m.agreed_months, days)
-            m.last_day = last
-            m.basis = {**m.basis, "last_day": last.isoformat(), "review": review,
-                       "court_excluded_days": days, "section": section}
-            m.save(update_fields=["last_day", "basis"])
-            record(actor, "mandate.court_exclusion_recorded", "Mandate", m.pk, employer=m.employer.code,
-                   kind=m.kind, exclusion=exclusion.pk, days=exclusion.days, last_day=last)
-    return mandates
-
-
-def _with_its_ballot(mandate: Mandate) -> list[Mandate]:
-    """Every mandate of the same ballot with the same employer (an agreement or a court order is about the
-    union's action against that employer, not one unit's or one question's)."""
-    return list(Mandate.objects.filter(
-        union=mandate.union, employer=mandate.employer, opening_day=mandate.opening_day,
-        date_of_ballot=mandate.date_of_ballot, ballot=mandate.ballot).order_by("pk"))

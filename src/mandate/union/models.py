@@ -7,8 +7,10 @@ reads the workplace wing's organisation records.
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 
 from mandate.dates import human_date
+from mandate.union.errors import BallotError
 
 
 class Union(models.Model):
@@ -184,15 +186,36 @@ class Ballot(models.Model):
     ips_majority = models.BooleanField(default=False, help_text="Most of those entitled work in important public services.")
     union_belief_not_ips = models.BooleanField(default=False)
     ips_rationale = models.TextField(blank=True)
+    # The lifecycle (union/lifecycle.py moves it, one step at a time): `stage` is the step reached; `status` is
+    # its coarse form (being set up, frozen, open, counted) that the documents and older pages read, kept in
+    # step with it by the lifecycle and a check constraint.
+    STAGE_CHOICES = [("setup", "Being set up"), ("notices_issued", "Notices issued"),
+                     ("papers_issued", "Voting papers issued"), ("open", "Open"), ("closed", "Closed"),
+                     ("counted", "Counted"), ("results_issued", "Results issued"),
+                     ("report_issued", "Scrutineer's report issued")]
     status = models.CharField(max_length=16, choices=STATUS_CHOICES, default="draft")
+    stage = models.CharField(max_length=16, choices=STAGE_CHOICES, default="setup")
+    version = models.PositiveIntegerField(default=0, help_text="Raised by every step: the row every step locks.")
     frozen_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)
     counted_at = models.DateTimeField(null=True, blank=True)
     counted_by = models.CharField(max_length=150, blank=True)
     assessment = models.JSONField(default=dict, blank=True, help_text="The law engine's assessment at the count.")
 
+    # The facts a notice of ballot states: fixed from the notice until it is withdrawn (lifecycle.py).
+    LOCKED_FIELDS = ("opening_day", "closing_day", "units_mode", "aggregation_basis", "categories",
+                     "voting_method")
+
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["union", "code"], name="unique_ballot_code")]
+        constraints = [
+            models.UniqueConstraint(fields=["union", "code"], name="unique_ballot_code"),
+            models.CheckConstraint(name="ballot_closes_after_it_opens", condition=Q(closing_day__gte=models.F("opening_day"))),
+            models.CheckConstraint(name="ballot_stage_matches_status", condition=(
+                Q(stage="setup", status__in=["draft", "frozen"])
+                | Q(stage__in=["notices_issued", "papers_issued"], status="frozen")
+                | Q(stage__in=["open", "closed"], status="open")
+                | Q(stage__in=["counted", "results_issued", "report_issued"], status="counted"))),
+        ]
         ordering = ["-opening_day"]
 
     def __str__(self) -> str:
@@ -201,6 +224,29 @@ class Ballot(models.Model):
     @property
     def is_locked(self) -> bool:
         return self.status == "counted"
+
+    @property
+    def facts_locked(self) -> bool:
+        """Whether the notice of ballot has gone out: the dates, units, questions and electorate are fixed."""
+        return self.stage != "setup"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        """Refuse a change to a fact the notice of ballot stated once it is issued, whoever tries it."""
+        if self.pk is not None and not self._state.adding:
+            stored = Ballot.objects.filter(pk=self.pk).values("stage", *self.LOCKED_FIELDS).first()
+            if stored is not None and stored["stage"] != "setup":
+                changed = [f for f in self.LOCKED_FIELDS if getattr(self, f) != stored[f]]
+                if changed:
+                    raise BallotError(
+                        "The notice of ballot has been issued: its " + ", ".join(f.replace("_", " ") for f in changed)
+                        + " cannot change. Withdraw the notice (with the reason) to change them.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def _refuse_once_notified(ballot_id: int, what: str) -> None:
+    if Ballot.objects.filter(pk=ballot_id).exclude(stage="setup").exists():
+        raise BallotError(f"The notice of ballot has been issued: the ballot's {what} cannot change. Withdraw the "
+                          "notice (with the reason) to change them.")
 
 
 class BallotQuestion(models.Model):
@@ -218,6 +264,14 @@ class BallotQuestion(models.Model):
     def __str__(self) -> str:
         return self.text
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        _refuse_once_notified(self.ballot_id, "questions")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        _refuse_once_notified(self.ballot_id, "questions")
+        return super().delete(*args, **kwargs)  # type: ignore[arg-type]
+
     def action_type_list(self) -> list[str]:
         return [line.strip() for line in self.action_types.splitlines() if line.strip()]
 
@@ -234,6 +288,14 @@ class BallotUnit(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        _refuse_once_notified(self.ballot_id, "units")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        _refuse_once_notified(self.ballot_id, "units")
+        return super().delete(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class Elector(models.Model):
@@ -256,6 +318,36 @@ class Elector(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["ballot", "paper_number"], name="unique_paper_number"),
             models.UniqueConstraint(fields=["ballot", "membership_number"], name="unique_elector"),
+        ]
+        ordering = ["paper_number"]
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self._state.adding:  # a new paper number for a replacement paper changes an elector, allowed
+            _refuse_once_notified(self.ballot_id, "electorate")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        _refuse_once_notified(self.ballot_id, "electorate")
+        return super().delete(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class VoidPaper(models.Model):
+    """A paper number that no longer counts: a replacement paper with a new number was issued to the member
+    (their paper spoilt, lost or never received). A returned paper with this number is refused."""
+
+    REASON_CHOICES = [("spoilt", "Spoilt"), ("lost", "Lost"), ("not_received", "Never received")]
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="void_papers")
+    elector = models.ForeignKey(Elector, on_delete=models.CASCADE, related_name="void_papers")
+    paper_number = models.PositiveIntegerField()
+    replaced_by = models.PositiveIntegerField(help_text="The replacement paper's number.")
+    reason = models.CharField(max_length=16, choices=REASON_CHOICES)
+    voided_by = models.CharField(max_length=150)
+    voided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ballot", "paper_number"], name="unique_void_paper"),
+            models.UniqueConstraint(fields=["ballot", "replaced_by"], name="unique_replacement_paper"),
         ]
         ordering = ["paper_number"]
 
@@ -290,7 +382,12 @@ class ReturnedPaper(models.Model):
 
     ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="returns")
     unit = models.ForeignKey(BallotUnit, on_delete=models.CASCADE, related_name="returns")
+    elector = models.ForeignKey(Elector, null=True, on_delete=models.CASCADE, related_name="returns")
     paper_number = models.PositiveIntegerField()
+    fingerprint = models.CharField(max_length=64, blank=True,
+                                   help_text="The paper's number, receipt date and marks, hashed: the same row "
+                                             "recorded again changes nothing.")
+    reason = models.CharField(max_length=300, blank=True, help_text="Why a paper is not counted.")
     received_on = models.DateField()
     marks = models.JSONField(default=dict)
     status = models.CharField(max_length=16, choices=STATUS_CHOICES, default="counted")
@@ -301,6 +398,15 @@ class ReturnedPaper(models.Model):
     class Meta:
         ordering = ["paper_number", "pk"]
         indexes = [models.Index(fields=["ballot", "paper_number"])]
+        constraints = [
+            # Each paper counted once, whatever runs at the same time: the database refuses a second one.
+            models.UniqueConstraint(fields=["ballot", "paper_number"], condition=Q(status="counted"),
+                                    name="one_counted_return_per_paper"),
+            models.UniqueConstraint(fields=["elector"], condition=Q(status="counted"),
+                                    name="one_counted_return_per_elector"),
+            models.UniqueConstraint(fields=["ballot", "fingerprint"], condition=~Q(fingerprint=""),
+                                    name="one_record_of_a_return"),
+        ]
 
 
 class UnitResult(models.Model):
@@ -318,7 +424,10 @@ class UnitResult(models.Model):
     verdict = models.JSONField(default=dict)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["unit", "question"], name="one_result_per_unit_question")]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "question"], name="one_result_per_unit_question"),
+            models.CheckConstraint(name="result_voted_within_entitled", condition=Q(voted__lte=models.F("entitled"))),
+        ]
         ordering = ["unit__name", "question__kind"]
 
 
@@ -384,4 +493,51 @@ class CourtOrderExclusion(models.Model):
     @property
     def days(self) -> int:
         return (self.excluded_to - self.excluded_from).days + 1
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The lifecycle's records
+# --------------------------------------------------------------------------------------------------------------
+
+
+class BallotStep(models.Model):
+    """One step of a ballot's lifecycle taken: who, when, from which stage to which, and why (a withdrawal or
+    a correction gives its reason)."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="steps")
+    step = models.CharField(max_length=32)
+    from_stage = models.CharField(max_length=16)
+    to_stage = models.CharField(max_length=16)
+    actor = models.CharField(max_length=150)
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+
+class IssuedDocument(models.Model):
+    """A statutory document the union issued for a ballot, and whether it still stands: current, withdrawn
+    (a notice withdrawn with the reason and who) or superseded (a correction that replaces it, with the
+    reason). The document itself (platform.Document) is never changed. One current document of a kind per
+    ballot and addressee; replacement papers excepted (one run per replacement)."""
+
+    STATE_CHOICES = [("current", "Current"), ("withdrawn", "Withdrawn"), ("superseded", "Superseded")]
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="issued")
+    document = models.OneToOneField("platform.Document", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=32)
+    addressee = models.CharField(max_length=64, blank=True, help_text="The employer's code, or empty.")
+    state = models.CharField(max_length=16, choices=STATE_CHOICES, default="current")
+    supersedes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="superseded_by")
+    reason = models.TextField(blank=True, help_text="Why it was withdrawn, or why this correction was issued.")
+    changed_by = models.CharField(max_length=150, blank=True)
+    changed_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["ballot", "kind", "addressee"], condition=Q(state="current") & ~Q(kind="replacement-papers"),
+            name="one_current_document_of_a_kind")]
+        ordering = ["pk"]
 from mandate.union.action_models import ActionNotice, EmployerKey, SentPackage, SigningKey  # noqa: E402, F401

@@ -13,3 +13,4 @@ def get_item(mapping: dict[str, Any], key: str) -> Any:
 @register.filter
 def percent(value: float | None) -> str:
     return "–" if value is None else f"{value:.1%}"
+
