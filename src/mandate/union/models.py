@@ -540,3 +540,4 @@ class IssuedDocument(models.Model):
             fields=["ballot", "kind", "addressee"], condition=Q(state="current") & ~Q(kind="replacement-papers"),
             name="one_current_document_of_a_kind")]
         ordering = ["pk"]
+from mandate.union.action_models import ActionNotice, EmployerKey, SentPackage, SigningKey  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mandate.union import address_sheet_views, views
+from mandate.union import action_views, address_sheet_views, views
 
 app_name = "union"
 urlpatterns = [
@@ -27,4 +27,13 @@ urlpatterns = [
     path("mandates/<int:pk>/renewal/", views.renewal, name="renewal"),
     path("mandates/<int:pk>/agreement/", views.mandate_agreement, name="mandate_agreement"),
     path("mandates/<int:pk>/court-order/", views.mandate_court_order, name="mandate_court_order"),
+]
+urlpatterns += [  # calling the action and the exchange (union/action_views.py; tests/union/test_action_role_matrix.py)
+    path("action/", action_views.action, name="action"),
+    path("action/notices/new/", action_views.notice_new, name="action_notice_new"),
+    path("action/notices/<int:pk>.<slug:fmt>", action_views.notice_file, name="action_notice_file"),
+    path("action/notices/<int:pk>/change/", action_views.notice_change, name="action_notice_change"),
+    path("action/employer-keys/", action_views.employer_key, name="action_employer_key"),
+    path("action/receipts/", action_views.receipt_import, name="action_receipt_import"),
+    path("action/calendar/", action_views.calendar, name="action_calendar"),
 ]

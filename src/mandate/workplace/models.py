@@ -325,3 +325,4 @@ class Adjustment(models.Model):
             errors["review_date"] = "The review date cannot be before the start date."
         if errors:
             raise ValidationError(errors)
+from mandate.workplace.received_models import ReceiptKey, ReceivedPackage, SenderKey  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mandate.workplace import evidence_views, hr_views, views
+from mandate.workplace import evidence_views, hr_views, received_views, views
 
 app_name = "workplace"
 urlpatterns = [
@@ -26,4 +26,12 @@ urlpatterns = [
     path("dispute-mode/", hr_views.dispute_mode, name="dispute_mode"),
     path("evidence/", evidence_views.evidence, name="evidence"),
     path("evidence/pack.pdf", evidence_views.evidence_pdf, name="evidence_pdf"),
+]
+urlpatterns += [  # documents received from unions (workplace/received_views.py; tests/union/test_action_role_matrix.py)
+    path("received/", received_views.received, name="received"),
+    path("received/import/", received_views.package_import, name="received_import"),
+    path("received/sender-keys/", received_views.sender_key, name="received_sender_key"),
+    path("received/<int:pk>/", received_views.received_detail, name="received_detail"),
+    path("received/<int:pk>.pdf", received_views.received_pdf, name="received_pdf"),
+    path("received/<int:pk>/acknowledgement/", received_views.acknowledge, name="received_ack"),
 ]
