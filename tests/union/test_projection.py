@@ -6,6 +6,7 @@ import functools
 from datetime import date, timedelta
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -211,3 +212,16 @@ def test_the_stated_chance_is_calibrated_in_the_large() -> None:
     mean_stated = float(np.mean([t.projection.probability_meets_threshold for t in stated]))
     reached = float(np.mean([t.final >= 0.5 for t in stated]))
     assert abs(mean_stated - reached) <= 0.10, (mean_stated, reached)
+
+
+@pytest.mark.django_db
+def test_the_turnout_page_says_why_a_projection_is_withheld(union_org, client, make_user) -> None:
+    """An open ballot with no papers back: the page shows no range or chance, and says why in words."""
+    from django.urls import reverse
+    from tests.union.helpers import lifecycle_ballot
+
+    b = lifecycle_ballot(union_org, stage="open", opening=date.today() - timedelta(days=4),
+                         closing=date.today() + timedelta(days=10))
+    client.force_login(make_user("union_official", "pcs"))
+    page = client.get(reverse("union:turnout", kwargs={"pk": b.pk})).content.decode()
+    assert "Too early to project" in page and "too early:" in page and "papers back" in page

@@ -83,3 +83,26 @@ def test_a_ballot_by_a_new_method_needs_a_scrutineer_whatever_its_size(data_dir:
     assert rules.needs_scrutineer(small) is True  # type: ignore[arg-type]
     small.voting_method = "postal"
     assert rules.needs_scrutineer(small) is False  # type: ignore[arg-type]
+
+
+@pytest.mark.django_db
+def test_ballot_set_up_asks_the_rulebook_whether_a_method_is_permissible(data_dir: Path, union_org) -> None:
+    """Before the Order is recorded an electronic ballot is refused in the rulebook's words (the opening day
+    named); once it is recorded the refusal says only that the wing cannot run one yet; postal is made."""
+    from mandate.union import ballots as svc
+    from mandate.union.errors import BallotError
+    from mandate.union.models import Dispute, Employer
+
+    ons = Employer.objects.get(code="ons")
+    dispute = Dispute.objects.create(union=union_org, code="d", title="Attendance", matters="40%",
+                                     opened_on=date(2024, 4, 1))
+    made = {"dispute": dispute, "title": "Ballot", "opening_day": date(2026, 12, 7),
+            "closing_day": date(2026, 12, 21), "employers": [ons], "questions": {"strike": {}},
+            "scrutineer_name": "Civica", "return_address": "PO Box 1"}
+    with pytest.raises(BallotError, match="not permissible for a ballot opening on 7 December 2026"):
+        svc.create_ballot(union_org, code="e1", voting_method="electronic", **made)
+    record_the_order(data_dir)
+    with pytest.raises(BallotError, match="permissible for this opening day, but mandate cannot run one yet"):
+        svc.create_ballot(union_org, code="e2", voting_method="electronic", **made)
+    assert svc.create_ballot(union_org, code="p", voting_method="postal", **made).voting_method == "postal"
+    assert not union_org.ballots.filter(code__in=["e1", "e2"]).exists()

@@ -68,8 +68,13 @@ def create_ballot(
 ) -> Ballot:
     if closing_day < opening_day:
         raise BallotError("The closing day cannot be before the opening day.")
+    try:  # whether the means is lawful on the opening day is the rulebook's answer, never the wing's
+        rules.refuse_impermissible_method(voting_method, opening_day)
+    except ValueError as refusal:
+        raise BallotError(str(refusal)) from None
     if voting_method not in Ballot.AVAILABLE_METHODS:
-        raise BallotError(f"Voting method {voting_method!r} is not available yet: postal ballots only for now.")
+        raise BallotError(f"A {voting_method} ballot is permissible for this opening day, but mandate cannot run "
+                          "one yet: only postal ballots can be set up for now.")
     if units_mode == "aggregated" and not aggregation_basis:
         raise BallotError("An aggregated ballot needs its s.228A basis recorded.")
     if units_mode == "aggregated" and not aggregation_reason.strip():
