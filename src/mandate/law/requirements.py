@@ -7,19 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from mandate.law.means import MethodConditions, method_conditions
+from mandate.law.means import ContentItem, MethodConditions, method_conditions
 from mandate.law.model import Citation, Collector, LawWarning
 from mandate.law.params import ParameterSet, resolve
 
-
-@dataclass(frozen=True)
-class Item:
-    id: str
-    text: str
-    section: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"id": self.id, "text": self.text, "section": self.section}
+Item = ContentItem  # an item a document must carry: its id, its words and the section requiring it
 
 
 @dataclass(frozen=True)
@@ -141,7 +133,7 @@ def result_information_items(opening: date, params: ParameterSet | None = None) 
                                     "'entitled' figure here and given separately (s.232). " + overseas.summary))
     return Requirements(document="statement of the result (s.231, s.231A)", regime=regime.id,
                         trigger="opening_day", on=opening,
-                        items=tuple(Item(id=i["id"], text=i["text"], section=i["section"]) for i in items_v.value),
+                        items=_items(items_v.value),
                         timing={"when": "as soon as reasonably practicable after the ballot (Metrobus v Unite "
                                         "[2009] EWCA Civ 829: about two days was too long)"},
                         citations=tuple(out.citations), warnings=tuple(out.warnings))

@@ -295,19 +295,24 @@ def _parse_sites(organisation: Organisation, rows: Any, check: _Check) -> list[d
 
 
 def _write_sites(organisation: Organisation, rows: list[dict[str, Any]]) -> tuple[int, int, int]:
-    held = {s.code: s for s in Site.objects.filter(organisation=organisation)}
-    created = updated = unchanged = 0
     if any(r["is_headquarters"] for r in rows):  # one headquarters: the file's replaces any other
         Site.objects.filter(organisation=organisation, is_headquarters=True).exclude(
             code__in=[r["code"] for r in rows if r["is_headquarters"]]).update(is_headquarters=False)
+    return _upsert_by_code(Site, organisation, rows)
+
+
+def _upsert_by_code(model: Any, organisation: Organisation, rows: list[dict[str, Any]]) -> tuple[int, int, int]:
+    """Create the rows whose code is new, update those whose fields changed: (created, updated, unchanged)."""
+    held = {o.code: o for o in model.objects.filter(organisation=organisation)}
+    created = updated = unchanged = 0
     for r in rows:
         values = {k: v for k, v in r.items() if k != "code"}
-        site = held.get(r["code"])
-        if site is None:
-            Site.objects.create(organisation=organisation, code=r["code"], **values)
+        found = held.get(r["code"])
+        if found is None:
+            model.objects.create(organisation=organisation, code=r["code"], **values)
             created += 1
-        elif _fields(site, values):
-            site.save()
+        elif _fields(found, values):
+            found.save()
             updated += 1
         else:
             unchanged += 1
@@ -331,20 +336,7 @@ def _parse_teams(organisation: Organisation, rows: Any, check: _Check) -> list[d
 
 
 def _write_teams(organisation: Organisation, rows: list[dict[str, Any]]) -> tuple[int, int, int]:
-    held = {t.code: t for t in Team.objects.filter(organisation=organisation)}
-    created = updated = unchanged = 0
-    for r in rows:
-        values = {k: v for k, v in r.items() if k != "code"}
-        team = held.get(r["code"])
-        if team is None:
-            Team.objects.create(organisation=organisation, code=r["code"], **values)
-            created += 1
-        elif _fields(team, values):
-            team.save()
-            updated += 1
-        else:
-            unchanged += 1
-    return created, updated, unchanged
+    return _upsert_by_code(Team, organisation, rows)
 
 
 # -- staff ------------------------------------------------------------------------------------------------------
