@@ -6,10 +6,14 @@ only the analyst role's aggregate evidence pack reads it. There is no union memb
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 
 if TYPE_CHECKING:
     from mandate.policy.config import Policy
@@ -173,8 +177,9 @@ class PresenceRecord(models.Model):
         constraints = [
             # A record's identity: the same swipe exported again (other bytes: CRLF, reordered) is not a
             # second swipe. An unmatched swipe has no staff; its card number stands in.
-            models.UniqueConstraint(fields=["organisation", "staff", "card_number", "site", "timestamp", "source"],
-                                    name="unique_presence_record", nulls_distinct=False),
+            # (no staff is written 0 in the index: SQLite has no NULLS NOT DISTINCT, and two NULLs never clash)
+            models.UniqueConstraint("organisation", Coalesce("staff", Value(0)), "card_number", "site", "timestamp",
+                                    "source", name="unique_presence_record"),
         ]
 
     def __str__(self) -> str:
@@ -294,9 +299,10 @@ class Adjustment(models.Model):
             models.CheckConstraint(condition=models.Q(review_date__gte=models.F("date_from")),
                                    name="adjustment_review_not_before_start",
                                    violation_error_message="The review date cannot be before the start date."),
-            models.UniqueConstraint(
-                fields=["staff", "exempt", "expected_percent", "date_from", "date_to", "route", "approved_by",
-                        "review_date"], name="unique_adjustment", nulls_distinct=False,
+            models.UniqueConstraint(  # empty values written as impossible ones, so that two of them clash
+                "staff", "exempt", Coalesce("expected_percent", Value(Decimal(-1)), output_field=models.DecimalField()),
+                "date_from", Coalesce("date_to", Value(datetime.date.max), output_field=models.DateField()), "route",
+                "approved_by", "review_date", name="unique_adjustment",
                 violation_error_message="This adjustment is already recorded for this member of staff."),
         ]
 
