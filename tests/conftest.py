@@ -165,7 +165,10 @@ def login(page, live_server) -> Callable[[str, str], object]:
         page.goto(live_server.url + "/accounts/login/")
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
+        # wait for the sign-in's own navigation: wait_for_load_state() alone returns at once on the login page
+        # already loaded, and the next goto() could then cancel the POST before its session cookie arrives
+        with page.expect_navigation():
+            page.get_by_role("button", name="Sign in").click()
         page.wait_for_load_state()
         return page
 
