@@ -12,21 +12,13 @@ import pytest
 from django.urls import get_resolver
 
 from mandate.platform import exports
+from mandate.policy import examples
 from mandate.union.models import Member
 from mandate.union.register import export_register, import_register
 from mandate.workplace.models import AttendancePolicy, StaffMember
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "mandate"
-POLICY = """
-name = "Individual 40%"
-unit = "days"
-period = "month"
-target_percent = 40
-target_of = "person"
-exclude = ["annual_leave", "sickness", "special_leave", "bank_holiday"]
-count = ["badge", "booking_checkin"]
-credit = ["training", "official_business"]
-"""
+POLICY = examples.text("ons-individual-40.toml")  # the one copy of the ONS policy
 FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+44 7700 900123", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
 EXPORT_ROUTES = {"union:register_export": "/union/register/export.csv",
                  "workplace:my_figure_csv": "/workplace/me/attendance.csv?date_from=2026-10-01&date_to=2026-10-31",

@@ -8,20 +8,12 @@ import pytest
 
 from mandate.platform.middleware import PERSONAL_DATA_ROUTES
 from mandate.platform.models import Document
+from mandate.policy import examples
 from mandate.union import ballots as svc
 from mandate.union.models import Dispute, Employer
 from mandate.workplace.models import Adjustment, AttendancePolicy, StaffMember
 
-POLICY = """
-name = "Individual 40%"
-unit = "days"
-period = "month"
-target_percent = 40
-target_of = "person"
-exclude = ["annual_leave", "sickness", "special_leave", "bank_holiday"]
-count = ["badge", "booking_checkin"]
-credit = ["training", "official_business"]
-"""
+POLICY = examples.text("ons-individual-40.toml")  # the one copy of the ONS policy
 PERIOD = "?date_from=2026-10-01&date_to=2026-10-31"
 
 

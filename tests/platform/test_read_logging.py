@@ -12,20 +12,12 @@ from django.contrib.auth import get_user_model
 from django.utils.module_loading import import_string
 
 from mandate.platform.models import AuditEntry, Document
+from mandate.policy import examples
 from mandate.union import ballots as svc
 from mandate.union.models import Dispute, Employer
 from mandate.workplace.models import Adjustment, AttendancePolicy, StaffMember
 
-POLICY = """
-name = "Individual 40%"
-unit = "days"
-period = "month"
-target_percent = 40
-target_of = "person"
-exclude = ["annual_leave", "sickness", "special_leave", "bank_holiday"]
-count = ["badge", "booking_checkin"]
-credit = ["training", "official_business"]
-"""
+POLICY = examples.text("ons-individual-40.toml")  # the one copy of the ONS policy
 
 
 def _last(action: str) -> AuditEntry:

@@ -109,14 +109,12 @@ class _Check:
 
 
 def _required_text(max_length: int) -> Callable[[Any], str]:
+    optional = _optional_text(max_length)
+
     def check(raw: Any) -> str:
-        text = _text(raw)
+        text = optional(raw)
         if not text:
             raise ValueError("is empty")
-        if len(text) > max_length:
-            raise ValueError(f"is longer than {max_length} characters")
-        if "\x00" in text:
-            raise ValueError("holds a NUL character")
         return text
     return check
 
