@@ -158,9 +158,10 @@ class Site:
         """An official, `others` branch representatives and a ballot with a frozen electorate; its id."""
         return int(self.python(SEED.format(electors=electors, others=others, password=PASSWORD)).split()[-1])
 
-    def start(self, *args: str, log: str) -> subprocess.Popen[bytes]:
+    def start(self, *args: str, log: str, module: bool = True) -> subprocess.Popen[bytes]:
+        """A process of the site: `mandate ARGS` (or, with module=False, `python ARGS`) in a session of its own."""
         out = open(self.tmp / log, "wb")
-        process = subprocess.Popen([PYTHON, "-m", "mandate.cli", *args], cwd=ROOT, env=self.env, stdout=out,
+        process = subprocess.Popen([PYTHON, *(["-m", "mandate.cli"] if module else []), *args], cwd=ROOT, env=self.env, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
         self.processes.append(process)
         return process

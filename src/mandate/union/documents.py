@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, BinaryIO
@@ -204,13 +204,32 @@ def _electors(ballot: Ballot) -> Iterator[PaperFor]:
         yield PaperFor(number, unit, name, address)
 
 
-def issue_voting_papers(ballot: Ballot, *, actor: Any = None) -> Document:
-    """Every elector's paper, numbered consecutively, in one print-ready PDF, and their address sheets (the
-    same order) in another: the voting papers carry no member's name or address. Returns the papers'
-    document; ``address_sheets(ballot)`` gives the sheets'."""
+@dataclass(frozen=True)
+class RenderedPapers:
+    """The voting papers and their address sheets as rendered, not yet stored (see `render_voting_papers`)."""
+
+    count: int
+    pdf: bytes
+    sheets_pdf: bytes
+    html: str
+    sheets_html: str
+
+
+def render_voting_papers(ballot: Ballot, progress: Callable[[int], None] | None = None) -> RenderedPapers:
+    """Render every elector's paper, numbered consecutively, and their address sheets (the same order), reading
+    the ballot as it is now and writing nothing: the long part of issuing the papers, run outside any
+    transaction (so it holds no lock, on SQLite no write lock). `store_voting_papers` keeps the result.
+    ``progress(n)`` is told every 1,000 papers how many are done."""
     _require_frozen(ballot)
+
+    def counted(papers: Iterator[PaperFor]) -> Iterator[PaperFor]:
+        for paper in papers:
+            yield paper
+            if progress is not None and paper.number % 1000 == 0:
+                progress(paper.number)
+
     with tempfile.TemporaryFile() as papers_file, tempfile.TemporaryFile() as sheets_file:
-        count = render_papers(ballot, _electors(ballot), papers_file, sheets_file)
+        count = render_papers(ballot, counted(_electors(ballot)), papers_file, sheets_file)
         papers_file.seek(0)
         sheets_file.seek(0)
         pdf, sheets_pdf = papers_file.read(), sheets_file.read()
@@ -222,17 +241,30 @@ def issue_voting_papers(ballot: Ballot, *, actor: Any = None) -> Document:
     sheets_html = render_to_string("union/docs/address_sheets.html", {
         **ctx, "title": f"Address sheets for voting papers 1 to {count}", "sample": True,
         "sheets": [{"number": ""}]})
+    return RenderedPapers(count, pdf, sheets_pdf, html, sheets_html)
+
+
+def store_voting_papers(ballot: Ballot, rendered: RenderedPapers, *, actor: Any = None) -> Document:
+    """Keep rendered papers and address sheets as the ballot's documents (short: two rows and an audit entry)."""
+    count, pdf, sheets_pdf = rendered.count, rendered.pdf, rendered.sheets_pdf
     doc = Document.objects.create(
         kind="voting-papers", title=f"Voting papers, numbers 1 to {count}", issued_by_side="union",
-        issued_by_scope=ballot.union.code, html=html, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(),
+        issued_by_scope=ballot.union.code, html=rendered.html, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(),
         related_type="Ballot", related_id=str(ballot.pk))
     sheets_doc = Document.objects.create(
         kind="address-sheets", title=f"Address sheets for voting papers 1 to {count}", issued_by_side="union",
-        issued_by_scope=ballot.union.code, html=sheets_html, pdf=sheets_pdf,
+        issued_by_scope=ballot.union.code, html=rendered.sheets_html, pdf=sheets_pdf,
         sha256=hashlib.sha256(sheets_pdf).hexdigest(), related_type=ADDRESS_SHEETS, related_id=str(ballot.pk))
     record(actor, "document.issued", "Ballot", ballot.pk, kind="voting-papers", document=doc.pk,
            address_sheets=sheets_doc.pk, papers=count, first=1, last=count)
     return doc
+
+
+def issue_voting_papers(ballot: Ballot, *, actor: Any = None) -> Document:
+    """Every elector's paper, numbered consecutively, in one print-ready PDF, and their address sheets (the
+    same order) in another: the voting papers carry no member's name or address. Returns the papers'
+    document; ``address_sheets(ballot)`` gives the sheets'."""
+    return store_voting_papers(ballot, render_voting_papers(ballot), actor=actor)
 
 
 def address_sheets(ballot: Ballot, pk: int | None = None) -> Document | None:

@@ -122,6 +122,15 @@ def _require(ballot: Ballot, spec: Step) -> None:
                           f"is at {wanted}.{hint}")
 
 
+def check(ballot: Ballot, name: str, actor: Any) -> None:
+    """Refuse now, without taking the lock, a step this actor cannot take or the ballot is not ready for (for
+    long work done before the step: `run` checks again under the lock)."""
+    spec = STEPS[name]
+    if not may(ballot, spec.role, actor):
+        raise StepForbidden(f"Only {WHO[spec.role]} can {spec.doing}.")
+    _require(ballot, spec)
+
+
 def run(ballot: Ballot, name: str, actor: Any, body: Callable[[Ballot], T], *, reason: str = "",
         detail: dict[str, Any] | None = None) -> T:
     """Take step `name` on `ballot` for `actor`: check the role, lock the ballot, check its stage, run `body`

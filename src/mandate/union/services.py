@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+from collections.abc import Callable
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -176,15 +177,40 @@ def _record_dates(ballot: Ballot, document: Document, sent_on: date | None, rece
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def issue_voting_papers(ballot: Ballot, *, actor: Any = None) -> Document:
-    """Every elector's paper, numbered 1 to N, once (the long render: the platform's jobs call this too)."""
+class _ChangedWhileRendering(Exception):
+    """The ballot took a step between the render and the lock: the render is thrown away and made again."""
 
-    def body(b: Ballot) -> Document:
-        doc = docs.issue_voting_papers(b, actor=actor)
-        _register(b, doc)
-        return doc
 
-    return lifecycle.run(ballot, "issue_papers", actor, body)
+RENDER_ATTEMPTS = 3
+
+
+def issue_voting_papers(ballot: Ballot, *, actor: Any = None, progress: Callable[[int], None] | None = None
+                        ) -> Document:
+    """Every elector's paper, numbered 1 to N, once (the long render: the platform's jobs call this too).
+
+    The render runs first, outside any transaction, so it holds no lock (on SQLite, not the database's write
+    lock) however long it takes; only then is the step taken under the ballot's lock, which checks the ballot
+    again: still at 'notices issued' (papers issued meanwhile by someone else, or the notices withdrawn, and
+    this is refused as any late step is) and not changed by any step since the render began (every step
+    raises the ballot's `version`): if it was, the render is made again from the ballot as it is now."""
+    for _ in range(RENDER_ATTEMPTS):
+        before = Ballot.objects.select_related("union").get(pk=ballot.pk)
+        lifecycle.check(before, "issue_papers", actor)  # refusals that need no render come before it
+        rendered = docs.render_voting_papers(before, progress)
+
+        def body(b: Ballot, before: Ballot = before, rendered: docs.RenderedPapers = rendered) -> Document:
+            if b.version != before.version + 1:  # run() raised it once, for this step
+                raise _ChangedWhileRendering
+            doc = docs.store_voting_papers(b, rendered, actor=actor)
+            _register(b, doc)
+            return doc
+
+        try:
+            return lifecycle.run(ballot, "issue_papers", actor, body)
+        except _ChangedWhileRendering:
+            continue
+    raise BallotError("The ballot kept changing while its voting papers were rendered: nothing was issued; "
+                      "try again.")
 
 
 def replace_papers(ballot: Ballot, membership_numbers: list[str], *, reason: str, actor: Any = None) -> Document:

@@ -39,14 +39,16 @@ def _queue_voting_papers(ballot: Ballot, actor: Any) -> Job:
 
 @jobs.handler
 def voting_papers(progress: jobs.Progress, ballot_id: int, actor_id: int | None = None) -> jobs.Result:
-    """Render every elector's paper into one PDF (union.services.issue_voting_papers: the ballot's lifecycle
-    step, with its checks), as the official who asked for it, and link the document."""
+    """Render every elector's paper into one PDF (union.services.issue_voting_papers: rendered outside any
+    transaction, then the ballot's lifecycle step under its lock, with its checks), as the official who asked
+    for it, and link the document."""
     from django.contrib.auth import get_user_model
 
     ballot = Ballot.objects.select_related("union").get(pk=ballot_id)
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
     electors = ballot.electors.count()
-    progress(f"Rendering {electors} voting papers into one PDF", 0, electors)
-    doc = services.issue_voting_papers(ballot, actor=actor)
+    stage = f"Rendering {electors} voting papers into one PDF"
+    progress(stage, 0, electors)
+    doc = services.issue_voting_papers(ballot, actor=actor, progress=lambda done: progress(stage, done, electors))
     return jobs.Result(url=reverse("union:document_file", kwargs={"pk": ballot.pk, "doc": doc.pk, "fmt": "pdf"}),
                        text=f"{doc.title}: one print-ready PDF.")
