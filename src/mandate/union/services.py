@@ -13,8 +13,8 @@ are in `union/ballots.py`, through the same lifecycle, and are named here too so
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from django.template.loader import render_to_string
