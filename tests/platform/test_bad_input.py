@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from mandate.cli import app
 from mandate.platform import inputs
+from mandate.platform.models import Job
 from mandate.union.models import Member
 from mandate.union.register import RegisterImportError, import_register
 from mandate.workplace.importers import ImportRefused, import_file
@@ -74,8 +75,9 @@ def test_the_register_web_import_refuses_with_400_and_the_cli_exits_1(client, ma
                                                                       tmp_path) -> None:
     client.force_login(make_user("union_official", scope="pcs"))
     text = _register(_row(name="N" * 10_000))
-    response = client.post("/union/register/", {"file": SimpleUploadedFile("r.csv", text.encode())})
-    assert response.status_code == 400
+    response = client.post("/union/register/", {"file": SimpleUploadedFile("r.csv", text.encode())}, follow=True)
+    assert response.redirect_chain[0][1] == 302  # to the import's job, which refuses the file
+    assert Job.objects.get().status == "failed" and "The job failed" in response.content.decode()
     assert "line 2: name: is 10,000 characters long; at most 200 are allowed" in response.content.decode()
     path = tmp_path / "register.csv"
     path.write_bytes(_register(_row(name="Ann\x00Jones")).encode())
@@ -154,8 +156,9 @@ def test_the_ledger_web_import_refuses_with_400(client, make_user, employer_org)
     client.force_login(make_user("hr_admin"))
     data = _ledger("staff_id,date,kind", "S00000,2026-10-01,annual\x00leave")
     response = client.post("/workplace/imports/", {"kind": "absences",
-                                                   "file": SimpleUploadedFile("a.csv", data)})
-    assert response.status_code == 400 and "NUL byte" in response.content.decode()
+                                                   "file": SimpleUploadedFile("a.csv", data)}, follow=True)
+    assert response.redirect_chain[0][1] == 302 and Job.objects.get().status == "failed"
+    assert "Line 2, field \u2018kind\u2019: " in response.content.decode() and "NUL byte" in response.content.decode()
 
 
 def test_the_checker_names_each_problem_of_a_model() -> None:

@@ -41,6 +41,20 @@ def test_every_personal_data_route_answers_no_store(client, make_user, union_org
                  for kind in ("voting-papers", "s231-result")}
     official = make_user("union_official", scope="pcs")
     scrutineer = make_user("scrutineer", scope="pcs")
+    # the evidence pack and a register review: made by jobs (run at once here), each read from its job
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from tests.union.helpers import register_csv
+
+    from mandate.platform.models import Job
+
+    client.force_login(hr)
+    client.post("/workplace/evidence/pack.pdf", {"date_from": "2026-10-01", "date_to": "2026-10-31",
+                                                 "policy": AttendancePolicy.objects.get().pk, "days_a_week": "2"})
+    pack = Job.objects.get(kind="evidence-pack", status="succeeded")
+    client.force_login(official)
+    client.post("/union/register/", {"file": SimpleUploadedFile("r.csv", register_csv({"newport": 2}).encode()),
+                                     "mark_missing_left": "on"})
+    review = Job.objects.get(kind="register-review", status="succeeded")
 
     walks = {
         "union:register_export": (official, "/union/register/export.csv"),
@@ -56,7 +70,10 @@ def test_every_personal_data_route_answers_no_store(client, make_user, union_org
         "workplace:adjustment_edit": (hr, f"/workplace/adjustments/{adjustment.pk}/"),
         "workplace:reminders": (hr, "/workplace/notifications/"),
         "workplace:evidence": (hr, "/workplace/evidence/" + PERIOD),
-        "workplace:evidence_pdf": (hr, "/workplace/evidence/pack.pdf" + PERIOD),
+        "union:register_review": (official, f"/union/register/review/{review.pk}/"),
+        "job": (hr, f"/jobs/{pack.pk}/"),
+        "job_status": (hr, f"/jobs/{pack.pk}/status.json"),
+        "job_result": (hr, f"/jobs/{pack.pk}/result"),  # the evidence pack's PDF
     }
     assert set(walks) == PERSONAL_DATA_ROUTES
     for name, (user, url) in walks.items():

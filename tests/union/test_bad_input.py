@@ -124,8 +124,9 @@ def test_register_upload_refuses_a_file_that_is_not_utf8(union_org, client, make
     client.force_login(make_user("union_official", "pcs"))
     upload = io.BytesIO(register_csv({"newport": 2}).replace("Member", "Zoë").encode("latin-1"))
     upload.name = "r.csv"
-    response = client.post("/union/register/", {"file": upload})
-    assert response.status_code == 400 and "The file is not UTF-8 text" in response.content.decode()
+    response = client.post("/union/register/", {"file": upload}, follow=True)  # to the import's job page
+    assert response.redirect_chain[0][1] == 302 and "The job failed: The file is not UTF-8 text" in (
+        response.content.decode())
     assert not Member.objects.filter(name__startswith="Zo").exists()
 
 

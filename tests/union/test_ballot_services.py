@@ -173,7 +173,7 @@ def test_register_upload_page_names_bad_lines(union_org, client, make_user):
     client.force_login(make_user("union_official", "pcs"))
     bad = io.BytesIO(register_csv({"newport": 2}).replace("newport", "leeds").encode())
     bad.name = "r.csv"
-    page = client.post("/union/register/", {"file": bad}).content.decode()
+    page = client.post("/union/register/", {"file": bad}, follow=True).content.decode()  # the import's job page
     assert "line 2: workplace: unknown workplace" in page and "line 3: workplace" in page
 
 

@@ -144,8 +144,8 @@ def test_cli_and_web_refuse_an_unknown_column(union_org, tmp_path, client, make_
     client.force_login(make_user("union_official", "pcs"))
     upload = io.BytesIO(text.encode())
     upload.name = "register.csv"
-    page = client.post("/union/register/", {"file": upload}).content.decode()
-    assert "does not take: branch." in page and ACCEPTED in page
+    page = client.post("/union/register/", {"file": upload}, follow=True).content.decode()  # the import's job
+    assert "The job failed" in page and "does not take: branch." in page and ACCEPTED in page
     assert Member.objects.count() == 3
 
 

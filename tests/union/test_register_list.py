@@ -115,13 +115,16 @@ def test_the_export_is_what_the_list_shows_with_formula_cells_escaped(official, 
 
 def test_marking_missing_members_as_left_is_reviewed_then_confirmed_once(official, union_org):
     kept = ",".join(HEADER) + "\nP000000,Member 0,m0@example.org,,0 High Street,ons,newport,Statistician,no,2019-01-01\n"
-    review = official.post("/union/register/", {"file": upload(kept), "mark_missing_left": "on"}).content.decode()
+    job = official.post("/union/register/", {"file": upload(kept), "mark_missing_left": "on"}, follow=True)
+    assert "Nothing has changed yet" in job.content.decode()  # the review's job, done
+    review_url = re.search(r'href="(/union/register/review/[^"]+)"', job.content.decode()).group(1)  # type: ignore[union-attr]
+    review = official.get(review_url).content.decode()
     assert "Nothing has changed yet" in review
     assert re.search(r'data-testid="review-leaving-count">2<', review)
     assert "Member 1" in review and "P000002" in review and "Member 0</th>" not in review
     assert Member.objects.filter(left_on__isnull=False).count() == 0  # nothing changed by the review
     assert not AuditEntry.objects.filter(action="register.imported").exists()
-    token = re.search(r'name="token" value="([0-9a-f]+)"', review).group(1)  # type: ignore[union-attr]
+    token = re.search(r'name="token" value="([0-9a-f-]+)"', review).group(1)  # type: ignore[union-attr]
 
     done = official.post("/union/register/confirm/", {"token": token}, follow=True)
     assert "2 marked as left" in done.content.decode()
@@ -130,7 +133,8 @@ def test_marking_missing_members_as_left_is_reviewed_then_confirmed_once(officia
     imported = AuditEntry.objects.filter(action="register.imported").count()
 
     again = official.post("/union/register/confirm/", {"token": token}, follow=True).content.decode()
-    assert "already confirmed: nothing changed the second time" in again
+    assert "already confirmed: nothing changed the second time" in again and "2 marked as left" in again
+    assert "review-confirmed" in official.get(review_url).content.decode()  # the review says it was confirmed
     assert AuditEntry.objects.filter(action="register.imported").count() == imported
     assert Member.objects.filter(left_on__isnull=False).count() == 2
 
@@ -144,10 +148,12 @@ def test_a_confirmation_that_names_no_reviewed_file_changes_nothing(official, un
 
 def test_a_bad_file_is_refused_at_the_review_and_nothing_changes(official, union_org):
     bad = ",".join(HEADER) + "\nP000000,Member 0,not-an-email,,0 High Street,ons,newport,Statistician,no,2019-01-01\n"
-    page = official.post("/union/register/", {"file": upload(bad), "mark_missing_left": "on"}).content.decode()
-    assert "line 2: personal_email" in page and "Check before marking" not in page
+    page = official.post("/union/register/", {"file": upload(bad), "mark_missing_left": "on"},
+                         follow=True).content.decode()  # the review's job page
+    assert "The job failed" in page and "line 2: personal_email" in page and "/union/register/review/" not in page
     assert Member.objects.filter(left_on__isnull=False).count() == 0
-    nul = official.post("/union/register/", {"file": upload("membership_number\x00,name\n")}).content.decode()
+    nul = official.post("/union/register/", {"file": upload("membership_number\x00,name\n")},
+                        follow=True).content.decode()
     assert "NUL character" in nul
 
 

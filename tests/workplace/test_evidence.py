@@ -16,7 +16,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from mandate.platform.models import AuditEntry
+from mandate.platform.models import AuditEntry, Job
 from mandate.stats import compare_groups, protect_table
 from mandate.workplace.evidence import build_pack
 from mandate.workplace.forms import last_full_month
@@ -282,8 +282,14 @@ def test_the_pdf_is_real(client, make_user, population) -> None:
     org, individual, organisation, _ = population
     client.force_login(make_user("hr_admin"))
     query = {"date_from": "2026-10-01", "date_to": "2026-10-31", "policy": individual.pk, "other": organisation.pk}
-    response = client.get(reverse("workplace:evidence_pdf"), query)
+    started = client.post(reverse("workplace:evidence_pdf"), {**query, "days_a_week": "2"})
+    job = Job.objects.get(kind="evidence-pack")  # a background job, run at once here
+    assert started.status_code == 302 and started["Location"] == reverse("job", args=[job.pk])
+    page = client.get(started["Location"]).content.decode()
+    assert job.status == "queued" or f'href="{reverse("job_result", args=[job.pk])}"' in page
+    response = client.get(reverse("job_result", args=[job.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert "no-store" in response["Cache-Control"]
     assert "equality-evidence-ons-2026-10-01-to-2026-10-31.pdf" in response["Content-Disposition"]
     assert response.content.startswith(b"%PDF") and b"%%EOF" in response.content[-64:]
     pack = build_pack(org, [individual, organisation], START, END, produced_on=dt.date(2026, 11, 23))
@@ -297,7 +303,7 @@ def test_the_pdf_is_real(client, make_user, population) -> None:
 def test_other_employer_roles_are_refused(client, make_user, population, role) -> None:
     client.force_login(make_user(role))
     assert client.get(reverse("workplace:evidence")).status_code == 403
-    assert client.get(reverse("workplace:evidence_pdf")).status_code == 403
+    assert client.post(reverse("workplace:evidence_pdf")).status_code == 403
     assert not AuditEntry.objects.filter(action="equality_evidence.read").exists()
 
 
@@ -331,8 +337,8 @@ def test_each_view_is_logged_once_without_personal_data(client, make_user, popul
     assert entry.detail["format"] == "html"
     text = json.dumps(entry.detail)
     assert not any(p.staff_id in text for p in people)
-    client.get(reverse("workplace:evidence_pdf"), {"date_from": "2026-10-01", "date_to": "2026-10-31",
-                                                   "policy": individual.pk, "other": ""})
+    client.post(reverse("workplace:evidence_pdf"), {"date_from": "2026-10-01", "date_to": "2026-10-31",
+                                                    "policy": individual.pk, "other": "", "days_a_week": "2"})
     entries = list(AuditEntry.objects.filter(action="equality_evidence.read").order_by("seq"))
     assert len(entries) == 2 and entries[1].detail["format"] == "pdf"
     assert entries[1].detail["policies"] == ["ONS individual 40%"]

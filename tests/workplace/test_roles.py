@@ -35,7 +35,7 @@ MATRIX = {
     "reminders": ({}, "get", {"hr_admin"}),
     "dispute_mode": ({}, "post", {"hr_admin"}),
     "evidence": ({}, "get", {"hr_admin", "analyst"}),
-    "evidence_pdf": ({}, "get", {"hr_admin", "analyst"}),
+    "evidence_pdf": ({}, "post", {"hr_admin", "analyst"}),
 }
 
 

@@ -20,6 +20,13 @@ older than JOB_STALE_SECONDS lost its worker (killed, machine gone): `reap()` (r
 seconds, and by the job's page when it is looked at) queues it again, up to JOB_MAX_ATTEMPTS attempts, and
 after the last one marks it failed saying so. A job that is retried must be safe to run again: handlers write
 their result at the end, in one short transaction.
+
+Least privilege: a job's page and its result are for the account that started it, and only while it holds one
+of the job's `roles` (in its `scope`), given by the view that starts it (the view's own roles). A file a job
+needs (an uploaded import) is kept for the worker in MANDATE_UPLOAD_DIR (`keep_upload`, owner-only, named by a
+random id; the job's arguments hold the name, never the content) and removed when the job has finished, done
+or failed. A file a job makes (an evidence pack) is kept on the job's row and served at /jobs/<id>/result,
+never cached.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -50,10 +58,14 @@ _HANDLER_MARK = "mandate_job_handler"
 
 @dataclass
 class Result:
-    """What a finished job shows: a link to what it made (a document, a file) and one line about it."""
+    """What a finished job shows: a link to what it made (a document, a page) and one line about it; or a file
+    it made (`content`, served at the job's result link with `filename` and `content_type`)."""
 
     url: str = ""
     text: str = ""
+    content: bytes | None = None
+    filename: str = ""
+    content_type: str = "application/octet-stream"
 
 
 class Progress:
@@ -92,16 +104,121 @@ def _immediate() -> bool:
 
 
 def start(handler_path: str, *, kind: str, title: str, actor: Any = None, queue: str = "default",
-          return_url: str = "", **arguments: Any) -> Job:
-    """Queue a job and return its row (its page is /jobs/<job.pk>/). `arguments` must be JSON: ids, dates."""
+          return_url: str = "", roles: tuple[str, ...] | list[str] = (), scope: str = "", upload: Any = None,
+          once: str = "", **arguments: Any) -> Job:
+    """Queue a job and return its row (its page is /jobs/<job.pk>/). `arguments` must be JSON: ids, dates.
+
+    `roles` and `scope`: what the page and the result need, beside being `actor` (the view's own roles).
+    `upload`: an uploaded file (or bytes) kept for the worker (`keep_upload`); the handler gets its name as
+    `upload` and reads it with `read_upload`. `once`: a key (a file's SHA-256, say): while a job of this kind
+    with this key started by this actor is waiting or running, that job is returned instead (a double click)."""
     _handler(handler_path)  # refuse an unknown handler now, not in the worker
     user = actor if getattr(actor, "is_authenticated", False) else None
-    job = Job.objects.create(id=uuid.uuid4(), kind=kind, title=title[:200], handler=handler_path,
-                             arguments=arguments, started_by=user, stage="Waiting for a worker",
-                             return_url=return_url[:500])
-    _enqueue(job, queue)
+    if once:
+        arguments["once"] = once
+        pending = Job.objects.filter(kind=kind, started_by=user, arguments__once=once,
+                                     status__in=["queued", "running"]).first()
+        if pending is not None:
+            return pending
+    if upload is not None:
+        arguments["upload"] = keep_upload(upload)
+    try:
+        job = Job.objects.create(id=uuid.uuid4(), kind=kind, title=title[:200], handler=handler_path,
+                                 arguments=arguments, started_by=user, stage="Waiting for a worker",
+                                 return_url=return_url[:500], roles=list(roles), scope=scope[:64])
+        _enqueue(job, queue)
+    except BaseException:
+        if upload is not None:
+            discard_upload(arguments["upload"])
+        raise
     job.refresh_from_db()
     return job
+
+
+def may_see(job: Job, user: Any) -> bool:
+    """Whether `user` may see the job's page and its result: the account that started it, still holding one of
+    the job's roles (in its scope)."""
+    from mandate.platform.roles import has_role
+
+    if not getattr(user, "is_authenticated", False) or job.started_by_id != user.pk:
+        return False
+    return not job.roles or has_role(user, *job.roles, scope=job.scope or None)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Files handed to a worker
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def upload_dir() -> Path:
+    folder = Path(settings.MANDATE_UPLOAD_DIR)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def keep_upload(upload: Any) -> str:
+    """Write an uploaded file (Django's UploadedFile, read in chunks, or bytes) where the workers read it,
+    readable by this account only; returns its name (a random id)."""
+    name = f"{uuid.uuid4().hex}.upload"
+    path = upload_dir() / name
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            if isinstance(upload, bytes | bytearray):
+                out.write(upload)
+            else:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return name
+
+
+def _upload_path(name: str) -> Path:
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        raise JobRefused("The job names no file to read.")
+    return upload_dir() / name
+
+
+def read_upload(name: str) -> bytes:
+    """The kept file's bytes; a refusal the job's page shows if it is gone."""
+    try:
+        return _upload_path(name).read_bytes()
+    except FileNotFoundError:
+        raise JobRefused("The uploaded file is no longer there (the workers must read the folder the web "
+                         "servers keep uploads in, MANDATE_UPLOAD_DIR): upload it again.") from None
+
+
+def discard_upload(name: str) -> None:
+    try:
+        _upload_path(name).unlink(missing_ok=True)
+    except JobRefused:
+        pass
+
+
+def _finished(job: Job) -> None:
+    """A job is done or failed for good: the file it was handed is no longer needed."""
+    name = (job.arguments or {}).get("upload")
+    if name and not job.arguments.get("keep_upload"):  # kept: a review's file, handed to its confirmation
+        discard_upload(str(name))
+
+
+def sweep_uploads(older_than: float | None = None) -> int:
+    """Remove kept files older than MANDATE_UPLOAD_KEEP_SECONDS (a review never confirmed, a crash); returns
+    how many."""
+    import time
+
+    cutoff = time.time() - (settings.MANDATE_UPLOAD_KEEP_SECONDS if older_than is None else older_than)
+    removed = 0
+    for path in upload_dir().glob("*.upload"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            pass
+    return removed
 
 
 def _enqueue(job: Job, queue: str = "default") -> None:
@@ -153,20 +270,32 @@ def run_job(job_id: str) -> str:
     beat = None if _immediate() or settings.JOB_HEARTBEAT_SECONDS <= 0 else _Heartbeat(job.pk)
     if beat:
         beat.start()
+    arguments = {k: v for k, v in job.arguments.items() if k != "once"}
     try:
-        result = _handler(job.handler)(Progress(job), **job.arguments) or Result()
+        result = _handler(job.handler)(Progress(job), **arguments) or Result()
     except BaseException as error:
-        logger.exception("job %s (%s) failed", job.pk, job.kind)
+        if isinstance(error, JobRefused):  # a refusal in the users' words: no traceback needed in the log
+            logger.info("job %s (%s) refused: %s", job.pk, job.kind, str(error).splitlines()[0])
+        else:
+            logger.exception("job %s (%s) failed", job.pk, job.kind)
         Job.objects.filter(pk=job.pk).update(status="failed", finished_at=timezone.now(), error=_reason(error),
                                              stage="Failed")
+        _finished(job)
         raise
     finally:
         if beat:
             beat.stopped.set()
             beat.join()
+    url = result.url
+    if result.content is not None and not url:
+        from django.urls import reverse
+
+        url = reverse("job_result", args=[job.pk])
     Job.objects.filter(pk=job.pk).update(
-        status="succeeded", finished_at=timezone.now(), stage="Done", done=F("total"), result_url=result.url[:500],
-        result_text=result.text[:500])
+        status="succeeded", finished_at=timezone.now(), stage="Done", done=F("total"), result_url=url[:500],
+        result_text=result.text[:500], result_file=result.content, result_name=result.filename[:200],
+        result_type=result.content_type[:100] if result.content is not None else "")
+    _finished(job)
     return "succeeded"
 
 
@@ -177,6 +306,8 @@ def reap(job: Job | None = None) -> int:
     from django_tasks_db.models import DBTaskResult
 
     cutoff = timezone.now() - timedelta(seconds=settings.JOB_STALE_SECONDS)
+    if job is None:
+        sweep_uploads()
     stale = Job.objects.filter(status="running", heartbeat_at__lt=cutoff)
     if job is not None:
         stale = stale.filter(pk=job.pk)
@@ -200,6 +331,7 @@ def reap(job: Job | None = None) -> int:
                           "workers."):
                 continue
             logger.error("job %s: worker %s stopped on the last attempt; failed", j.pk, j.worker)
+            _finished(j)
         found += 1
         # The lost attempt's task is still marked running in the queue: mark it failed there too.
         if j.task_id:

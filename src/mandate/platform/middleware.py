@@ -23,7 +23,7 @@ PERSONAL_DATA_ROUTES = frozenset({
     "union:register_export", "union:document_file", "union:result_document", "union:returns",
     "workplace:my_figure", "workplace:my_figure_csv", "workplace:person", "workplace:person_csv",
     "workplace:team", "workplace:adjustments", "workplace:adjustment_edit", "workplace:reminders",
-    "workplace:evidence", "workplace:evidence_pdf",
+    "workplace:evidence", "union:register_review", "job", "job_status", "job_result",
 })
 
 

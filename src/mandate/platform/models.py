@@ -155,6 +155,15 @@ class Job(models.Model):
     result_url = models.CharField(max_length=500, blank=True)
     result_text = models.CharField(max_length=500, blank=True)
     error = models.TextField(blank=True, help_text="Why the job failed, in the users' words (no traceback).")
+    roles = models.JSONField(default=list, blank=True,
+                             help_text="The roles (any one, in `scope`) its page and result need, beside being "
+                                       "the account that started it.")
+    scope = models.CharField(max_length=64, blank=True)
+    result_file = models.BinaryField(null=True, blank=True, editable=False,
+                                     help_text="A file the job made (an evidence pack), served at its result "
+                                               "link to whoever may see the job, never cached.")
+    result_name = models.CharField(max_length=200, blank=True)
+    result_type = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -172,6 +181,11 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in {"succeeded", "failed"}
+
+    @property
+    def error_lines(self) -> list[str]:
+        """The reason, then each problem listed under it (a refused file's lines and fields)."""
+        return [line for line in self.error.splitlines() if line.strip()]
 
 
 class TwoFactorRequirement(models.Model):

@@ -167,6 +167,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 MANDATE_MAX_UPLOAD = int(os.environ.get("MANDATE_MAX_UPLOAD_MB", "100")) * 1024 * 1024
 MANDATE_UPLOAD_LIMITS = {"ledger": 50, "register": 50, "returns": 10}
+# An uploaded file a background job imports waits here for the worker, owner-only, and is removed when the job
+# has finished. With servers and workers on several machines, point it at a folder they all share.
+MANDATE_UPLOAD_DIR = Path(os.environ.get("MANDATE_UPLOAD_DIR", DATA_DIR / "uploads"))
+MANDATE_UPLOAD_KEEP_SECONDS = float(os.environ.get("MANDATE_UPLOAD_KEEP_SECONDS", 2 * 24 * 3600))  # then removed
 
 # The Ed25519 key that signs checkpoints of the audit log's head: a file outside the database.
 MANDATE_AUDIT_KEY = Path(os.environ.get("MANDATE_AUDIT_KEY", DATA_DIR / "audit_signing_key"))

@@ -24,6 +24,7 @@ urlpatterns = [
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(template_name=STEP), name="password_reset_complete"),
     path("jobs/<uuid:pk>/", views.job, name="job"),
     path("jobs/<uuid:pk>/status.json", views.job_status, name="job_status"),
+    path("jobs/<uuid:pk>/result", views.job_result, name="job_result"),
     path("admin/", admin.site.urls),
     path("workplace/", include("mandate.workplace.urls")),
     path("union/", include("mandate.union.urls")),

@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.contrib.auth.forms import PasswordResetForm
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
@@ -22,8 +22,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _own_job(request: HttpRequest, pk: str) -> Job:
-    """A job's page is for the person who started it; anyone else is told it does not exist."""
-    job = get_object_or_404(Job, pk=pk, started_by=request.user)
+    """A job's page is for the person who started it, while they hold the role it was started with; anyone
+    else is told it does not exist."""
+    job = get_object_or_404(Job.objects.defer("result_file"), pk=pk, started_by=request.user)
+    if not jobs.may_see(job, request.user):
+        raise Http404("No such job.")
     if not job.finished:
         jobs.reap(job)  # a job whose worker was killed is retried or reported here, even with no worker left
         job.refresh_from_db()
@@ -50,6 +53,22 @@ def job_status(request: HttpRequest, pk: str) -> JsonResponse:
         "total": j.total, "attempts": j.attempts, "result_url": j.result_url, "result_text": j.result_text,
         "error": j.error, "created_at": j.created_at.isoformat(),
         "finished_at": j.finished_at.isoformat() if j.finished_at else None})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_only
+def job_result(request: HttpRequest, pk: str) -> HttpResponse:
+    """The file a finished job made (an evidence pack), to whoever may see the job; never cached."""
+    from mandate.platform.audit import record
+
+    j = _own_job(request, pk)
+    content = Job.objects.filter(pk=j.pk).values_list("result_file", flat=True).first()
+    if j.status != "succeeded" or content is None:
+        raise Http404("This job has no file.")
+    record(request.user, "job.result_read", "Job", str(j.pk), kind=j.kind)
+    response = HttpResponse(bytes(content), content_type=j.result_type or "application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="{j.result_name or "result"}"'
     response["Cache-Control"] = "no-store"
     return response
 

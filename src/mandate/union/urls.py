@@ -10,6 +10,7 @@ urlpatterns = [
     path("register/", views.register, name="register"),
     path("register/export.csv", views.register_export, name="register_export"),
     path("register/confirm/", views.register_confirm, name="register_confirm"),
+    path("register/review/<uuid:pk>/", views.register_review, name="register_review"),
     path("ballots/", views.ballots, name="ballots"),
     path("ballots/new/", views.ballot_new, name="ballot_new"),
     path("ballots/<int:pk>/", views.ballot, name="ballot"),

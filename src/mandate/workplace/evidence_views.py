@@ -11,17 +11,18 @@ import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, cast
+from urllib.parse import parse_qsl
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.template.loader import render_to_string
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from mandate.platform import inputs
 from mandate.platform.audit import record
-from mandate.platform.documents import html_to_pdf
-from mandate.platform.roles import role_required
+from mandate.platform.roles import has_role, role_required
+from mandate.workplace import import_jobs
 from mandate.workplace.access import organisation_for
 from mandate.workplace.evidence import CHARACTERISTICS, EvidencePack, build_pack
 from mandate.workplace.figures import FigureError
@@ -108,6 +109,7 @@ def evidence(request: HttpRequest) -> HttpResponse:
         except FigureError as exc:
             context["error"] = str(exc)
         context["query"] = request.GET.urlencode() or _query(form)
+        context["pdf_fields"] = parse_qsl(_query(form), keep_blank_values=True)
     elif not AttendancePolicy.objects.filter(organisation=organisation).exists():
         context["error"] = "No attendance policy has been set up yet."
     return render(request, "workplace/evidence.html", context, status=inputs.refusal_status(request, form, context))
@@ -124,17 +126,18 @@ def _query(form: EvidenceForm) -> str:
 
 
 @role_required(HR, ANALYST)
+@require_POST
 def evidence_pdf(request: HttpRequest) -> HttpResponse:
+    """Start the evidence pack's PDF as a background job (workplace/import_jobs.py) and show its page; the PDF
+    is its result, for the person who asked (in the same role) and never cached."""
     organisation = organisation_for(request)
-    form = _form(request, organisation)
+    form = EvidenceForm(request.POST, organisation, timezone.localdate())
     if not form.is_valid():
         return HttpResponse("Choose a valid period and policies.", status=400, content_type="text/plain")
-    try:
-        pack = _pack(request, organisation, form, "pdf")
-    except FigureError as exc:
-        return HttpResponse(str(exc), status=400, content_type="text/plain")
-    html = render_to_string("workplace/evidence_pdf.html", {"pack": pack, "in_pdf": True})
-    response = HttpResponse(html_to_pdf(html, PDF_CSS), content_type="application/pdf")
-    name = f"equality-evidence-{organisation.code}-{pack.start.isoformat()}-to-{pack.end.isoformat()}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    d = form.cleaned_data
+    query = {"date_from": d["date_from"].isoformat(), "date_to": d["date_to"].isoformat(), "policy": d["policy"].pk,
+             "other": d["other"].pk if d.get("other") else None, "days_a_week": str(d["days_a_week"]),
+             "cut_a": d.get("cut_a") or "", "cut_b": d.get("cut_b") or ""}
+    roles = [r for r in (HR, ANALYST) if has_role(request.user, r, scope=organisation.code)]
+    job = import_jobs.start_evidence_pdf(organisation, query, request.user, roles)
+    return redirect("job", pk=job.pk)

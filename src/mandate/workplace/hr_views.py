@@ -15,16 +15,12 @@ from django.views.decorators.http import require_POST
 
 from mandate.platform.audit import record
 from mandate.platform.roles import role_required
+from mandate.workplace import import_jobs
 from mandate.workplace.access import organisation_for
 from mandate.workplace.forms import AdjustmentForm, ImportForm, PolicyForm
-from mandate.workplace.importers import MAX_ERRORS, ImportRefused, import_file
+from mandate.workplace.importers import MAX_ERRORS
 from mandate.workplace.models import Adjustment, AttendancePolicy, ImportBatch, Organisation
-from mandate.workplace.organisation_import import (
-    COLUMNS,
-    ORGANISATION_KINDS,
-    import_organisation_file,
-    template_csv,
-)
+from mandate.workplace.organisation_import import COLUMNS, ORGANISATION_KINDS, template_csv
 
 HR = "hr_admin"
 REVIEW_WINDOW_DAYS = 30
@@ -48,20 +44,16 @@ class ReviewDue:
 
 @role_required(HR)
 def imports(request: HttpRequest) -> HttpResponse:
+    """The import form; a file sent is checked and imported by a background job (workplace/import_jobs.py),
+    whose page shows the progress, then the summary or the refusal (line and field named)."""
     organisation = organisation_for(request)
     result = refused = None
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
-            upload = form.cleaned_data["file"]
-            kind = form.cleaned_data["kind"]
-            service = import_organisation_file if kind in ORGANISATION_KINDS else import_file
-            try:
-                result = service(organisation, kind, upload.name, upload.read(), request.user)
-            except ImportRefused as exc:
-                refused = exc
-            else:
-                form = ImportForm()
+            job = import_jobs.start_import(organisation, form.cleaned_data["kind"], form.cleaned_data["file"],
+                                           request.user)
+            return redirect("job", pk=job.pk)
     else:
         form = ImportForm()
     batches = Paginator(ImportBatch.objects.filter(organisation=organisation), 50).get_page(request.GET.get("page"))

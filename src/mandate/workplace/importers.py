@@ -166,6 +166,7 @@ def _timestamp(value: Any) -> dt.datetime:
 
 
 T = TypeVar("T")
+Progress = Callable[[str, int], None]
 
 
 class _Validator:
@@ -244,8 +245,21 @@ def _new_presence(organisation: Organisation, objects: list[PresenceRecord]) -> 
     return out
 
 
-def import_file(organisation: Organisation, kind: str, filename: str, data: bytes, actor: Any) -> ImportResult:
-    """Validate and import one file; raise ImportRefused (nothing written) if any row is bad."""
+def counted(rows: Iterator[tuple[int, dict[str, Any]]], progress: Progress | None,
+            stage: str = "Checking the rows") -> Iterator[tuple[int, dict[str, Any]]]:
+    """The rows, telling `progress(stage, rows so far)` every 2,000 rows (a background job's progress)."""
+    n = 0
+    for item in rows:
+        yield item
+        n += 1
+        if progress is not None and n % 2000 == 0:
+            progress(stage, n)
+
+
+def import_file(organisation: Organisation, kind: str, filename: str, data: bytes, actor: Any,
+                progress: Progress | None = None) -> ImportResult:
+    """Validate and import one file; raise ImportRefused (nothing written) if any row is bad. `progress(stage,
+    rows)` is told how far the check has gone (the import's background job)."""
     if kind not in KINDS:
         raise ValueError(f"unknown import kind {kind!r}")
     sha256 = hashlib.sha256(data).hexdigest()
@@ -269,7 +283,7 @@ def import_file(organisation: Organisation, kind: str, filename: str, data: byte
     n_rows = 0
     seen_absences: set[tuple[int, dt.date, str]] = set()
     by_card = kind == "badge" and "card_number" in columns
-    for line, row in rows:
+    for line, row in counted(rows, progress):
         n_rows += 1
         made = len(objects)
         for p in inputs.cell_problems(row, line):  # every cell: size, NUL, control characters
@@ -346,6 +360,8 @@ def import_file(organisation: Organisation, kind: str, filename: str, data: byte
         held = set(Absence.objects.filter(staff__organisation=organisation, date__gte=min(days),
                                           date__lte=max(days)).values_list("staff_id", "date", "kind"))
         objects = [o for o in objects if (o.staff_id, o.date, o.kind) not in held]
+    if progress is not None:
+        progress(f"Writing {len(objects)} records", n_rows)
     try:
         with transaction.atomic():
             batch = ImportBatch.objects.create(

@@ -22,7 +22,7 @@ from django.db import transaction
 
 from mandate.platform.audit import record
 from mandate.policy.errors import InputError
-from mandate.workplace.importers import MAX_ERRORS, ImportRefused, _date, _rows, _text
+from mandate.workplace.importers import MAX_ERRORS, ImportRefused, Progress, _date, _rows, _text, counted
 from mandate.workplace.models import (
     NATIONS,
     WEEKDAYS,
@@ -212,9 +212,9 @@ def _fields(obj: Any, values: dict[str, Any]) -> bool:
 
 
 def import_organisation_file(organisation: Organisation, kind: str, filename: str, data: bytes,
-                             actor: Any) -> OrganisationImportResult:
+                             actor: Any, progress: Progress | None = None) -> OrganisationImportResult:
     """Validate and import one file of `kind` (sites, teams, staff, equality); raise ImportRefused (nothing
-    written) if any row is bad."""
+    written) if any row is bad. `progress(stage, rows)` is told how far it has gone (the background job)."""
     if kind not in ORGANISATION_KINDS:
         raise ValueError(f"unknown organisation import kind {kind!r}")
     sha256 = hashlib.sha256(data).hexdigest()
@@ -233,11 +233,13 @@ def import_organisation_file(organisation: Organisation, kind: str, filename: st
                                         field=repeated[0])])
     check = _Check(filename)
     parsed = {"sites": _parse_sites, "teams": _parse_teams, "staff": _parse_staff,
-              "equality": _parse_equality}[kind](organisation, rows, check)
+              "equality": _parse_equality}[kind](organisation, counted(rows, progress), check)
     if not parsed and not check.errors:
         check.errors.append(InputError("the file has no data rows", file=filename))
     if check.errors:
         raise ImportRefused(check.errors, check.more)
+    if progress is not None:
+        progress(f"Writing {len(parsed)} rows", len(parsed))
     with transaction.atomic():
         result = {"sites": _write_sites, "teams": _write_teams, "staff": _write_staff,
                   "equality": _write_equality}[kind](organisation, parsed)

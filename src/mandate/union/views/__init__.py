@@ -11,7 +11,7 @@ from mandate.union.views.ballots import ballot, ballot_action, ballot_new, ballo
 from mandate.union.views.disputes import dashboard, dispute, disputes
 from mandate.union.views.documents import document_dates, document_file, result_document
 from mandate.union.views.mandates import mandate_agreement, mandate_court_order, mandates, renewal
-from mandate.union.views.register import register, register_confirm, register_export
+from mandate.union.views.register import register, register_confirm, register_export, register_review
 from mandate.union.views.returns import count, results, returns, scrutineer_report, turnout
 
-__all__ = ["dashboard", "disputes", "dispute", "register", "register_confirm", "register_export", "ballots", "ballot_new", "ballot", "ballot_action", "document_dates", "document_file", "result_document", "turnout", "returns", "count", "results", "scrutineer_report", "mandates", "renewal", "mandate_agreement", "mandate_court_order"]
+__all__ = ["dashboard", "disputes", "dispute", "register", "register_confirm", "register_export", "register_review", "ballots", "ballot_new", "ballot", "ballot_action", "document_dates", "document_file", "result_document", "turnout", "returns", "count", "results", "scrutineer_report", "mandates", "renewal", "mandate_agreement", "mandate_court_order"]

@@ -4,27 +4,28 @@ before members missing from a file are marked as left, and the CSV export of wha
 from __future__ import annotations
 
 import io
+import json
+import uuid
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from mandate.platform import jobs
+from mandate.platform.audit import record
+from mandate.platform.models import Job
 from mandate.platform.roles import role_required
 from mandate.union import register_list
+from mandate.union import tasks as union_tasks
 from mandate.union.access import union_for
 from mandate.union.forms import RegisterForm, RegisterSearchForm
 from mandate.union.models import Member
-from mandate.union.register import RegisterImportError, import_register
 from mandate.union.views._common import OFFICIAL
-
-REVIEWS = "register_reviews"  # session key: token -> the reviewed file's text, until confirmed
-CONFIRMED = "register_confirmed"  # session key: the tokens confirmed (a second confirmation changes nothing)
 
 
 def _filters(request: HttpRequest) -> dict[str, Any]:
@@ -45,25 +46,11 @@ def register(request: HttpRequest) -> HttpResponse:
     form = RegisterForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
-        try:
-            text = form.cleaned_data["file"].read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = None
-            errors = ["The file is not UTF-8 text: save it as CSV UTF-8 and upload it again."]
-        if text is not None and "\x00" in text:
-            text = None
-            errors = ["The file holds a NUL character: it is not a CSV text file. Save it as CSV UTF-8 and upload "
-                      "it again."]
-        if text is not None:
-            try:
-                if form.cleaned_data["mark_missing_left"]:
-                    return _review(request, union, text)
-                report = import_register(union, text, request.user)
-                messages.success(request, f"Imported {report.rows} members: {report.created} new, {report.updated} "
-                                          f"updated, {report.unchanged} unchanged.")
-                return redirect("union:register")
-            except RegisterImportError as error:
-                errors = [str(e) for e in error.errors]
+        # checked and imported (or reviewed) by a background job: its page shows the progress, then the
+        # summary, the review, or the refusal with every line named
+        job = union_tasks.start_register_import(union, form.cleaned_data["file"], actor=request.user,
+                                                review=bool(form.cleaned_data["mark_missing_left"]))
+        return redirect("job", pk=job.pk)
     f = _filters(request)
     listed = register_list.members(union, query=f["q"], status=f["status"])
     page = Paginator(listed, f["per"]).get_page(request.GET.get("page"))
@@ -86,46 +73,48 @@ def register(request: HttpRequest) -> HttpResponse:
         status=400 if errors or (request.method == "POST" and form.errors) else 200)
 
 
-def _review(request: HttpRequest, union: Any, text: str) -> HttpResponse:
+def _review_job(request: HttpRequest, pk: Any) -> tuple[Job, dict[str, Any]]:
+    """The review job (its result: what the import would do), for the official who asked; else 404."""
+    job = Job.objects.filter(pk=pk, kind="register-review", status="succeeded").first()
+    if job is None or not jobs.may_see(job, request.user):
+        raise Http404("No such review.")
+    content = Job.objects.values_list("result_file", flat=True).get(pk=job.pk)
+    return job, json.loads(bytes(content or b"{}"))
+
+
+@role_required(*OFFICIAL)
+def register_review(request: HttpRequest, pk: Any) -> HttpResponse:
     """The page that says how many members, and who, the import would mark as left, with the button that
     confirms it; nothing has changed yet."""
-    review = register_list.review_import(union, text)
-    reviews = request.session.get(REVIEWS, {})
-    reviews = {review.token: text, **{k: v for k, v in reviews.items() if k != review.token}}
-    request.session[REVIEWS] = dict(list(reviews.items())[:3])  # the last three files reviewed, no more
-    return render(request, "union/register_review.html", {"review": review, "report": review.report,
-                                                          "would_leave": review.would_leave,
-                                                          "today": date.today()})
+    union = union_for(request)
+    job, data = _review_job(request, pk)
+    members = Member.objects.filter(union=union).select_related("workplace").order_by("name", "membership_number")
+    would_leave, would_return = list(members.filter(pk__in=data["leave"])), list(members.filter(pk__in=data["back"]))
+    record(request.user, "register.review_read", "Union", union.code,
+           members=[m.membership_number for m in would_leave + would_return])
+    confirmed = Job.objects.filter(kind="register-import", arguments__review_job=str(job.pk)).first()
+    response = render(request, "union/register_review.html", {
+        "review": {"token": str(job.pk), "would_return": would_return}, "report": data, "would_leave": would_leave,
+        "today": date.today(), "confirmed": confirmed})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @role_required(*OFFICIAL)
 @require_POST
 def register_confirm(request: HttpRequest) -> HttpResponse:
-    """Confirm a reviewed import that marks members missing from the file as left: once. A second
-    confirmation of the same file (a double click, the back button) changes nothing and says so."""
+    """Confirm a reviewed import that marks members missing from the file as left: once (a job). A second
+    confirmation of the same review (a double click, the back button) changes nothing and says so."""
     union = union_for(request)
-    token = str(request.POST.get("token", ""))[:64]
-    reviews: dict[str, str] = request.session.get(REVIEWS, {})
-    confirmed: list[str] = request.session.get(CONFIRMED, [])
-    text = reviews.get(token)
-    if text is None or register_list.file_token(union, text) != token:
-        if token in confirmed:
-            messages.info(request, "That import was already confirmed: nothing changed the second time.")
-        else:
-            messages.error(request, "That review is no longer open: upload the file again to review it.")
-        return redirect("union:register")
     try:
-        report = register_list.confirm_import(union, text, request.user)
-    except RegisterImportError as error:
-        for e in error.errors[:20]:
-            messages.error(request, str(e))
+        review, _ = _review_job(request, uuid.UUID(str(request.POST.get("token", ""))[:64]))
+    except (ValueError, Http404):
+        messages.error(request, "That review is no longer open: upload the file again to review it.")
         return redirect("union:register")
-    finally:
-        request.session[REVIEWS] = {k: v for k, v in reviews.items() if k != token}
-        request.session[CONFIRMED] = [*confirmed[-9:], token]
-    messages.success(request, f"Imported {report.rows} members: {report.created} new, {report.updated} updated, "
-                              f"{report.unchanged} unchanged, {report.marked_left} marked as left.")
-    return redirect(reverse("union:register") + ("?status=left" if report.marked_left else ""))
+    job, first = union_tasks.confirm_register_import(union, review, actor=request.user)
+    if not first:
+        messages.info(request, "That import was already confirmed: nothing changed the second time.")
+    return redirect("job", pk=job.pk)
 
 
 @role_required(*OFFICIAL)
