@@ -178,3 +178,98 @@ def test_unconfirmed_reviews_files_are_swept(settings, _uploads) -> None:
     name = jobs.keep_upload(b"membership_number\n")
     assert jobs.sweep_uploads(older_than=3600) == 0 and jobs.read_upload(name)
     assert jobs.sweep_uploads(older_than=-1) == 1 and kept(_uploads) == []
+
+
+SEED_BOTH = """
+from mandate.cli.django_setup import setup_django
+setup_django()
+from datetime import date
+from django.contrib.auth import get_user_model
+from mandate.platform.models import RoleAssignment
+from mandate.union.models import Employer, Union
+from mandate.workplace.models import Organisation, Site, StaffMember, Team
+users = get_user_model().objects
+for name, role, scope in [("hr1", "hr_admin", "ons"), ("hr2", "hr_admin", "ons"), ("official1", "union_official", "pcs"),
+                          ("official2", "union_official", "pcs")]:
+    RoleAssignment.objects.create(user=users.create_user(name, password={password!r}), role=role, scope=scope)
+org = Organisation.objects.create(code="ons", name="Office for National Statistics")
+site = Site.objects.create(organisation=org, code="newport", name="Newport", nation="england-and-wales")
+team = Team.objects.create(organisation=org, code="prices", name="Prices")
+StaffMember.objects.bulk_create([StaffMember(organisation=org, staff_id=f"S{{i:05d}}", name=f"Staff {{i}}",
+    home_site=site, team=team, grade="HEO", working_days="Mon;Tue;Wed;Thu;Fri", hours_per_day="7.40", fte="1.000",
+    start_date=date(2020, 1, 1)) for i in range({staff})])
+pcs = Union.objects.create(code="pcs", name="Public and Commercial Services Union")
+ons = Employer.objects.create(union=pcs, code="ons", name="Office for National Statistics")
+ons.workplaces.create(code="newport", name="Newport")
+"""
+
+COUNTS = """
+from mandate.cli.django_setup import setup_django
+setup_django()
+import json
+from mandate.platform.models import Job
+from mandate.union.models import Member
+from mandate.workplace.models import Absence, ImportBatch
+print(json.dumps({"absences": Absence.objects.count(), "batches": ImportBatch.objects.count(),
+                  "members": Member.objects.count(), "jobs": sorted(Job.objects.values_list("status", flat=True))}))
+"""
+
+
+@pytest.mark.slow
+def test_two_imports_of_one_file_at_once_by_real_workers(make_site) -> None:
+    """Two HR administrators import the same 3,000-row ledger file, and two officials the same 3,000-member
+    register, at the same moment, through the production server, with two worker processes taking the four
+    jobs (on PostgreSQL in the PostgreSQL run): every job succeeds, the ledger is written once, one batch, the
+    register once; the workers' upload folder is empty afterwards."""
+    import json
+    import threading
+    import time
+
+    from tests.serving.conftest import PASSWORD, Browser
+
+    site = make_site()
+    site.python(SEED_BOTH.format(password=PASSWORD, staff=300))
+    base = site.serve(workers=3)
+    ledger = "staff_id,date,kind\n" + "".join(f"S{i % 300:05d},2026-10-{1 + i // 300:02d},annual_leave\n"
+                                              for i in range(3000))
+    register = register_csv({"newport": 3000}, start=10_000)
+    people = {name: Browser(base) for name in ("hr1", "hr2", "official1", "official2")}
+    for name, browser in people.items():
+        browser.sign_in(name)
+    jobs_of: dict[str, str] = {}
+
+    def send(name: str) -> None:
+        browser = people[name]
+        if name.startswith("hr"):
+            status, headers, _ = browser.upload("/workplace/imports/", {"kind": "absences"}, "file", "leave.csv",
+                                                ledger.encode())
+        else:
+            status, headers, _ = browser.upload("/union/register/", {}, "file", "register.csv", register.encode())
+        assert status == 302, (name, status)
+        jobs_of[name] = headers["Location"]
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in people]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert len(jobs_of) == 4, site.logs()[-3000:]
+    site.worker("a"), site.worker("b")  # both start on a full queue
+    deadline = time.monotonic() + 300
+    states = {}
+    for name, url in jobs_of.items():
+        while (state := people[name].json(url + "status.json"))["status"] not in {"succeeded", "failed"}:
+            assert time.monotonic() < deadline, site.logs()[-3000:]
+            time.sleep(0.3)
+        states[name] = state
+    assert all(s["status"] == "succeeded" for s in states.values()), states
+    texts = sorted(s["result_text"] for n, s in states.items() if n.startswith("hr"))
+    assert texts[0].startswith("Imported leave.csv: 3,000 rows read, 3,000 records written") or (
+        "already imported" in texts[0]), texts
+    counts = json.loads(site.python(COUNTS))
+    assert counts["absences"] == 3000 and counts["batches"] == 1 and counts["members"] == 3000, counts
+    registers = sorted(s["result_text"] for n, s in states.items() if n.startswith("official"))
+    assert registers == ["Imported 3000 members: 0 new, 0 updated, 3000 unchanged.",
+                         "Imported 3000 members: 3000 new, 0 updated, 0 unchanged."], registers
+    assert list((site.data / "uploads").glob("*.upload")) == []
+    assert "Traceback" not in site.logs(), site.logs()[-3000:]
