@@ -140,13 +140,18 @@ def _parse(union: Union, rows: Iterable[tuple[int, dict[str | None, Any]]], head
     employer_codes = {emp for emp, _ in workplaces} | set(union.employers.values_list("code", flat=True))
     seen: dict[str, int] = {}
     parsed: list[dict[str, Any]] = []
+    keys: dict[str, str] = {}  # the header's names as written -> stripped, once
     for number, record_ in rows:
         if record_.get(None):
             extra = len(record_[None])
             errors.append(LineError(number, "", f"{extra} more field{'s' if extra > 1 else ''} than the header "
                                                 f"has columns (a value with a comma in it needs quotes)"))
             continue
-        row = {k.strip(): exports.unescape_cell((v or "").strip()) for k, v in record_.items() if k is not None}
+        row = {}
+        for k, v in record_.items():
+            if k is not None:
+                v = v.strip() if v else ""
+                row[keys.get(k) or keys.setdefault(k, k.strip())] = exports.unescape_cell(v) if v[:1] == "'" else v
         bad = False
 
         def err(column: str, message: str, number: int = number) -> None:
