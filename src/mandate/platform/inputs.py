@@ -180,7 +180,7 @@ def _field(model: type[models.Model], name: str) -> models.Field:
 # a line feed too where the field is one line. Text without them, within its length, has no problem of shape.
 _SUSPECT_MULTILINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _SUSPECT_ONE_LINE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]")
-_PLAIN_PHONE = re.compile("[0-9+ ().-]{0,%d}" % MAX_PHONE_DIGITS)
+_PLAIN_PHONE = re.compile(f"[0-9+ ().-]{{0,{MAX_PHONE_DIGITS}}}")
 # Validators whose refusal text_problem always gives first (a text too long, a NUL byte): not run again.
 _COVERED = (MaxLengthValidator, ProhibitNullCharactersValidator)
 
