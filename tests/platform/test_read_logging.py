@@ -139,3 +139,32 @@ def test_a_server_error_keeps_its_traceback() -> None:
     record.status_code = 500
     OneLineRefusals().filter(record)
     assert record.exc_info is not None
+
+
+@pytest.mark.django_db
+def test_every_kind_of_403_is_one_log_line(make_user) -> None:
+    """The wrong role, the other side's pages, a form sent without its CSRF token, a superuser's page for a
+    non-superuser: each refusal is one line in the log, never a traceback."""
+    from django.test import Client
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    for name in settings.LOGGING["handlers"]["console"]["filters"]:
+        handler.addFilter(import_string(settings.LOGGING["filters"][name]["()"])())
+    loggers = [logging.getLogger(n) for n in ("django.request", "django.security.csrf")]
+    for logger in loggers:
+        logger.addHandler(handler)
+    try:
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(make_user("staff_member"))
+        refusals = [client.get("/workplace/adjustments/"), client.get("/union/"),
+                    client.post("/workplace/dispute-mode/", {"dispute_mode": "on"})]
+        client.force_login(make_user("union_official", scope="pcs"))
+        refusals += [client.get("/workplace/imports/"), client.post("/union/register/confirm/", {"token": "x"})]
+    finally:
+        for logger in loggers:
+            logger.removeHandler(handler)
+    assert [r.status_code for r in refusals] == [403] * 5
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 5 and "Traceback" not in stream.getvalue(), lines
+    assert all(line.startswith("Forbidden") for line in lines), lines
