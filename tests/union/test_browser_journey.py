@@ -47,15 +47,20 @@ def test_official_then_scrutineer_run_the_ballot_to_mandate(page, login, live_se
     bad = tmp_path / "bad.csv"
     bad.write_text(register_csv({"newport": 3}) + "P999999,X,not-an-email,,1 Road,ons,leeds,Statistician,no,2020-13-01\n")
     page.get_by_label("Register file").set_input_files(str(bad))
-    page.get_by_role("button", name="Import").click()
-    errors = page.get_by_test_id("register-errors")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Import").click()
+    errors = page.get_by_test_id("job-error")  # the import is a background job: its page says why it failed
     assert "line 5: personal_email" in errors.inner_text()
     assert "unknown workplace 'leeds'" in errors.inner_text() and "join_date" in errors.inner_text()
+    page.get_by_role("link", name="Back to the page the job was started from").click()
     assert page.get_by_test_id("register-total").inner_text() == "0"
     good = tmp_path / "register.csv"
     good.write_text(register_csv({"newport": 60, "titchfield": 40, "darlington": 20}))
     page.get_by_label("Register file").set_input_files(str(good))
-    page.get_by_role("button", name="Import").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Import").click()
+    assert "Imported 120 members: 120 new" in page.get_by_test_id("job-result").inner_text()
+    page.get_by_test_id("job-result").get_by_role("link").click()
     assert page.get_by_test_id("register-total").inner_text() == "120"
 
     # --- the demo dispute and its ballot, ready to run --------------------------------------------

@@ -37,21 +37,26 @@ def test_hr_loads_a_new_organisation_from_files_and_reads_its_figures(login, liv
               "absences": "Absences (leave, sickness, training)"}
 
     def upload(kind: str, path: Path) -> None:
+        """Send the file: the import is a background job, whose page shows its summary or its refusal."""
+        if page.get_by_role("link", name="Back to the page the job was started from").count():
+            page.get_by_role("link", name="Back to the page the job was started from").click()
         page.get_by_label("What the file holds").select_option(label=labels[kind])
         page.get_by_label("File (CSV or Parquet)").set_input_files(str(path))
-        page.get_by_role("button", name="Check and import").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Check and import").click()
+        page.wait_for_selector("[data-testid=job-result], [data-testid=job-error]")
 
     upload("sites", paths["sites"])
-    assert "2 added, 0 updated, 0 unchanged" in page.get_by_test_id("import-result").inner_text()
+    assert "2 added, 0 updated, 0 unchanged" in page.get_by_test_id("job-result").inner_text()
     upload("teams", paths["teams"])
     upload("staff", bad)
-    refused = page.get_by_test_id("import-refused").inner_text()
-    assert "nothing was written" in refused and "field \u2018home_site\u2019" in refused
+    refused = page.get_by_test_id("job-error").inner_text()
+    assert "nothing of it was written" in refused and "field \u2018home_site\u2019" in refused
     page.screenshot(path=str(shots / "workplace-imports-refused.png"), full_page=True)
     for kind in ("staff", "badge", "bookings", "absences"):
         upload(kind, paths[kind])
-        assert page.get_by_test_id("import-result").is_visible(), kind
+        assert page.get_by_test_id("job-result").is_visible(), kind
+    page.get_by_role("link", name="Back to the page the job was started from").click()
     page.screenshot(path=str(shots / "workplace-imports-loaded.png"), full_page=True)
 
     name = "organisation, days, rolling 3 weeks"

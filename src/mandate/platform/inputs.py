@@ -25,7 +25,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -235,6 +235,25 @@ class _FieldCheck:
 @lru_cache(maxsize=256)
 def _checks(model: type[models.Model], names: tuple[str, ...]) -> tuple[_FieldCheck, ...]:
     return tuple(_FieldCheck(_field(model, name)) for name in names)
+
+
+def checker(model: type[models.Model], names: Sequence[str], columns: Mapping[str, str] | None = None
+            ) -> Callable[[Sequence[Any], int | None], list[FieldProblem]]:
+    """`problems` for a fixed list of fields, for an importer's every row: `check(values, line)` takes the values
+    in the order of `names` and returns the same problems, in the same words, as `problems` would."""
+    columns = columns or {}
+    fields = [(i, columns.get(name, name), check) for i, (name, check) in
+              enumerate(zip(names, _checks(model, tuple(names)), strict=True)) if not check.relation]
+
+    def check(values: Sequence[Any], line: int | None) -> list[FieldProblem]:
+        found: list[FieldProblem] = []
+        for i, column, one in fields:
+            problem = one(values[i])
+            if problem:
+                found.append(FieldProblem(line, column, problem))
+        return found
+
+    return check
 
 
 def problems(model: type[models.Model], values: Mapping[str, Any], *, line: int | None = None,

@@ -60,6 +60,9 @@ def _check_email(email: str) -> None:
         return
     _validate_email(email)
 
+# The fields checked against the model for each line, in this order (the employer and workplace are relations,
+# checked against the union's own; the email by the personal-email check).
+CHECKED = ["membership_number", "name", "mobile", "home_address", "job_category", "overseas", "joined_on", "left_on"]
 _FIELDS = ["name", "personal_email", "mobile", "home_address", "employer_id", "workplace_id", "job_category",
            "overseas", "joined_on", "left_on"]
 
@@ -136,11 +139,19 @@ def _parse(union: Union, rows: Iterable[tuple[int, dict[str | None, Any]]], head
     errors = _header_errors(header)
     if errors:
         return [], errors
-    workplaces = {(w.employer.code, w.code): w for w in Workplace.objects.filter(employer__union=union).select_related("employer")}
+    workplaces = {(w.employer.code, w.code): (w.employer_id, w.pk)
+                  for w in Workplace.objects.filter(employer__union=union).select_related("employer")}
     employer_codes = {emp for emp, _ in workplaces} | set(union.employers.values_list("code", flat=True))
     seen: dict[str, int] = {}
     parsed: list[dict[str, Any]] = []
     keys: dict[str, str] = {}  # the header's names as written -> stripped, once
+    yes_no = TRUE | FALSE
+    unescape = exports.unescape_cell
+    fromisoformat = date.fromisoformat
+    # every value against its Member field (length, characters, date range) before anything is written (the
+    # email is checked on its own, internationalised addresses taken: the model field's own validator is
+    # Django's, which refuses a non-ASCII local part); the field checks worked out once for the whole file
+    check = inputs.checker(Member, CHECKED, columns={"joined_on": "join_date"})
     for number, record_ in rows:
         if record_.get(None):
             extra = len(record_[None])
@@ -151,61 +162,54 @@ def _parse(union: Union, rows: Iterable[tuple[int, dict[str | None, Any]]], head
         for k, v in record_.items():
             if k is not None:
                 v = v.strip() if v else ""
-                row[keys.get(k) or keys.setdefault(k, k.strip())] = exports.unescape_cell(v) if v[:1] == "'" else v
-        bad = False
-
-        def err(column: str, message: str, number: int = number) -> None:
-            nonlocal bad
-            bad = True
-            errors.append(LineError(number, column, message))
-
+                row[keys.get(k) or keys.setdefault(k, k.strip())] = unescape(v) if v[:1] == "'" else v
+        get = row.get
+        bad: list[LineError] = []
         for column in REQUIRED:
-            if not row.get(column):
-                err(column, "missing")
-        mnum = row.get("membership_number", "")
+            if not get(column):
+                bad.append(LineError(number, column, "missing"))
+        mnum = get("membership_number", "")
         if mnum:
             if mnum in seen:
-                err("membership_number", f"{mnum} is duplicated (first on line {seen[mnum]})")
+                bad.append(LineError(number, "membership_number", f"{mnum} is duplicated (first on line {seen[mnum]})"))
             else:
                 seen[mnum] = number
-        email = row.get("personal_email", "")
+        email = get("personal_email", "")
         if email:
             try:
                 _check_email(email)
             except ValidationError:
-                err("personal_email", f"{email!r} is not a valid email address")
+                bad.append(LineError(number, "personal_email", f"{email!r} is not a valid email address"))
         joined = None
-        if row.get("join_date"):
+        if get("join_date"):
             try:
-                joined = date.fromisoformat(row["join_date"])
+                joined = fromisoformat(row["join_date"])
             except ValueError:
-                err("join_date", f"{row['join_date']!r} is not a date (use YYYY-MM-DD)")
-        overseas_text = row.get("overseas", "").lower()
-        if overseas_text not in TRUE | FALSE:
-            err("overseas", f"{row['overseas']!r} is not yes or no")
-        emp, wp = row.get("employer", ""), row.get("workplace", "")
+                bad.append(LineError(number, "join_date", f"{row['join_date']!r} is not a date (use YYYY-MM-DD)"))
+        overseas_text = get("overseas", "").lower()
+        if overseas_text not in yes_no:
+            bad.append(LineError(number, "overseas", f"{row['overseas']!r} is not yes or no"))
+        emp, wp = get("employer", ""), get("workplace", "")
         workplace = workplaces.get((emp, wp))
         if emp and emp not in employer_codes:
-            err("employer", f"unknown employer {emp!r}")
+            bad.append(LineError(number, "employer", f"unknown employer {emp!r}"))
         elif emp and wp and workplace is None:
-            err("workplace", f"unknown workplace {wp!r} for employer {emp!r}")
+            bad.append(LineError(number, "workplace", f"unknown workplace {wp!r} for employer {emp!r}"))
         if bad:
+            errors += bad
             continue
         assert workplace is not None
-        member = {
-            "membership_number": mnum, "name": row["name"], "personal_email": email,
-            "mobile": row.get("mobile", ""), "home_address": row["home_address"],
-            "employer_id": workplace.employer_id, "workplace_id": workplace.pk, "job_category": row["job_category"],
-            "overseas": overseas_text in TRUE, "joined_on": joined, "left_on": None,
-        }
-        # every value against its Member field (length, characters, date range) before anything is written
-        # (the email is checked above, internationalised addresses taken: the model field's own validator is
-        # Django's, which refuses a non-ASCII local part)
-        checked = inputs.problems(Member, {k: v for k, v in member.items() if k != "personal_email"},
-                                  line=number, columns={"joined_on": "join_date"})
-        errors.extend(LineError(number, p.field, p.message) for p in checked)
-        if not checked:
-            parsed.append(member)
+        name, mobile, address, category = row["name"], get("mobile", ""), row["home_address"], row["job_category"]
+        overseas = overseas_text in TRUE
+        checked = check((mnum, name, mobile, address, category, overseas, joined, None), number)
+        if checked:
+            errors.extend(LineError(number, p.field, p.message) for p in checked)
+            continue
+        parsed.append({
+            "membership_number": mnum, "name": name, "personal_email": email, "mobile": mobile,
+            "home_address": address, "employer_id": workplace[0], "workplace_id": workplace[1],
+            "job_category": category, "overseas": overseas, "joined_on": joined, "left_on": None,
+        })
     if not parsed and not errors:
         errors.append(LineError(1, "", "the file holds no members"))
     return parsed, errors
