@@ -53,6 +53,7 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=150_000)
     parser.add_argument("--peer-rows", type=int, default=5_000)
     args = parser.parse_args()
+    load_at_start = round(os.getloadavg()[0], 1)
 
     tmp = tempfile.mkdtemp(prefix="mandate-bench-")
     os.environ.setdefault("MANDATE_DATA_DIR", tmp)
@@ -72,6 +73,20 @@ def main() -> None:
     ons = Employer.objects.create(union=union, code="ons", name="ONS")
     workplaces = {c: Workplace.objects.create(employer=ons, code=c, name=c.title()) for c in WORKPLACES}
 
+    def db_cpu() -> float:
+        """CPU seconds used so far by this connection's PostgreSQL backend process (same machine; 0 on SQLite,
+        which runs in this process and is counted in its CPU time)."""
+        if connection.vendor != "postgresql":
+            return 0.0
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     # time the bulk write inside the import (COPY or executemany), to split the import's time
     from mandate.union import register
 
@@ -86,9 +101,10 @@ def main() -> None:
     register._insert_many = timed_insert  # type: ignore[assignment]
 
     text = make_csv(args.members)
-    t0 = time.perf_counter()
+    t0, c0, d0 = time.perf_counter(), time.process_time(), db_cpu()
     first = import_register(union, text, "bench")
     first_s = time.perf_counter() - t0
+    first_cpu, first_db_cpu = time.process_time() - c0, db_cpu() - d0
     first_insert_s = insert_times[-1]
     assert first.created == args.members, first
     columns = ("membership_number", "name", "joined_on", "workplace__code", "home_address", "overseas")
@@ -112,9 +128,10 @@ def main() -> None:
     em_ons = Employer.objects.create(union=em_union, code="ons", name="ONS")
     for c in WORKPLACES:
         Workplace.objects.create(employer=em_ons, code=c, name=c.title())
-    t0 = time.perf_counter()
+    t0, c0, d0 = time.perf_counter(), time.process_time(), db_cpu()
     em = import_register(em_union, text, "bench", insert_method="executemany")
     em_s = time.perf_counter() - t0
+    em_cpu, em_db_cpu = time.process_time() - c0, db_cpu() - d0
     em_insert_s = insert_times[-1]
     assert em.created == args.members, em
     same = first_rows == list(Member.objects.filter(union=em_union).order_by("membership_number")
@@ -144,11 +161,14 @@ def main() -> None:
         "database": connection.vendor,
         "members": args.members,
         "first_import_s": round(first_s, 2), "first_import_rows_per_s": round(mandate_rate),
+        "first_import_cpu_s": round(first_cpu, 2), "first_import_database_cpu_s": round(first_db_cpu, 2),
         "of_which_reading_and_checking_the_file_s": round(validate_s, 2),
         "of_which_the_bulk_write_s": round(first_insert_s, 2),
         "insert": "COPY (psycopg 3 cursor.copy)" if connection.vendor == "postgresql" else "executemany",
         "reimport_1pct_changed_s": round(second_s, 2), "reimport_updated": second.updated,
         "same_import_with_executemany_s": round(em_s, 2),
+        "same_import_with_executemany_cpu_s": round(em_cpu, 2),
+        "same_import_with_executemany_database_cpu_s": round(em_db_cpu, 2),
         "of_which_executemany_s": round(em_insert_s, 2),
         "ratio_vs_executemany": round(em_s / first_s, 2),
         "ratio_bulk_write_copy_vs_executemany": round(em_insert_s / first_insert_s, 2),
@@ -159,6 +179,7 @@ def main() -> None:
         "speed_ratio": round(mandate_rate / peer_rate, 1),
         "csv_mb": round(len(text.encode()) / 1e6, 1),
         "load_average": round(os.getloadavg()[0], 1),
+        "load_average_at_start": load_at_start,
     }, indent=2))
     for u in (union, em_union, peer_union):
         Member.objects.filter(union=u).delete()
