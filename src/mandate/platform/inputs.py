@@ -173,7 +173,7 @@ def _field(model: type[models.Model], name: str) -> models.Field:
         field = next((f for f in model._meta.concrete_fields if f.attname == name), None)
         if field is None:
             raise
-        return field  # type: ignore[return-value]
+        return field
 
 
 # Characters that send a text to the full check (text_problem): every control character but tab, surrogates;
