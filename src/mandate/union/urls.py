@@ -36,4 +36,6 @@ urlpatterns += [  # calling the action and the exchange (union/action_views.py; 
     path("action/employer-keys/", action_views.employer_key, name="action_employer_key"),
     path("action/receipts/", action_views.receipt_import, name="action_receipt_import"),
     path("action/calendar/", action_views.calendar, name="action_calendar"),
+    path("action/calendar/feed/new/", action_views.calendar_feed_new, name="action_calendar_feed_new"),
+    path("action/calendar/feed/revoke/", action_views.calendar_feed_revoke, name="action_calendar_feed_revoke"),
 ]
