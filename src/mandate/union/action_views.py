@@ -17,8 +17,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from mandate.dates import human_date
 from mandate.platform import exchange
+from mandate.platform.models import Document
 from mandate.platform.roles import has_role, role_required
 from mandate.union import action as act
+from mandate.union import action_documents
 from mandate.union.access import union_for
 from mandate.union.models import ActionNotice, Employer, Mandate
 
@@ -98,7 +100,7 @@ def _context(request: HttpRequest, union: Any, **extra: Any) -> dict[str, Any]:
     cast(forms.ModelChoiceField, key_form.fields["employer"]).queryset = Employer.objects.filter(union=union)
     return {"union": union, "public_key": key, "fingerprint": fingerprint, "notices": act.notices_for(union),
             "notice_form": notice_form, "key_form": key_form, "receipt_form": extra.pop("receipt_form", None)
-            or ReceiptForm(), "employer_keys": [(k, exchange.fingerprint(bytes.fromhex(k.public_key))) for k in
+            or ReceiptForm(), "ballot_documents": action_documents.packageable(union), "employer_keys": [(k, exchange.fingerprint(bytes.fromhex(k.public_key))) for k in
                                                  act.EmployerKey.objects.filter(employer__union=union)
                                                  .select_related("employer")], **extra}
 
@@ -185,6 +187,23 @@ def notice_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if fmt == "pdf":
         return HttpResponse(bytes(notice.package.document.pdf or b""), content_type="application/pdf")
     return HttpResponse(notice.package.document.html)
+
+
+@role_required(*STAFF)
+def document_package(request: HttpRequest, pk: int) -> HttpResponse:
+    """The signed package of a ballot's document to its employer (notice of ballot, sample paper, s.231A
+    result), signed the first time it is asked for."""
+    union = union_for(request)
+    doc = get_object_or_404(Document.objects.defer("pdf", "html"), pk=pk, issued_by_side="union",
+                            issued_by_scope=union.code, kind__in=list(action_documents.PACKAGED))
+    try:
+        package = action_documents.package_document(union, doc, actor=request.user)
+    except act.ActionRefused as exc:
+        return render(request, "union/action/action.html", _context(request, union, problems=exc.problems),
+                      status=400)
+    response = HttpResponse(bytes(package.package), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{doc.kind}-{doc.pk}.mandate-package.json"'
+    return response
 
 
 @role_required(*OFFICIAL)
