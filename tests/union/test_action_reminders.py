@@ -90,6 +90,12 @@ def test_a_recorded_receipt_stops_the_receipt_reminders(union_org, make_user, se
     assert rem.remind(union_org, date(2026, 11, 21)) == []
     with pytest.raises(ValueError):
         rem.remind(union_org, date(2026, 11, 21), lead_days=-1)
+    # the ballot's documents were recorded as received by hand (no package yet): packaged later, no reminder
+    from mandate.union import action_documents
+
+    for doc, *_ in action_documents.packageable(union_org):
+        action_documents.package_document(union_org, doc)
+    assert rem.remind(union_org, date(2026, 11, 21)) == []
 
 
 def test_the_command_twice(union_org, make_user, settings):

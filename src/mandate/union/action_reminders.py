@@ -80,7 +80,8 @@ def _notice_deadlines(union: Union, today: date, lead: int) -> list[Due]:
     out: list[Due] = []
     for n in (ActionNotice.objects.filter(union=union, latest_receipt__gte=today,
                                           latest_receipt__lte=today + timedelta(days=lead),
-                                          package__received_on__isnull=True)
+                                          package__received_on__isnull=True,
+                                          package__document__received_on__isnull=True)
               .select_related("employer", "mandate", "package").order_by("pk")):
         assert n.latest_receipt is not None
         out.append(Due("notice_deadline", f"package-{n.package_id}", n.latest_receipt,
@@ -94,7 +95,7 @@ def _notice_deadlines(union: Union, today: date, lead: int) -> list[Due]:
 
 def _no_receipts(union: Union, today: date, after: int) -> list[Due]:
     out: list[Due] = []
-    for p in (SentPackage.objects.filter(union=union, received_on__isnull=True,
+    for p in (SentPackage.objects.filter(union=union, received_on__isnull=True, document__received_on__isnull=True,
                                          document__sent_on__lte=today - timedelta(days=after))
               .select_related("employer", "document").order_by("pk")):
         sent = p.document.sent_on
