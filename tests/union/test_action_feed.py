@@ -61,6 +61,7 @@ def test_feed_by_token_revoked_and_made_again(union_org, client, make_user):
     client.get(path)
     assert AuditEntry.objects.filter(action="calendar.feed_read").count() == 1  # one a day, not one a poll
     assert client.post(path).status_code == 405  # read-only
+    assert client.head(path).status_code == 200  # calendar apps may ask HEAD first
 
     client.force_login(make_user("union_official", "pcs", username="second"))
     newer = _feed_path(client.post("/union/action/calendar/feed/new/").content.decode())

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from mandate.dates import human_date
 from mandate.platform import exchange
@@ -282,7 +282,7 @@ def calendar_feed_revoke(request: HttpRequest) -> HttpResponse:
     return redirect("union:action_calendar")
 
 
-@require_GET
+@require_safe
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The action calendar as an iCal feed for calendar apps, opened by its secret token alone (no session):
     read-only, the same entries as the calendar page, no member's data. A revoked or unknown token: 404."""
