@@ -155,3 +155,38 @@ def receipt(
         fail(str(exc), as_json=as_json, prefix=PREFIX)
     _print({"document": package.document.title, "received_on": package.received_on}, as_json,
            [f"Proof of receipt recorded: {package.document.title}, received {package.received_on}"])
+
+
+@app.command()
+def remind(
+    union: str = typer.Option("", help="One union's code (default: every union)."),
+    today: str = typer.Option("", help="The day to run for (default: today), YYYY-MM-DD."),
+    lead_days: int = typer.Option(14, min=0, max=366, help="Remind this many days before a deadline."),
+    no_receipt_days: int = typer.Option(3, min=0, max=366, help="Remind when a package sent this many days "
+                                                                "ago has no recorded receipt."),
+    as_json: bool = JSON,
+) -> None:
+    """Mail officials the reminders due today: a re-ballot to keep cover, a notice's deadline, a missing
+    receipt. Run it daily (cron); a reminder is never sent twice, so running it again is harmless."""
+    day = _day(today, "--today", as_json) if today else date.today()
+    _setup()
+    from mandate.union import action_reminders
+    from mandate.union.models import Union
+
+    unions = Union.objects.order_by("code")
+    if union:
+        unions = unions.filter(code=union)
+        if not unions.exists():
+            fail(f"no union with code {union!r}.", as_json=as_json, prefix=PREFIX)
+    counts: dict[str, dict[str, int]] = {}
+    for u in unions:
+        sent = action_reminders.remind(u, day, lead_days=lead_days, no_receipt_days=no_receipt_days, actor="cli")
+        kinds: dict[str, int] = {}
+        for r in sent:
+            kinds[r.kind] = kinds.get(r.kind, 0) + 1
+        counts[u.code] = kinds
+    total = sum(sum(k.values()) for k in counts.values())
+    _print({"day": day.isoformat(), "sent": counts, "total": total}, as_json,
+           [f"{day.isoformat()}: {total} reminder(s) sent"]
+           + [f"  {code}: " + (", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "none due")
+              for code, kinds in counts.items()])

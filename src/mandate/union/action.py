@@ -186,8 +186,12 @@ def sign_document(union: Union, employer: Employer, doc: Document, facts: dict[s
     key = signing_key(union)
     raw = exchange.make_package(kind=doc.kind, title=doc.title, issuer=union.name, facts=facts, pdf=bytes(doc.pdf),
                                 seed=bytes(key.seed))
-    package = SentPackage.objects.create(union=union, employer=employer, document=doc, package=raw,
-                                         digest=exchange.package_digest(raw))
+    try:
+        with transaction.atomic():
+            package = SentPackage.objects.create(union=union, employer=employer, document=doc, package=raw,
+                                                 digest=exchange.package_digest(raw))
+    except IntegrityError:  # signed at the same moment by another request: that one stands
+        return SentPackage.objects.get(document=doc)
     record(actor, "exchange.package_signed", "Document", doc.pk, kind=doc.kind, digest=package.digest)
     return package
 

@@ -1,19 +1,29 @@
 """The action calendar: each mandate's days of strike and of action short of a strike, the notices that cover
-them, the mandate's last day and the renewal planner's dates, as entries for a page, an iCal feed (the
-`icalendar` library, RFC 5545) and a CSV (platform/exports.py, safe against formula injection)."""
+them, the mandate's last day and the renewal planner's dates, as entries for a page, an iCal file (the
+`icalendar` library, RFC 5545) and a CSV (platform/exports.py, safe against formula injection).
+
+The iCal file is also a **feed** calendar apps subscribe to without a session: a secret token in its address
+(the union's, one live at a time, revocable and made again from the calendar page, stored as its SHA-256
+only). The feed holds what the calendar page holds: employers, units, dates and notices, never a member."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
+from django.db import transaction
+from django.utils import timezone
 from icalendar import Calendar, Event
 
 from mandate.dates import human_date
+from mandate.platform.audit import record
 from mandate.platform.exports import csv_writer
 from mandate.union import rules
-from mandate.union.models import ActionNotice, Mandate, Union
+from mandate.union.models import ActionNotice, CalendarFeed, Mandate, Union
 
 CSV_HEADER = ["date", "end", "what", "kind", "employer", "unit", "detail"]
 
@@ -121,3 +131,61 @@ def to_csv(items: list[Entry]) -> str:
     for e in items:
         w.writerow([e.day.isoformat(), e.end.isoformat(), e.what, e.kind, e.employer, e.unit, e.detail])
     return out.getvalue()
+
+
+# ---- the subscribable feed ------------------------------------------------------------------------------------
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def live_feed(union: Union) -> CalendarFeed | None:
+    return CalendarFeed.objects.filter(union=union, revoked_at__isnull=True).first()
+
+
+def new_feed(union: Union, actor: Any = None) -> str:
+    """Make the union's secret feed token (revoking any live one) and return it: it is shown once, and only its
+    SHA-256 is kept, so a lost address is replaced, never recovered."""
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        Union.objects.select_for_update().filter(pk=union.pk).first()
+        _revoke(union, actor)
+        feed = CalendarFeed.objects.create(union=union, token_sha256=_hash(token), created_by=_actor(actor))
+        record(actor, "calendar.feed_created", "CalendarFeed", feed.pk, union=union.code)
+    return token
+
+
+def _revoke(union: Union, actor: Any) -> int:
+    live = list(CalendarFeed.objects.filter(union=union, revoked_at__isnull=True))
+    for feed in live:
+        feed.revoked_at = timezone.now()
+        feed.revoked_by = _actor(actor)
+        feed.save(update_fields=["revoked_at", "revoked_by"])
+        record(actor, "calendar.feed_revoked", "CalendarFeed", feed.pk, union=union.code)
+    return len(live)
+
+
+def revoke_feed(union: Union, actor: Any = None) -> int:
+    """Revoke the union's live feed (its address stops working at once); the number revoked (0 or 1)."""
+    with transaction.atomic():
+        return _revoke(union, actor)
+
+
+def union_for_token(token: str, today: date | None = None) -> Union | None:
+    """The union whose live feed this token opens, or None. A read is logged once a day per feed."""
+    if not token or len(token) > 200:
+        return None
+    feed = CalendarFeed.objects.filter(token_sha256=_hash(token), revoked_at__isnull=True).select_related(
+        "union").first()
+    if feed is None:
+        return None
+    today = today or date.today()
+    if feed.last_read_on != today and CalendarFeed.objects.filter(pk=feed.pk).exclude(last_read_on=today).update(
+            last_read_on=today):
+        record(None, "calendar.feed_read", "CalendarFeed", feed.pk, union=feed.union.code)
+    return feed.union
+
+
+def _actor(actor: Any) -> str:
+    if actor is None:
+        return "system"
+    return actor if isinstance(actor, str) else getattr(actor, "username", "") or "anonymous"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -110,3 +111,49 @@ class ActionNotice(models.Model):
     @property
     def form_list(self) -> list[str]:
         return [f for f in self.forms.splitlines() if f.strip()]
+
+
+class Reminder(models.Model):
+    """A reminder mailed to an official, once per (kind, subject, event day, official): the unique constraint is
+    what makes a daily run idempotent, however often and from however many processes it runs. The row holds
+    no mail text and no member's data: the kind, what it is about (a mandate or a package) and the day."""
+
+    objects: models.Manager[Reminder] = models.Manager()
+    KIND_CHOICES = [("renewal", "A re-ballot must start to keep cover"),
+                    ("notice_deadline", "A notice's latest day of receipt is near"),
+                    ("no_receipt", "A document sent has no recorded receipt")]
+    union = models.ForeignKey("union.Union", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=KIND_CHOICES)
+    subject = models.CharField(max_length=64, help_text="What it is about: mandate-<id> or package-<id>.")
+    event_day = models.DateField(help_text="The day the reminder is about (a deadline).")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sent_on = models.DateField(help_text="The day the run that sent it was for.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["union", "kind", "subject", "event_day", "recipient"],
+                                    name="one_reminder_per_event_and_official"),
+            models.CheckConstraint(condition=Q(kind__in=["renewal", "notice_deadline", "no_receipt"]),
+                                   name="reminder_kind_known"),
+        ]
+
+
+class CalendarFeed(models.Model):
+    """A secret address of the union's action calendar for calendar apps (no session). Only the SHA-256 of the
+    token is stored; the address is shown once, when made. At most one live feed per union."""
+
+    objects: models.Manager[CalendarFeed] = models.Manager()
+    union = models.ForeignKey("union.Union", on_delete=models.CASCADE, related_name="+")
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.CharField(max_length=150, blank=True)
+    last_read_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["union"], condition=Q(revoked_at__isnull=True),
+                                               name="one_live_calendar_feed_per_union")]

@@ -10,14 +10,17 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_POST, require_safe
 
 from mandate.dates import human_date
 from mandate.platform import exchange
-from mandate.platform.roles import role_required
+from mandate.platform.models import Document
+from mandate.platform.roles import has_role, role_required
 from mandate.union import action as act
+from mandate.union import action_documents
 from mandate.union.access import union_for
 from mandate.union.models import ActionNotice, Employer, Mandate
 
@@ -97,7 +100,7 @@ def _context(request: HttpRequest, union: Any, **extra: Any) -> dict[str, Any]:
     cast(forms.ModelChoiceField, key_form.fields["employer"]).queryset = Employer.objects.filter(union=union)
     return {"union": union, "public_key": key, "fingerprint": fingerprint, "notices": act.notices_for(union),
             "notice_form": notice_form, "key_form": key_form, "receipt_form": extra.pop("receipt_form", None)
-            or ReceiptForm(), "employer_keys": [(k, exchange.fingerprint(bytes.fromhex(k.public_key))) for k in
+            or ReceiptForm(), "ballot_documents": action_documents.packageable(union), "employer_keys": [(k, exchange.fingerprint(bytes.fromhex(k.public_key))) for k in
                                                  act.EmployerKey.objects.filter(employer__union=union)
                                                  .select_related("employer")], **extra}
 
@@ -186,6 +189,23 @@ def notice_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     return HttpResponse(notice.package.document.html)
 
 
+@role_required(*STAFF)
+def document_package(request: HttpRequest, pk: int) -> HttpResponse:
+    """The signed package of a ballot's document to its employer (notice of ballot, sample paper, s.231A
+    result), signed the first time it is asked for."""
+    union = union_for(request)
+    doc = get_object_or_404(Document.objects.defer("pdf", "html"), pk=pk, issued_by_side="union",
+                            issued_by_scope=union.code, kind__in=list(action_documents.PACKAGED))
+    try:
+        package = action_documents.package_document(union, doc, actor=request.user)
+    except act.ActionRefused as exc:
+        return render(request, "union/action/action.html", _context(request, union, problems=exc.problems),
+                      status=400)
+    response = HttpResponse(bytes(package.package), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{doc.kind}-{doc.pk}.mandate-package.json"'
+    return response
+
+
 @role_required(*OFFICIAL)
 def notice_change(request: HttpRequest, pk: int) -> HttpResponse:
     """Suspend a notice's action, or resume suspended action."""
@@ -213,19 +233,71 @@ def notice_change(request: HttpRequest, pk: int) -> HttpResponse:
                   status=400 if problems or form.errors else 200)
 
 
+def _calendar_page(request: HttpRequest, union: Any, status: int = 200, **extra: Any) -> HttpResponse:
+    from mandate.union import action_calendar
+
+    return render(request, "union/action/calendar.html", {
+        "items": action_calendar.entries(union), "union": union, "feed": action_calendar.live_feed(union),
+        "can_manage_feed": has_role(request.user, *OFFICIAL), **extra}, status=status)
+
+
 @role_required(*STAFF)
 def calendar(request: HttpRequest) -> HttpResponse:
     from mandate.union import action_calendar
 
     union = union_for(request)
-    items = action_calendar.entries(union)
     fmt = request.GET.get("format", "")
-    if fmt == "ics":
-        response = HttpResponse(action_calendar.to_ical(union, items), content_type="text/calendar; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{union.code}-action.ics"'
-        return response
-    if fmt == "csv":
+    if fmt in ("ics", "csv"):
+        items = action_calendar.entries(union)
+        if fmt == "ics":
+            response = HttpResponse(action_calendar.to_ical(union, items), content_type="text/calendar; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="{union.code}-action.ics"'
+            return response
         response = HttpResponse(action_calendar.to_csv(items), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{union.code}-action.csv"'
         return response
-    return render(request, "union/action/calendar.html", {"items": items, "union": union})
+    return _calendar_page(request, union)
+
+
+@role_required(*OFFICIAL)
+@require_POST
+def calendar_feed_new(request: HttpRequest) -> HttpResponse:
+    """Make the feed's secret address (replacing any live one) and show it, this once."""
+    from mandate.union import action_calendar
+
+    union = union_for(request)
+    token = action_calendar.new_feed(union, request.user)
+    url = request.build_absolute_uri(reverse("calendar_feed", args=[token]))
+    return _calendar_page(request, union, new_feed_url=url)
+
+
+@role_required(*OFFICIAL)
+@require_POST
+def calendar_feed_revoke(request: HttpRequest) -> HttpResponse:
+    from mandate.union import action_calendar
+
+    union = union_for(request)
+    if action_calendar.revoke_feed(union, request.user):
+        messages.success(request, "The feed's address is revoked: calendars subscribed to it stop updating.")
+    return redirect("union:action_calendar")
+
+
+@require_safe
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The action calendar as an iCal feed for calendar apps, opened by its secret token alone (no session):
+    read-only, the same entries as the calendar page, no member's data. A revoked or unknown token: 404."""
+    from mandate.union import action_calendar
+
+    union = action_calendar.union_for_token(token)
+    if union is None:
+        raise Http404("No calendar feed at this address: it was revoked or never existed.")
+    response = HttpResponse(action_calendar.to_ical(union, action_calendar.entries(union)),
+                            content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=900"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+# labels for tests/platform/test_route_isolation.py: opened by its token, by anyone holding it, on no side's role
+calendar_feed.mandate_roles = frozenset()  # type: ignore[attr-defined]
+calendar_feed.mandate_side = "token"  # type: ignore[attr-defined]

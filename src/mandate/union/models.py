@@ -540,4 +540,11 @@ class IssuedDocument(models.Model):
             fields=["ballot", "kind", "addressee"], condition=Q(state="current") & ~Q(kind="replacement-papers"),
             name="one_current_document_of_a_kind")]
         ordering = ["pk"]
-from mandate.union.action_models import ActionNotice, EmployerKey, SentPackage, SigningKey  # noqa: E402, F401
+from mandate.union.action_models import (  # noqa: E402, F401
+    ActionNotice,
+    CalendarFeed,
+    EmployerKey,
+    Reminder,
+    SentPackage,
+    SigningKey,
+)

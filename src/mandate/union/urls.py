@@ -34,7 +34,10 @@ urlpatterns += [  # calling the action and the exchange (union/action_views.py; 
     path("action/notices/new/", action_views.notice_new, name="action_notice_new"),
     path("action/notices/<int:pk>.<slug:fmt>", action_views.notice_file, name="action_notice_file"),
     path("action/notices/<int:pk>/change/", action_views.notice_change, name="action_notice_change"),
+    path("action/documents/<int:pk>.package.json", action_views.document_package, name="action_document_package"),
     path("action/employer-keys/", action_views.employer_key, name="action_employer_key"),
     path("action/receipts/", action_views.receipt_import, name="action_receipt_import"),
     path("action/calendar/", action_views.calendar, name="action_calendar"),
+    path("action/calendar/feed/new/", action_views.calendar_feed_new, name="action_calendar_feed_new"),
+    path("action/calendar/feed/revoke/", action_views.calendar_feed_revoke, name="action_calendar_feed_revoke"),
 ]

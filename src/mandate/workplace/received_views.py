@@ -14,13 +14,15 @@ from mandate.platform import exchange
 from mandate.platform.roles import role_required
 from mandate.workplace import received as svc
 from mandate.workplace.access import organisation_for
-from mandate.workplace.models import Organisation, ReceivedPackage, SenderKey
+from mandate.workplace.models import AttendancePolicy, Organisation, ReceivedPackage, SenderKey
 
 HR = "hr_admin"
 
 
 class PackageForm(forms.Form):
     file = forms.FileField(label="Signed package (.json)")
+    expected_kind = forms.ChoiceField(label="Document", choices=svc.KIND_CHOICES, required=False,
+                                      help_text="Optional: the kind of document you expect; any other is refused.")
     received_on = forms.DateField(label="Date received", widget=forms.DateInput(attrs={"type": "date"}),
                                   help_text="The day it reached the organisation: it starts the statutory clocks.",
                                   error_messages={"required": "Enter the date received",
@@ -64,7 +66,7 @@ def package_import(request: HttpRequest) -> HttpResponse:
             if upload.size > exchange.MAX_PACKAGE_BYTES:
                 raise exchange.PackageRefused("This file is larger than any signed package.")
             got = svc.import_package(organisation, upload.read(), received_on=form.cleaned_data["received_on"],
-                                     actor=request.user)
+                                     expected_kind=form.cleaned_data["expected_kind"], actor=request.user)
         except exchange.PackageRefused as exc:
             problems = [str(exc)]
         else:
@@ -91,12 +93,86 @@ def sender_key(request: HttpRequest) -> HttpResponse:
     return _page(request, organisation, 400, key_form=form, problems=problems)
 
 
+class RecordForm(forms.Form):
+    file = forms.FileField(label="The public election record (.jsonl)",
+                           help_text="The record file the union publishes for this ballot.")
+
+
+class DisputeModeForm(forms.Form):
+    policy = forms.IntegerField(widget=forms.HiddenInput)
+    confirm = forms.BooleanField(label="I confirm: switch on dispute mode now", error_messages={
+        "required": "Tick the box to confirm that dispute mode should be switched on."})
+
+
+def _detail(request: HttpRequest, got: ReceivedPackage, status: int = 200, **extra: object) -> HttpResponse:
+    record_named = got.kind == "s231a-result" and isinstance(got.facts.get("election_record"), dict)
+    return render(request, "workplace/received/detail.html", {
+        "got": got, "clocks": svc.clocks(got), "facts": got.facts, "covered": svc.covered_policies(got),
+        "dispute_mode": got.organisation.dispute_mode, "record_named": record_named,
+        "record_form": extra.pop("record_form", None) or RecordForm(),
+        "dispute_form": extra.pop("dispute_form", None) or DisputeModeForm(), **extra}, status=status)
+
+
 @role_required(HR)
 def received_detail(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = organisation_for(request)
-    got = get_object_or_404(ReceivedPackage, pk=pk, organisation=organisation)
-    return render(request, "workplace/received/detail.html", {"got": got, "clocks": svc.clocks(got),
-                                                               "facts": got.facts})
+    got = get_object_or_404(ReceivedPackage.objects.select_related("organisation", "sender_key"), pk=pk,
+                            organisation=organisation)
+    return _detail(request, got)
+
+
+@role_required(HR)
+@require_POST
+def received_dispute_mode(request: HttpRequest, pk: int) -> HttpResponse:
+    """Switch dispute mode on from a received notice of industrial action covering an attendance policy."""
+    organisation = organisation_for(request)
+    got = get_object_or_404(ReceivedPackage.objects.select_related("organisation", "sender_key"), pk=pk,
+                            organisation=organisation)
+    form = DisputeModeForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, got, 400, dispute_form=form)
+    policy = AttendancePolicy.objects.filter(organisation=organisation, pk=form.cleaned_data["policy"]).first()
+    if policy is None:
+        return _detail(request, got, 400, problems=["No such attendance policy in this organisation."])
+    try:
+        changed = svc.switch_on_dispute_mode(got, policy, actor=request.user)
+    except exchange.PackageRefused as exc:
+        return _detail(request, got, 400, problems=[str(exc)])
+    messages.success(request, f"Dispute mode is on for {organisation.name}: individual non-compliance outputs are "
+                              f"withheld under every attendance policy, “{policy.name}” included."
+                     if changed else "Dispute mode was already on. Nothing changed.")
+    return redirect("workplace:received_detail", got.pk)
+
+
+@role_required(HR)
+@require_POST
+def received_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """Check an electronic ballot's result against its public election record (the verifier, run here)."""
+    import tempfile
+    from pathlib import Path
+
+    from mandate.platform.audit import record
+    from mandate.workplace import received_record
+
+    organisation = organisation_for(request)
+    got = get_object_or_404(ReceivedPackage.objects.select_related("organisation", "sender_key"), pk=pk,
+                            organisation=organisation, kind="s231a-result")
+    form = RecordForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _detail(request, got, 400, record_form=form)
+    upload = form.cleaned_data["file"]
+    if upload.size > received_record.MAX_RECORD_BYTES:
+        return _detail(request, got, 400, problems=["This file is larger than any election record this page "
+                                                    "checks; run `mandate record verify` on it instead."])
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "record.jsonl"
+        with path.open("wb") as fh:
+            for chunk in upload.chunks():
+                fh.write(chunk)
+        opening = svc.fact_day(got.facts, "opening_day")
+        finding = received_record.check_result(got.facts, path, opening=opening)
+    record(request.user, "exchange.record_checked", "ReceivedPackage", got.pk, ok=finding.ok, head=finding.head)
+    return _detail(request, got, finding=finding)
 
 
 @role_required(HR)

@@ -34,4 +34,6 @@ urlpatterns += [  # documents received from unions (workplace/received_views.py;
     path("received/<int:pk>/", received_views.received_detail, name="received_detail"),
     path("received/<int:pk>.pdf", received_views.received_pdf, name="received_pdf"),
     path("received/<int:pk>/acknowledgement/", received_views.acknowledge, name="received_ack"),
+    path("received/<int:pk>/dispute-mode/", received_views.received_dispute_mode, name="received_dispute_mode"),
+    path("received/<int:pk>/record/", received_views.received_record, name="received_record"),
 ]
