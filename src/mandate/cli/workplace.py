@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer(no_args_is_help=True)
 
-KINDS = ("sites", "teams", "staff", "equality", "badge", "bookings", "absences", "official_business")
+KINDS = ("sites", "teams", "staff", "equality", "badge", "bookings", "absences", "official_business", "purposes")
 
 
 def _organisation(code: str) -> Organisation:
@@ -58,7 +58,13 @@ def import_command(
     else:
         org = _organisation(organisation)
     try:
-        if kind in ORGANISATION_KINDS:
+        if kind == "purposes":
+            from mandate.workplace.purposes import import_purposes_file
+
+            done = import_purposes_file(org, file.name, data, actor)
+            summary = {"kind": kind, "file": file.name, "rows": done.rows, "created": done.created,
+                       "updated": done.updated, "unchanged": done.unchanged, "already_imported": done.already_imported}
+        elif kind in ORGANISATION_KINDS:
             result = import_organisation_file(org, kind, file.name, data, actor)
             summary = {"kind": kind, "file": file.name, "rows": result.rows, "created": result.created,
                        "updated": result.updated, "unchanged": result.unchanged,

@@ -19,6 +19,9 @@ from mandate.workplace.access import organisation_for
 from mandate.workplace.forms import AdjustmentForm, ImportForm, PolicyForm
 from mandate.workplace.importers import MAX_ERRORS, ImportRefused, import_file
 from mandate.workplace.models import Adjustment, AttendancePolicy, ImportBatch, Organisation
+from mandate.workplace.purposes import COLUMNS as PURPOSE_COLUMNS
+from mandate.workplace.purposes import import_purposes_file
+from mandate.workplace.purposes import template_csv as purpose_template_csv
 from mandate.workplace.organisation_import import (
     COLUMNS,
     ORGANISATION_KINDS,
@@ -55,9 +58,12 @@ def imports(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             upload = form.cleaned_data["file"]
             kind = form.cleaned_data["kind"]
-            service = import_organisation_file if kind in ORGANISATION_KINDS else import_file
             try:
-                result = service(organisation, kind, upload.name, upload.read(), request.user)
+                if kind == "purposes":
+                    result = import_purposes_file(organisation, upload.name, upload.read(), request.user)
+                else:
+                    service = import_organisation_file if kind in ORGANISATION_KINDS else import_file
+                    result = service(organisation, kind, upload.name, upload.read(), request.user)
             except ImportRefused as exc:
                 refused = exc
             else:
@@ -69,15 +75,19 @@ def imports(request: HttpRequest) -> HttpResponse:
     return render(request, "workplace/imports.html", {
         "organisation": organisation, "form": form, "result": result, "refused": refused,
         "max_errors": MAX_ERRORS, "batches": batches, "organisation_kinds": ORGANISATION_KINDS,
-        "columns": COLUMNS}, status=status)
+        "columns": COLUMNS, "purpose_columns": PURPOSE_COLUMNS}, status=status)
 
 
 @role_required(HR)
 def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     """The starter template of an organisation file: its columns and two example rows."""
-    if kind not in ORGANISATION_KINDS:
+    if kind == "purposes":
+        text = purpose_template_csv()
+    elif kind in ORGANISATION_KINDS:
+        text = template_csv(kind)
+    else:
         raise Http404("No such template.")
-    response = HttpResponse(template_csv(kind), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{kind}-template.csv"'
     return response
 

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from mandate.workplace import evidence_views, hr_views, received_views, views
+from mandate.workplace import evidence_views, hr_views, purpose_views, received_views, views
 
 app_name = "workplace"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("me/", views.my_figure, name="my_figure"),
     path("me/attendance.csv", views.my_figure_csv, name="my_figure_csv"),
+    path("me/purposes/", views.my_purpose, name="my_purpose"),
     path("team/", views.team, name="team"),
     path("people/<str:staff_id>/", views.person_figure, name="person"),
     path("people/<str:staff_id>/attendance.csv", views.person_figure_csv, name="person_csv"),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("organisation/export.csv", views.organisation_csv, name="organisation_csv"),
     path("sites/<slug:code>/", views.site_view, name="site"),
     path("policies/compare/", views.compare, name="compare"),
+    path("purposes/", purpose_views.purposes, name="purposes"),
     path("policies/", hr_views.policies, name="policies"),
     path("policies/new/", hr_views.policy_edit, name="policy_new"),
     path("policies/<int:pk>/", hr_views.policy_edit, name="policy_edit"),

@@ -15,13 +15,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from urllib.parse import urlencode
+
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from mandate.dates import human_date
 from mandate.platform import exports, inputs
 from mandate.platform.audit import record
 from mandate.platform.roles import EMPLOYER_ROLES, has_role, role_required
@@ -37,7 +43,16 @@ from mandate.workplace.figures import (
 )
 from mandate.workplace.forms import ComparePolicyForm, PeriodForm
 from mandate.workplace.hr_views import reviews_due
-from mandate.workplace.models import Adjustment, AttendancePolicy, Organisation, Site, StaffMember
+from mandate.workplace.models import (
+    DAY_PURPOSES,
+    Adjustment,
+    AttendancePolicy,
+    OfficeDayPurpose,
+    Organisation,
+    Site,
+    StaffMember,
+)
+from mandate.workplace.purposes import PurposeRefused, office_days, record_purpose, remove_purpose
 
 HR, MANAGER, ESTATES, ANALYST = "hr_admin", "line_manager", "estates_manager", "analyst"
 CSV_COLUMNS = ["staff_id", "date", "weekday", "status", "reason", "purpose", "hours", "policy_version"]
@@ -86,7 +101,15 @@ def _log_individual(request: HttpRequest, organisation: Organisation, staff_ids:
 
 
 def _adjustments_of(staff: StaffMember, start: dt.date, end: dt.date) -> list[Adjustment]:
-    return list(staff.adjustments.filter(date_from__lte=end).exclude(date_to__lt=start).order_by("date_from"))
+    return list(staff.adjustments.filter(date_from__lte=end, withdrawn_at__isnull=True).exclude(date_to__lt=start)
+                .order_by("date_from"))
+
+
+def _own_office_days(staff: StaffMember, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    """The person's office days in the period (a badge swipe or a check-in in the ledger), each with the
+    purpose recorded for it, if any."""
+    held = {p.date: p for p in OfficeDayPurpose.objects.filter(staff=staff, date__gte=start, date__lte=end)}
+    return [{"date": d, "recorded": held.get(d)} for d in office_days(staff, start, end)]
 
 
 def _site_names(organisation: Organisation) -> dict[str, str]:
@@ -120,6 +143,9 @@ def _individual_page(request: HttpRequest, organisation: Organisation, staff: St
         except FigureError as exc:
             context["error"] = str(exc)
         context["adjustments"] = _adjustments_of(staff, start, end)
+        if own:
+            context["office_days"] = _own_office_days(staff, start, end)
+            context["purpose_choices"] = DAY_PURPOSES
         context["unit"] = policy.parsed().versions[-1].unit
         context["query"] = request.GET.urlencode()
     elif not AttendancePolicy.objects.filter(organisation=organisation).exists():
@@ -161,6 +187,37 @@ def my_figure(request: HttpRequest) -> HttpResponse:
     if staff is None:
         return render(request, "workplace/no_staff_record.html", {"organisation": organisation}, status=404)
     return _individual_page(request, organisation, staff, own=True, show_route=True, page="own")
+
+
+@role_required(*EMPLOYER_ROLES)
+@require_POST
+def my_purpose(request: HttpRequest) -> HttpResponse:
+    """Record, change or remove the purpose of one of your own office days (never anyone else's)."""
+    organisation = organisation_for(request)
+    staff = _own_record(request, organisation)
+    if staff is None:
+        return render(request, "workplace/no_staff_record.html", {"organisation": organisation}, status=404)
+    back = {k: request.POST[k] for k in PeriodForm.KEYS if request.POST.get(k)}
+    target = reverse("workplace:my_figure") + ("?" + urlencode(back) if back else "") + "#purposes"
+    try:
+        day = dt.date.fromisoformat(request.POST.get("date", ""))
+    except ValueError:
+        return render(request, "workplace/bad_request.html", {"organisation": organisation,
+                      "message": "Choose one of your office days.", "back": target}, status=400)
+    if request.POST.get("action") == "remove":
+        if remove_purpose(staff, day, request.user):
+            messages.success(request, f"The purpose of {human_date(day)} is removed.")
+        else:
+            messages.info(request, f"No purpose was recorded for {human_date(day)}.")
+        return redirect(target)
+    try:
+        _, created = record_purpose(staff, day, request.POST.get("purpose", ""), request.POST.get("note", ""),
+                                    request.user)
+    except PurposeRefused as exc:
+        return render(request, "workplace/bad_request.html", {"organisation": organisation, "message": str(exc),
+                      "back": target}, status=400)
+    messages.success(request, f"The purpose of {human_date(day)} is {'recorded' if created else 'saved'}.")
+    return redirect(target)
 
 
 @role_required(*EMPLOYER_ROLES)

@@ -102,3 +102,15 @@ def meeting(row: Any) -> str:
 def get_item(mapping: Any, key: str) -> Any:
     """mapping[key] in a template (None if absent)."""
     return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+@register.filter
+def purpose_count(row: Any, code: str) -> Any:
+    """A purpose report row's count of office days with purpose `code`."""
+    return row.get(f"purpose_{code}", 0) if isinstance(row, dict) else 0
+
+
+@register.filter
+def listed(value: Any) -> list[Any]:
+    """One row as a list of one, for a table include."""
+    return [value]
