@@ -23,7 +23,7 @@ def test_there_is_no_field_a_diagnosis_could_go_in() -> None:
     for f in Adjustment._meta.get_fields():
         assert not isinstance(f, models.TextField), f.name
         if isinstance(f, models.CharField) and not f.choices:
-            assert f.name in {"approved_by", "recorded_by"}, f"{f.name} is free text"
+            assert f.name in {"approved_by", "recorded_by", "withdrawn_by"}, f"{f.name} is free text"
 
 
 def test_expectation_or_exemption_not_both(ledger) -> None:

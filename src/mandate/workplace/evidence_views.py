@@ -57,7 +57,7 @@ class EvidenceForm(PeriodForm):
     def __init__(self, data: Mapping[str, Any] | None, organisation: Organisation, today: dt.date) -> None:
         super().__init__(data, organisation, today)
         data = data or {}
-        policies = AttendancePolicy.objects.filter(organisation=organisation)
+        policies = AttendancePolicy.objects.filter(organisation=organisation, withdrawn_at__isnull=True)
         cast(forms.ModelChoiceField, self.fields["other"]).queryset = policies
         extra: dict[str, Any] = {"days_a_week": data.get("days_a_week") or "2",
                                  "cut_a": data.get("cut_a", ""), "cut_b": data.get("cut_b", "")}
@@ -108,7 +108,7 @@ def evidence(request: HttpRequest) -> HttpResponse:
         except FigureError as exc:
             context["error"] = str(exc)
         context["query"] = request.GET.urlencode() or _query(form)
-    elif not AttendancePolicy.objects.filter(organisation=organisation).exists():
+    elif not AttendancePolicy.objects.filter(organisation=organisation, withdrawn_at__isnull=True).exists():
         context["error"] = "No attendance policy has been set up yet."
     return render(request, "workplace/evidence.html", context, status=inputs.refusal_status(request, form, context))
 

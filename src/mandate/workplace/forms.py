@@ -58,7 +58,7 @@ class PeriodForm(forms.Form):
 
     def __init__(self, data: Mapping[str, Any] | None, organisation: Organisation, today: dt.date) -> None:
         start, end = last_full_month(today)
-        policies = AttendancePolicy.objects.filter(organisation=organisation)
+        policies = AttendancePolicy.objects.filter(organisation=organisation, withdrawn_at__isnull=True)
         default = policies.filter(is_default=True).first() or policies.first()
         initial = {"date_from": start, "date_to": end, "policy": default.pk if default else None}
         merged = {**{k: v for k, v in initial.items() if v is not None},
@@ -85,7 +85,7 @@ class ComparePolicyForm(PeriodForm):
 
     def __init__(self, data: Mapping[str, Any] | None, organisation: Organisation, today: dt.date) -> None:
         super().__init__(data, organisation, today)
-        policies = AttendancePolicy.objects.filter(organisation=organisation)
+        policies = AttendancePolicy.objects.filter(organisation=organisation, withdrawn_at__isnull=True)
         cast(forms.ModelChoiceField, self.fields["other"]).queryset = policies
         if not self.data.get("other"):
             first = other_policy(policies, self.data.get("policy"))
@@ -94,12 +94,21 @@ class ComparePolicyForm(PeriodForm):
 
 
 class StaffChoiceField(forms.ModelChoiceField):
+    """A member of staff by their staff id, typed (or filled in from the people search): never a dropdown of
+    thousands of names."""
+
+    default_error_messages = {"invalid_choice": "There is no member of staff with this staff id; find them "
+                                                "with the people search."}
+
     def label_from_instance(self, obj: StaffMember) -> str:
         return f"{obj.name} ({obj.staff_id})"
 
 
 class AdjustmentForm(forms.ModelForm):
-    staff = StaffChoiceField(label="Member of staff", queryset=StaffMember.objects.none())
+    staff = StaffChoiceField(label="Member of staff (staff id)", queryset=StaffMember.objects.none(),
+                             to_field_name="staff_id", widget=forms.TextInput(attrs={"autocomplete": "off",
+                                                                                     "spellcheck": "false"}),
+                             help_text="Their staff id, like S00001. Find it with the people search.")
 
     class Meta:
         model = Adjustment
@@ -118,3 +127,21 @@ class PolicyForm(forms.ModelForm):
         fields = ["toml", "is_default"]
         widgets = {"toml": forms.Textarea(attrs={"rows": 18, "cols": 80, "spellcheck": "false",
                                                  "class": "code"})}
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label="Why it is withdrawn", max_length=200,
+                             help_text="A few words, kept with the record and shown to HR (never a diagnosis "
+                                       "or a family circumstance).",
+                             widget=forms.TextInput(attrs={"size": 60}))
+
+    def __init__(self, data: Any = None, choices: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(data)
+        if choices is not None:  # an adjustment's: a choice, never free text
+            self.fields["reason"] = forms.ChoiceField(label="Why it is withdrawn", choices=[("", "Choose")] + choices)
+
+    def clean_reason(self) -> str:
+        reason: str = self.cleaned_data["reason"].strip()
+        if "\x00" in reason:
+            raise forms.ValidationError("The reason holds a character that cannot be kept.")
+        return reason

@@ -275,6 +275,16 @@ class AttendancePolicy(models.Model):
             raise ValidationError({"toml": f"A policy named \u201c{self.name}\u201d already exists."})
 
 
+#: why an adjustment is withdrawn: a choice, never free text (there is nowhere to write a diagnosis)
+WITHDRAWAL_REASONS = [
+    ("no_longer_needed", "No longer needed"),
+    ("replaced", "Replaced by another adjustment"),
+    ("recorded_in_error", "Recorded in error"),
+    ("left", "The person has left"),
+    ("ended_early", "Ended early by agreement"),
+]
+
+
 class Adjustment(models.Model):
     """An adjusted expectation or exemption (spec §3). Special category data: never a diagnosis.
 
@@ -303,7 +313,8 @@ class Adjustment(models.Model):
     recorded_by = models.CharField(max_length=150, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
     withdrawn_by = models.CharField(max_length=150, blank=True, editable=False)
-    withdrawn_reason = models.CharField("Why it is withdrawn", max_length=200, blank=True, editable=False)
+    withdrawn_reason = models.CharField("Why it is withdrawn", max_length=32, blank=True, editable=False,
+                                        choices=WITHDRAWAL_REASONS)
 
     class Meta:
         ordering = ["review_date", "staff__staff_id"]

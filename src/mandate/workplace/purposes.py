@@ -147,6 +147,39 @@ def import_purposes_file(organisation: Organisation, filename: str, data: bytes,
     if missing:
         raise ImportRefused([InputError(f"the header has no '{c}' column (it has: {', '.join(columns) or 'none'})",
                                         file=filename, line=1, field=c) for c in missing])
+    parsed = _parse(organisation, filename, rows)
+    created = updated = unchanged = 0
+    counts: Counter[str] = Counter()
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(organisation=organisation, kind="purposes", filename=filename[:255],
+                                           sha256=sha256, rows=len(parsed), imported_by=_actor(actor))
+        current = {(o.staff_id, o.date): o for o in OfficeDayPurpose.objects.select_for_update().filter(
+            staff_id__in={p[1] for p in parsed}, date__in={p[2] for p in parsed})}
+        new = []
+        for _, pk, day, purpose, note in parsed:
+            counts[purpose] += 1
+            held_one = current.get((pk, day))
+            if held_one is None:
+                new.append(OfficeDayPurpose(staff_id=pk, date=day, purpose=purpose, note=note,
+                                            source=OfficeDayPurpose.IMPORT, recorded_by=_actor(actor), batch=batch))
+            elif (held_one.purpose, held_one.note) != (purpose, note):
+                held_one.purpose, held_one.note, held_one.source = purpose, note, OfficeDayPurpose.IMPORT
+                held_one.recorded_by, held_one.batch = _actor(actor), batch
+                held_one.save()
+                updated += 1
+            else:
+                unchanged += 1
+        OfficeDayPurpose.objects.bulk_create(new, batch_size=5000)
+        created = len(new)
+        batch.written = created + updated
+        batch.save(update_fields=["written"])
+        record(actor, "import_purposes_file", "ImportBatch", batch.pk, filename=filename, sha256=sha256,
+               rows=len(parsed), created=created, updated=updated, unchanged=unchanged)
+    return PurposeImportResult(batch, False, len(parsed), created, updated, unchanged, dict(counts))
+
+
+def _parse(organisation: Organisation, filename: str, rows: Any) -> list[tuple[int, int, dt.date, str, str]]:
+    """Every row checked (and every date an office day of its person); raises ImportRefused."""
     staff = dict(StaffMember.objects.filter(organisation=organisation).values_list("staff_id", "pk"))
     errors: list[InputError] = []
     more = False
@@ -192,42 +225,19 @@ def import_purposes_file(organisation: Organisation, filename: str, data: bytes,
     if not parsed and not errors:
         errors.append(InputError("the file has no data rows", file=filename))
     if parsed and not errors:  # only office days: a day the ledger holds no counted presence for is refused
-        held = _office_days({p[1] for p in parsed}, min(p[2] for p in parsed), max(p[2] for p in parsed))
-        names = {v: k for k, v in staff.items()}
-        for line, pk, day, _, _ in parsed:
-            if day not in held.get(pk, set()):
-                fail(line, "date", f"the ledger holds no badge swipe or booking check-in of {names[pk]} on "
-                                   f"{day.isoformat()}: import the ledger first, or leave the day out")
+        for line, message in _not_office_days(parsed, {v: k for k, v in staff.items()}):
+            fail(line, "date", message)
     if errors:
         raise ImportRefused(errors, more)
-    created = updated = unchanged = 0
-    counts: Counter[str] = Counter()
-    with transaction.atomic():
-        batch = ImportBatch.objects.create(organisation=organisation, kind="purposes", filename=filename[:255],
-                                           sha256=sha256, rows=len(parsed), imported_by=_actor(actor))
-        current = {(o.staff_id, o.date): o for o in OfficeDayPurpose.objects.select_for_update().filter(
-            staff_id__in={p[1] for p in parsed}, date__in={p[2] for p in parsed})}
-        new = []
-        for _, pk, day, purpose, note in parsed:
-            counts[purpose] += 1
-            held_one = current.get((pk, day))
-            if held_one is None:
-                new.append(OfficeDayPurpose(staff_id=pk, date=day, purpose=purpose, note=note,
-                                            source=OfficeDayPurpose.IMPORT, recorded_by=_actor(actor), batch=batch))
-            elif (held_one.purpose, held_one.note) != (purpose, note):
-                held_one.purpose, held_one.note, held_one.source = purpose, note, OfficeDayPurpose.IMPORT
-                held_one.recorded_by, held_one.batch = _actor(actor), batch
-                held_one.save()
-                updated += 1
-            else:
-                unchanged += 1
-        OfficeDayPurpose.objects.bulk_create(new, batch_size=5000)
-        created = len(new)
-        batch.written = created + updated
-        batch.save(update_fields=["written"])
-        record(actor, "import_purposes_file", "ImportBatch", batch.pk, filename=filename, sha256=sha256,
-               rows=len(parsed), created=created, updated=updated, unchanged=unchanged)
-    return PurposeImportResult(batch, False, len(parsed), created, updated, unchanged, dict(counts))
+    return parsed
+
+
+def _not_office_days(parsed: list[tuple[int, int, dt.date, str, str]], names: dict[int, str]) -> list[
+        tuple[int, str]]:
+    held = _office_days({p[1] for p in parsed}, min(p[2] for p in parsed), max(p[2] for p in parsed))
+    return [(line, f"the ledger holds no badge swipe or booking check-in of {names[pk]} on {day.isoformat()}: "
+                   "import the ledger first, or leave the day out")
+            for line, pk, day, _, _ in parsed if day not in held.get(pk, set())]
 
 
 def template_csv() -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -148,7 +147,7 @@ def _individual_page(request: HttpRequest, organisation: Organisation, staff: St
             context["purpose_choices"] = DAY_PURPOSES
         context["unit"] = policy.parsed().versions[-1].unit
         context["query"] = request.GET.urlencode()
-    elif not AttendancePolicy.objects.filter(organisation=organisation).exists():
+    elif not AttendancePolicy.objects.filter(organisation=organisation, withdrawn_at__isnull=True).exists():
         context["error"] = "No attendance policy has been set up yet."
     return render(request, "workplace/figure.html", context, status=inputs.refusal_status(request, form, context))
 
@@ -290,7 +289,8 @@ def team(request: HttpRequest) -> HttpResponse:
             for row in figures.people:
                 by_id.setdefault(row["staff_id"], []).append(row)
             expectations: dict[int, list[Adjustment]] = {}
-            for a in Adjustment.objects.filter(staff__in=reports, date_from__lte=end).exclude(date_to__lt=start):
+            for a in Adjustment.objects.filter(staff__in=reports, date_from__lte=end,
+                                               withdrawn_at__isnull=True).exclude(date_to__lt=start):
                 expectations.setdefault(a.staff_id, []).append(a)
             # adjusted expectations (never routes) are shown in any mode; individual figures only outside it
             context["rows"] = [{"staff": s, "adjustments": [
