@@ -16,6 +16,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from mandate.platform import inputs
@@ -38,6 +39,8 @@ h1 { font-size: 17pt; margin: 0 0 4pt; } h2 { font-size: 13pt; margin-top: 14pt;
 h3 { font-size: 11pt; margin: 10pt 0 3pt; }
 table { font-size: 8.5pt; margin: 3pt 0 4pt; } caption { text-align: left; font-weight: bold; padding-bottom: 2pt; }
 .panel { page-break-inside: avoid; } .outcome { page-break-before: always; }
+tr, .summary-row, .summary, dl.facts { break-inside: avoid; page-break-inside: avoid; }
+thead { display: table-header-group; }
 .hint, figcaption { color: #333; font-size: 8.5pt; } dl.facts dt { font-weight: bold; float: left; width: 30mm; }
 dl.facts dd { margin: 0 0 2pt 32mm; } figure { margin: 2pt 0 6pt; }
 """
@@ -127,14 +130,20 @@ def _query(form: EvidenceForm) -> str:
 def evidence_pdf(request: HttpRequest) -> HttpResponse:
     organisation = organisation_for(request)
     form = _form(request, organisation)
-    if not form.is_valid():
-        return HttpResponse("Choose a valid period and policies.", status=400, content_type="text/plain")
+    if not form.is_valid():  # a styled page naming what is wrong, with the way back to the form
+        problems = "; ".join(f"{form.fields[k].label if k in form.fields else 'The form'}: {' '.join(v)}"
+                             for k, v in form.errors.items())
+        return render(request, "workplace/bad_request.html", {
+            "organisation": organisation, "title": "The PDF cannot be made", "message": problems,
+            "back": reverse("workplace:evidence") + "?" + request.GET.urlencode()}, status=400)
     try:
         pack = _pack(request, organisation, form, "pdf")
     except FigureError as exc:
-        return HttpResponse(str(exc), status=400, content_type="text/plain")
+        return render(request, "workplace/bad_request.html", {
+            "organisation": organisation, "title": "The PDF cannot be made", "message": str(exc),
+            "back": reverse("workplace:evidence") + "?" + request.GET.urlencode()}, status=400)
     html = render_to_string("workplace/evidence_pdf.html", {"pack": pack, "in_pdf": True})
-    response = HttpResponse(html_to_pdf(html, PDF_CSS), content_type="application/pdf")
+    response = HttpResponse(html_to_pdf(html, PDF_CSS, tagged=True), content_type="application/pdf")
     name = f"equality-evidence-{organisation.code}-{pack.start.isoformat()}-to-{pack.end.isoformat()}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -19,6 +19,7 @@ from mandate.workplace.figures import FigureError
 from mandate.workplace.forms import PeriodForm
 from mandate.workplace.models import StaffMember
 from mandate.workplace.purposes import PURPOSE_LABELS, purpose_report
+from mandate.workplace.templatetags.workplace_tags import one_decimal
 
 HR, MANAGER, ESTATES = "hr_admin", "line_manager", "estates_manager"
 PAGE_SIZE = 50
@@ -82,5 +83,5 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return f"{value:.1f}"
+        return one_decimal(value)
     return str(value)

@@ -20,7 +20,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -70,7 +70,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     due = reviews_due(organisation, timezone.localdate()).count() if is_hr else 0
     return render(request, "workplace/dashboard.html",
                   {"organisation": organisation, "sites": sites, "total_staff": total, "is_hr": is_hr,
-                   "reviews_due": due, "staff_record": _own_record(request, organisation)})
+                   "reviews_due": due, "staff_record": _own_record(request, organisation),
+                   "sees_sites": has_role(request.user, HR, ESTATES)})
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------
@@ -183,8 +184,8 @@ def my_figure(request: HttpRequest) -> HttpResponse:
     """Your own figure: always available to you, dispute mode or not."""
     organisation = organisation_for(request)
     staff = _own_record(request, organisation)
-    if staff is None:
-        return render(request, "workplace/no_staff_record.html", {"organisation": organisation}, status=404)
+    if staff is None:  # an HR or estates account with no staff record: a page that says so, not a 404
+        return render(request, "workplace/no_staff_record.html", {"organisation": organisation})
     return _individual_page(request, organisation, staff, own=True, show_route=True, page="own")
 
 
@@ -224,7 +225,7 @@ def my_figure_csv(request: HttpRequest) -> HttpResponse:
     organisation = organisation_for(request)
     staff = _own_record(request, organisation)
     if staff is None:
-        raise Http404("You have no staff record in this organisation.")
+        return render(request, "workplace/no_staff_record.html", {"organisation": organisation}, status=404)
     return _csv_response(request, organisation, staff, page="own_csv")
 
 
