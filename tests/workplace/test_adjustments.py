@@ -77,7 +77,7 @@ def test_hr_records_an_adjustment_and_it_is_audited(client, make_user, ledger) -
     client.force_login(make_user("hr_admin"))
     staff = StaffMember.objects.get(staff_id="S00001")
     response = client.post(reverse("workplace:adjustment_new"), {
-        "staff": staff.pk, "exempt": "on", "date_from": "2026-11-01", "route": "phased_return",
+        "staff": staff.staff_id, "exempt": "on", "date_from": "2026-11-01", "route": "phased_return",
         "approved_by": "Line manager and HR", "review_date": "2026-12-01"})
     assert response.status_code == 302
     adjustment = Adjustment.objects.get(staff=staff)
@@ -86,7 +86,7 @@ def test_hr_records_an_adjustment_and_it_is_audited(client, make_user, ledger) -
     assert entry.detail == {"staff_id": "S00001"}  # never the route or expectation: special category data
 
     bad = client.post(reverse("workplace:adjustment_new"), {
-        "staff": staff.pk, "exempt": "on", "expected_percent": "30", "date_from": "2026-11-01",
+        "staff": staff.staff_id, "exempt": "on", "expected_percent": "30", "date_from": "2026-11-01",
         "route": "adjustment", "approved_by": "HR", "review_date": "2026-12-01"})
     assert bad.status_code == 200 and "not both" in bad.content.decode()
     assert Adjustment.objects.filter(staff=staff).count() == 1

@@ -174,6 +174,11 @@ class AdjustmentForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         cast(StaffChoiceField, self.fields["staff"]).queryset = StaffMember.objects.filter(organisation=organisation)
 
+    def _get_validation_exclusions(self) -> set[str]:
+        # the duplicate rule holds among adjustments in force: its condition reads withdrawn_at, which the
+        # form does not show, and Django skips a constraint whose fields are all excluded
+        return set(super()._get_validation_exclusions()) - {"withdrawn_at"}
+
 
 class PolicyForm(forms.ModelForm):
     class Meta:
