@@ -89,7 +89,7 @@ def import_command(
               f"record{'s' if summary['written'] != 1 else ''} written.")
 
 
-def _rows(n: int) -> str:
+def _rows(n: object) -> str:
     return f"{n:,} row{'s' if n != 1 else ''}"
 
 

@@ -131,7 +131,7 @@ def evidence_pdf(request: HttpRequest) -> HttpResponse:
     organisation = organisation_for(request)
     form = _form(request, organisation)
     if not form.is_valid():  # a styled page naming what is wrong, with the way back to the form
-        problems = "; ".join(f"{form.fields[k].label if k in form.fields else 'The form'}: {' '.join(v)}"
+        problems = "; ".join(f"{form.fields[k].label if k in form.fields else 'The form'}: {' '.join(map(str, v))}"
                              for k, v in form.errors.items())
         return render(request, "workplace/bad_request.html", {
             "organisation": organisation, "title": "The PDF cannot be made", "message": problems,

@@ -177,7 +177,7 @@ class AdjustmentForm(forms.ModelForm):
     def _get_validation_exclusions(self) -> set[str]:
         # the duplicate rule holds among adjustments in force: its condition reads withdrawn_at, which the
         # form does not show, and Django skips a constraint whose fields are all excluded
-        return set(super()._get_validation_exclusions()) - {"withdrawn_at"}
+        return set(super()._get_validation_exclusions()) - {"withdrawn_at"}  # type: ignore[misc]
 
 
 class PolicyForm(forms.ModelForm):

@@ -77,7 +77,8 @@ class ReviewDue:
 @role_required(HR)
 def imports(request: HttpRequest) -> HttpResponse:
     organisation = organisation_for(request)
-    result = refused = None
+    result: Any = None
+    refused = None
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
@@ -381,7 +382,7 @@ def people(request: HttpRequest) -> HttpResponse:
     items = StaffMember.objects.filter(organisation=organisation).select_related("team", "home_site")
     is_hr = has_role(request.user, HR)
     if not is_hr:
-        manager = StaffMember.objects.filter(user=request.user, organisation=organisation).first()
+        manager = StaffMember.objects.filter(user=cast(Any, request.user), organisation=organisation).first()
         items = items.filter(line_manager=manager) if manager else items.none()
     q = (request.GET.get("q") or "").strip()[:100]
     if q:
@@ -425,7 +426,7 @@ class AuditFilterForm(forms.Form):
         cast(forms.ChoiceField, self.fields["action"]).choices = [("", "Every kind")] + [(a, a) for a in actions]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
             self.add_error("date_to", "The end date must be on or after the start date.")
         return data

@@ -3,7 +3,7 @@ sees their reports' total only. Never a list of people (workplace/purposes.py, w
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -40,7 +40,7 @@ def purposes(request: HttpRequest) -> HttpResponse:
         start, end, policy = (form.cleaned_data[k] for k in ("date_from", "date_to", "policy"))
         staff_ids = None
         if not sees_org:
-            manager = StaffMember.objects.filter(user=request.user, organisation=organisation).first()
+            manager = StaffMember.objects.filter(user=cast(Any, request.user), organisation=organisation).first()
             staff_ids = list(StaffMember.objects.filter(organisation=organisation, line_manager=manager)
                              .values_list("staff_id", flat=True)) if manager else []
         try:

@@ -60,6 +60,18 @@ def office_days(staff: StaffMember, start: dt.date, end: dt.date) -> list[dt.dat
     return sorted(_office_days({staff.pk}, start, end).get(staff.pk, set()))
 
 
+def ledger_purposes(staff: StaffMember, start: dt.date, end: dt.date) -> dict[dt.date, str]:
+    """The purpose a desk booking (or swipe) in the ledger gave each of the person's days, where it gave one."""
+    lo = dt.datetime.combine(start, dt.time(0), tzinfo=LONDON)
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tzinfo=LONDON)
+    out: dict[dt.date, str] = {}
+    for stamp, purpose in PresenceRecord.objects.filter(
+            staff=staff, source__in=COUNTED_SOURCES, timestamp__gte=lo, timestamp__lt=hi).exclude(
+            purpose="").order_by("timestamp").values_list("timestamp", "purpose"):
+        out.setdefault(stamp.astimezone(LONDON).date(), purpose)
+    return out
+
+
 def _office_days(staff_pks: set[int], start: dt.date, end: dt.date) -> dict[int, set[dt.date]]:
     lo = dt.datetime.combine(start, dt.time(0), tzinfo=LONDON)
     hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tzinfo=LONDON)

@@ -51,7 +51,14 @@ from mandate.workplace.models import (
     Site,
     StaffMember,
 )
-from mandate.workplace.purposes import PurposeRefused, office_days, record_purpose, remove_purpose
+from mandate.workplace.purposes import (
+    PURPOSE_LABELS,
+    PurposeRefused,
+    ledger_purposes,
+    office_days,
+    record_purpose,
+    remove_purpose,
+)
 
 HR, MANAGER, ESTATES, ANALYST = "hr_admin", "line_manager", "estates_manager", "analyst"
 CSV_COLUMNS = ["staff_id", "date", "weekday", "status", "reason", "purpose", "hours", "policy_version"]
@@ -109,7 +116,9 @@ def _own_office_days(staff: StaffMember, start: dt.date, end: dt.date) -> list[d
     """The person's office days in the period (a badge swipe or a check-in in the ledger), each with the
     purpose recorded for it, if any."""
     held = {p.date: p for p in OfficeDayPurpose.objects.filter(staff=staff, date__gte=start, date__lte=end)}
-    return [{"date": d, "recorded": held.get(d)} for d in office_days(staff, start, end)]
+    booked = ledger_purposes(staff, start, end)
+    return [{"date": d, "recorded": held.get(d), "booked": PURPOSE_LABELS.get(booked.get(d, ""), "")}
+            for d in office_days(staff, start, end)]
 
 
 def _site_names(organisation: Organisation) -> dict[str, str]:
