@@ -248,3 +248,21 @@ def test_a_purpose_led_policy_is_named_and_the_command_imports(ledger, tmp_path)
     assert res.exit_code == 0, res.output
     assert "3 rows read; 3 added" in res.output
     assert OfficeDayPurpose.objects.count() == 3
+
+
+def test_your_own_csv_holds_your_purposes_and_nobody_elses_does(client, make_user, ledger) -> None:
+    import csv
+    import io
+
+    s1 = StaffMember.objects.get(staff_id="S00001")
+    OfficeDayPurpose.objects.create(staff=s1, date=dt.date(2026, 10, 2), purpose="other", note="Hub visit",
+                                    source="staff")
+    client.force_login(s1.user)
+    rows = list(csv.DictReader(io.StringIO(client.get(reverse("workplace:my_figure_csv") + OCTOBER).content.decode())))
+    mine = {r["date"]: (r["recorded_purpose"], r["purpose_note"]) for r in rows}
+    assert mine["2026-10-02"] == ("other", "Hub visit") and mine["2026-10-01"] == ("", "")
+    client.force_login(StaffMember.objects.get(staff_id="S00000").user)  # the line manager
+    text = client.get(reverse("workplace:person_csv", args=["S00001"]) + OCTOBER).content.decode()
+    assert "recorded_purpose" not in text and "Hub visit" not in text
+    page = client.get(reverse("workplace:person", args=["S00001"]) + OCTOBER).content.decode()
+    assert "Hub visit" not in page and 'data-testid="office-days"' not in page

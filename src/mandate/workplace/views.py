@@ -162,7 +162,8 @@ def _individual_page(request: HttpRequest, organisation: Organisation, staff: St
     return render(request, "workplace/figure.html", context, status=inputs.refusal_status(request, form, context))
 
 
-def _csv_response(request: HttpRequest, organisation: Organisation, staff: StaffMember, page: str) -> HttpResponse:
+def _csv_response(request: HttpRequest, organisation: Organisation, staff: StaffMember, page: str,
+                  own: bool = False) -> HttpResponse:
     form = _period(request, organisation)
     if not form.is_valid():
         return HttpResponse("Choose a valid period and policy.", status=400, content_type="text/plain")
@@ -176,13 +177,19 @@ def _csv_response(request: HttpRequest, organisation: Organisation, staff: Staff
     filename = f"attendance-{staff.staff_id}-{start.isoformat()}-to-{end.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = exports.csv_writer(response, lineterminator="\n")  # formulas escaped (OWASP CSV injection)
-    writer.writerow(CSV_COLUMNS)
+    # your own file also holds the purposes you recorded; nobody else's download does (never a per-person
+    # list of purposes for a manager or HR)
+    recorded = {p.date: p for p in OfficeDayPurpose.objects.filter(staff=staff, date__gte=start, date__lte=end)
+                } if own else {}
+    writer.writerow(CSV_COLUMNS + (["recorded_purpose", "purpose_note"] if own else []))
     for row in days:
         day = row["date"]
         hours = row.get("hours")
+        mine = recorded.get(day)
         writer.writerow([row["staff_id"], day.isoformat(), day.strftime("%a"), row["status"],
                          row.get("reason") or "", row.get("purpose") or "", "" if hours is None else f"{hours:g}",
-                         row.get("policy_version", "")])
+                         row.get("policy_version", "")]
+                        + ([mine.purpose if mine else "", mine.note if mine else ""] if own else []))
     return response
 
 
@@ -235,7 +242,7 @@ def my_figure_csv(request: HttpRequest) -> HttpResponse:
     staff = _own_record(request, organisation)
     if staff is None:
         return render(request, "workplace/no_staff_record.html", {"organisation": organisation}, status=404)
-    return _csv_response(request, organisation, staff, page="own_csv")
+    return _csv_response(request, organisation, staff, page="own_csv", own=True)
 
 
 # -- someone else's figure: HR, or the person's line manager ---------------------------------------------------
