@@ -192,10 +192,12 @@ def test_the_report_counts_office_days_with_and_without_a_purpose(client, make_u
     OfficeDayPurpose.objects.create(staff=s1, date=dt.date(2026, 10, 2), purpose="training", source="staff")
     expected = _expected(ledger, dt.date(2026, 10, 1), dt.date(2026, 10, 31))
     assert expected["organisation"]["office_days"] == 16  # 10 + 4 + 2, worked out by hand as well
-    client.force_login(make_user("hr_admin"))
-    response = client.get(reverse("workplace:purposes") + OCTOBER)
-    assert response.status_code == 200
-    report = response.context["report"]
+    from mandate.workplace.disclosure import Disclosure
+    from mandate.workplace.purposes import purpose_report
+
+    # every group's figures, as the engine's side computes them before the disclosure rule withholds any
+    report = purpose_report(ledger, AttendancePolicy.objects.get(is_default=True), dt.date(2026, 10, 1),
+                            dt.date(2026, 10, 31), Disclosure(dispute_mode=False))
     rows = {"organisation": report.organisation} | {f"team:{r['team']}": r for r in report.teams} | {
         f"site:{r['site_code']}": r for r in report.sites}
     assert set(rows) == set(expected)
@@ -207,6 +209,12 @@ def test_the_report_counts_office_days_with_and_without_a_purpose(client, make_u
             assert got[f"purpose_{purpose}"] == want[purpose], (key, purpose)
     org = rows["organisation"]
     assert round(org["percent_with_purpose"], 6) == round(100 * want_share(expected), 6)
+    client.force_login(make_user("hr_admin"))
+    response = client.get(reverse("workplace:purposes") + OCTOBER)
+    assert response.status_code == 200
+    shown = response.context["report"]  # on the page: teams and sites of under 10 withheld, the total kept
+    assert all(r["withheld"] for r in shown.teams + shown.sites)
+    assert shown.organisation["with_purpose"] == expected["organisation"]["with_purpose"]
     page = response.content.decode()
     for staff in StaffMember.objects.all():  # totals only: nobody named
         assert staff.name not in page and staff.staff_id not in page
@@ -218,18 +226,37 @@ def want_share(expected: dict[str, Counter[str]]) -> float:
     return expected["organisation"]["with_purpose"] / expected["organisation"]["office_days"]
 
 
-def test_in_dispute_small_groups_are_withheld_and_managers_see_their_reports_total(client, make_user, ledger) -> None:
-    Organisation.objects.filter(code="ons").update(dispute_mode=True)
+def _big_team(org: Organisation, n: int = 10) -> None:
+    """Ten more people in Prices at Newport, each in on 6 October 2026, half of them saying why."""
+    team = Team.objects.get(organisation=org, code="prices")
+    site = StaffMember.objects.get(staff_id="S00000").home_site
+    for i in range(n):
+        s = StaffMember.objects.create(organisation=org, staff_id=f"T{i:05d}", name=f"Team {i}", home_site=site,
+                                       team=team, grade="EO", working_days="Mon;Tue;Wed;Thu;Fri",
+                                       hours_per_day="7.40", fte="1.000", start_date=dt.date(2020, 1, 1),
+                                       line_manager=StaffMember.objects.get(staff_id="S00000"))
+        PresenceRecord.objects.create(organisation=org, staff=s, site=site, source="badge",
+                                      timestamp=dt.datetime(2026, 10, 6, 9, tzinfo=LONDON))
+        if i % 2:
+            OfficeDayPurpose.objects.create(staff=s, date=dt.date(2026, 10, 6), purpose="meeting", source="staff")
+
+
+def test_small_groups_are_withheld_and_managers_see_their_reports_total(client, make_user, ledger) -> None:
     client.force_login(make_user("hr_admin"))
     report = client.get(reverse("workplace:purposes") + OCTOBER).context["report"]
-    assert all(r["withheld"] for r in report.teams + report.sites)  # 3 people at most
+    assert all(r["withheld"] for r in report.teams + report.sites)  # 3 people at most: dispute or not
     assert report.organisation["office_days"] == 16  # the organisation's own total stays
-    Organisation.objects.filter(code="ons").update(dispute_mode=False)
     manager = StaffMember.objects.get(staff_id="S00000")
     client.force_login(manager.user)
     response = client.get(reverse("workplace:purposes") + OCTOBER)
     assert response.status_code == 200 and not response.context["sees_org"]
-    assert response.context["report"].organisation["office_days"] == 6  # S00001's 4 and S00002's 2
+    assert response.context["report"].organisation["withheld"]  # two reports: withheld
+    _big_team(ledger)
+    Organisation.objects.filter(code="ons").update(dispute_mode=True)
+    response = client.get(reverse("workplace:purposes") + OCTOBER)
+    together = response.context["report"].organisation
+    # S00001's 4 and S00002's 2 office days, and the ten newcomers' one each, five with a purpose
+    assert (together["people"], together["office_days"], together["with_purpose"]) == (12, 16, 2 + 5)
     assert "purposes-teams" not in response.content.decode()
     assert client.get(reverse("workplace:purposes") + OCTOBER + "&table=teams")["Content-Type"].startswith("text/html")
     client.force_login(StaffMember.objects.get(staff_id="S00001").user)

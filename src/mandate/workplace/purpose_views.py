@@ -44,7 +44,10 @@ def purposes(request: HttpRequest) -> HttpResponse:
             staff_ids = list(StaffMember.objects.filter(organisation=organisation, line_manager=manager)
                              .values_list("staff_id", flat=True)) if manager else []
         try:
-            report = purpose_report(organisation, policy, start, end, Disclosure.of(organisation), staff_ids)
+            # nobody but the person sees their purposes, so every reader of this page reads no individual
+            # data: groups under the threshold are withheld always, as for the analyst (the one rule)
+            report = purpose_report(organisation, policy, start, end,
+                                    Disclosure.of(organisation, sees_individuals=False), staff_ids)
         except FigureError as exc:
             context["error"] = str(exc)
         else:
