@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
+from mandate.dates import human_date
 from mandate.platform.audit import record
 from mandate.policy import InputError, PolicyError, explain
 from mandate.workplace.disclosure import Disclosure
@@ -100,7 +101,7 @@ def record_purpose(staff: StaffMember, day: dt.date, purpose: str, note: str, ac
         raise PurposeRefused("Choose a purpose from the list.")
     note = _clean_note(note)
     if day not in office_days(staff, day, day):
-        raise PurposeRefused(f"You were not in an office on {day.day} {day:%B %Y} according to the ledger "
+        raise PurposeRefused(f"You were not in an office on {human_date(day)} according to the ledger "
                              "(no badge swipe or booking check-in), so there is no office day to describe.")
     with transaction.atomic():
         held, created = OfficeDayPurpose.objects.select_for_update().get_or_create(
