@@ -23,7 +23,7 @@ def test_there_is_no_field_a_diagnosis_could_go_in() -> None:
     for f in Adjustment._meta.get_fields():
         assert not isinstance(f, models.TextField), f.name
         if isinstance(f, models.CharField) and not f.choices:
-            assert f.name in {"approved_by", "recorded_by"}, f"{f.name} is free text"
+            assert f.name in {"approved_by", "recorded_by", "withdrawn_by"}, f"{f.name} is free text"
 
 
 def test_expectation_or_exemption_not_both(ledger) -> None:
@@ -77,7 +77,7 @@ def test_hr_records_an_adjustment_and_it_is_audited(client, make_user, ledger) -
     client.force_login(make_user("hr_admin"))
     staff = StaffMember.objects.get(staff_id="S00001")
     response = client.post(reverse("workplace:adjustment_new"), {
-        "staff": staff.pk, "exempt": "on", "date_from": "2026-11-01", "route": "phased_return",
+        "staff": staff.staff_id, "exempt": "on", "date_from": "2026-11-01", "route": "phased_return",
         "approved_by": "Line manager and HR", "review_date": "2026-12-01"})
     assert response.status_code == 302
     adjustment = Adjustment.objects.get(staff=staff)
@@ -86,7 +86,7 @@ def test_hr_records_an_adjustment_and_it_is_audited(client, make_user, ledger) -
     assert entry.detail == {"staff_id": "S00001"}  # never the route or expectation: special category data
 
     bad = client.post(reverse("workplace:adjustment_new"), {
-        "staff": staff.pk, "exempt": "on", "expected_percent": "30", "date_from": "2026-11-01",
+        "staff": staff.staff_id, "exempt": "on", "expected_percent": "30", "date_from": "2026-11-01",
         "route": "adjustment", "approved_by": "HR", "review_date": "2026-12-01"})
     assert bad.status_code == 200 and "not both" in bad.content.decode()
     assert Adjustment.objects.filter(staff=staff).count() == 1

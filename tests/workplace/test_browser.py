@@ -14,8 +14,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_staff_member_sees_own_figure_and_downloads_csv(login, live_server, ledger) -> None:
     page = login("s1")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My attendance").click()
-    page.get_by_label("From").fill("2026-10-01")
-    page.get_by_label("To").fill("2026-10-31")
+    page.get_by_label("From", exact=True).fill("2026-10-01")
+    page.get_by_label("To", exact=True).fill("2026-10-31")
     page.get_by_role("button", name="Show").click()
     page.wait_for_selector("[data-testid=figure]")
 

@@ -67,8 +67,8 @@ def test_hr_loads_a_new_organisation_from_files_and_reads_its_figures(login, liv
     page.wait_for_load_state()
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Organisation").click()
-    page.get_by_label("From").fill(START.isoformat())
-    page.get_by_label("To").fill(END.isoformat())
+    page.get_by_label("From", exact=True).fill(START.isoformat())
+    page.get_by_label("To", exact=True).fill(END.isoformat())
     page.get_by_role("button", name="Show").click()
     page.wait_for_selector("[data-testid=organisation-percent]")
     page.screenshot(path=str(shots / "workplace-organisation-loaded.png"), full_page=True)

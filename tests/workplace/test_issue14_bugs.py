@@ -185,8 +185,8 @@ def test_the_docs_site_codes_are_the_demos() -> None:
     assert named and named <= codes, named - codes
 
 
-def _adjustment_post(staff_pk: int, **overrides: str) -> dict[str, str]:
-    return {"staff": str(staff_pk), "expected_percent": "20", "date_from": "2026-10-01", "date_to": "",
+def _adjustment_post(staff_id: str, **overrides: str) -> dict[str, str]:
+    return {"staff": staff_id, "expected_percent": "20", "date_from": "2026-10-01", "date_to": "",
             "route": "carers_passport", "approved_by": "Head of HR", "review_date": "2027-01-10", **overrides}
 
 
@@ -198,10 +198,10 @@ def test_an_adjustment_reviewed_before_it_starts_or_twice_the_same_is_refused(cl
     staff = StaffMember.objects.get(staff_id="S00001")
     client.force_login(make_user("hr_admin"))
     url = reverse("workplace:adjustment_new")
-    early = client.post(url, _adjustment_post(staff.pk, review_date="2026-09-01"))
+    early = client.post(url, _adjustment_post(staff.staff_id, review_date="2026-09-01"))
     assert early.status_code == 200 and "review_date" in early.context["form"].errors
-    assert client.post(url, _adjustment_post(staff.pk)).status_code == 302
-    twice = client.post(url, _adjustment_post(staff.pk))
+    assert client.post(url, _adjustment_post(staff.staff_id)).status_code == 302
+    twice = client.post(url, _adjustment_post(staff.staff_id))
     assert twice.status_code == 200 and twice.context["form"].errors
     assert "already recorded" in str(twice.context["form"].errors)
     assert Adjustment.objects.filter(staff=staff).count() == 1

@@ -36,6 +36,12 @@ MATRIX = {
     "dispute_mode": ({}, "post", {"hr_admin"}),
     "evidence": ({}, "get", {"hr_admin", "analyst"}),
     "evidence_pdf": ({}, "post", {"hr_admin", "analyst"}),
+    "my_purpose": ({}, "post", ALL_EMPLOYER),
+    "purposes": ({}, "get", {"hr_admin", "estates_manager", "line_manager"}),
+    "people": ({}, "get", {"hr_admin", "line_manager"}),
+    "audit": ({}, "get", {"hr_admin"}),
+    "policy_withdraw": ({"pk": 0}, "get", {"hr_admin"}),
+    "adjustment_withdraw": ({"pk": 0}, "get", {"hr_admin"}),
 }
 
 
@@ -53,7 +59,7 @@ def test_role_check(name, client, make_user, ledger) -> None:
 
     kwargs, method, allowed = MATRIX[name]
     if "pk" in kwargs:
-        model = AttendancePolicy if name == "policy_edit" else Adjustment
+        model = AttendancePolicy if name.startswith("policy_") else Adjustment
         kwargs = {"pk": model.objects.first().pk}
     url = reverse(f"workplace:{name}", kwargs=kwargs)
     call = getattr(client, method)
@@ -69,6 +75,8 @@ def test_role_check(name, client, make_user, ledger) -> None:
         if role in allowed:
             # 404 only for "my figure" pages of accounts with no staff record; never a refusal
             expected = (200, 302, 404) if name.startswith("my_figure") else (200, 302)
+            if name == "my_purpose":  # an empty form: refused with a reason, or no staff record to record for
+                expected = (400, 404)
             assert status in expected, (role, status)
         else:
             assert status == 403, (role, status)

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer(no_args_is_help=True)
 
-KINDS = ("sites", "teams", "staff", "equality", "badge", "bookings", "absences", "official_business")
+KINDS = ("sites", "teams", "staff", "equality", "badge", "bookings", "absences", "official_business", "purposes")
 
 
 def _organisation(code: str) -> Organisation:
@@ -58,7 +58,13 @@ def import_command(
     else:
         org = _organisation(organisation)
     try:
-        if kind in ORGANISATION_KINDS:
+        if kind == "purposes":
+            from mandate.workplace.purposes import import_purposes_file
+
+            done = import_purposes_file(org, file.name, data, actor)
+            summary = {"kind": kind, "file": file.name, "rows": done.rows, "created": done.created,
+                       "updated": done.updated, "unchanged": done.unchanged, "already_imported": done.already_imported}
+        elif kind in ORGANISATION_KINDS:
             result = import_organisation_file(org, kind, file.name, data, actor)
             summary = {"kind": kind, "file": file.name, "rows": result.rows, "created": result.created,
                        "updated": result.updated, "unchanged": result.unchanged,
@@ -76,10 +82,15 @@ def import_command(
     elif summary["already_imported"]:
         print(f"{file.name}: already imported; nothing changed.")
     elif "created" in summary:
-        print(f"{file.name}: {summary['rows']:,} rows read; {summary['created']:,} added, "
+        print(f"{file.name}: {_rows(summary['rows'])} read; {summary['created']:,} added, "
               f"{summary['updated']:,} updated, {summary['unchanged']:,} unchanged.")
     else:
-        print(f"{file.name}: {summary['rows']:,} rows read, {summary['written']:,} records written.")
+        print(f"{file.name}: {_rows(summary['rows'])} read, {summary['written']:,} "
+              f"record{'s' if summary['written'] != 1 else ''} written.")
+
+
+def _rows(n: object) -> str:
+    return f"{n:,} row{'s' if n != 1 else ''}"
 
 
 @app.command("figures")
@@ -103,7 +114,7 @@ def figures_command(
     from mandate.workplace.models import AttendancePolicy
 
     org = _organisation(organisation)
-    policies = AttendancePolicy.objects.filter(organisation=org)
+    policies = AttendancePolicy.objects.filter(organisation=org, withdrawn_at__isnull=True)
     chosen = policies.filter(name=policy).first() if policy else (
         policies.filter(is_default=True).first() or policies.first())
     if chosen is None:
@@ -119,3 +130,36 @@ def figures_command(
                       "organisation": rule.organisation(doc["organisation"]),
                       "sites": rule.groups(doc["sites"]), "teams": rule.groups(doc["teams"]),
                       "notes": doc["notes"]}, default=str))
+
+
+@app.command("remind")
+def remind_command(
+    organisation: str = typer.Option(..., "--organisation", "-o", help="The organisation's code."),
+    today: str = typer.Option("", "--today", help="The day to count from, YYYY-MM-DD (default: today)."),
+    days: int = typer.Option(30, "--days", min=0, max=366, help="Reviews due within this many days."),
+    base_url: str = typer.Option("", "--base-url", help="The site's address for the links, like "
+                                 "https://mandate.example.org."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Mail HR a reminder of each adjustment review due (or overdue), once for each review date."""
+    setup_django()
+    from django.utils import timezone
+
+    from mandate.workplace.reminders import send_review_reminders
+
+    org = _organisation(organisation)
+    try:
+        day = dt.date.fromisoformat(today) if today else timezone.localdate()
+    except ValueError:
+        fail(f"--today: '{today}' is not a date like 2026-12-01", as_json=as_json, code=BAD_INPUT)
+    run = send_review_reminders(org, day, days=days, base_url=base_url.rstrip("/"), actor="cli")
+    if as_json:
+        print(json.dumps({"due": run.due, "sent": run.sent, "already_sent": run.already, "mails": run.mails,
+                          "recipients": run.recipients}))
+        return
+    print(f"{run.due:,} review{'s' if run.due != 1 else ''} due; {run.sent:,} reminder{'s' if run.sent != 1 else ''} "
+          f"sent to {run.recipients:,} HR account{'s' if run.recipients != 1 else ''} ({run.mails:,} "
+          f"mail{'s' if run.mails != 1 else ''}), {run.already:,} already sent before.")
+    if run.due and not run.recipients:
+        print("No HR administrator of this organisation has an e-mail address: nobody was mailed, and the "
+              "reminders will go out once one has.")

@@ -34,12 +34,13 @@ td.num, th.num { text-align: right; } .page-break { page-break-after: always; }
 NO_PAGE_NUMBERS_CSS = "@page { @bottom-right { content: none; } }"
 
 
-def html_to_pdf(html: str, extra_css: str = "") -> bytes:
-    """Render HTML to PDF bytes with WeasyPrint (fonts from the system; no network fetches)."""
+def html_to_pdf(html: str, extra_css: str = "", *, tagged: bool = False) -> bytes:
+    """Render HTML to PDF bytes with WeasyPrint (fonts from the system; no network fetches). `tagged`: a
+    tagged PDF (structure tree, MarkInfo, the document's language) that screen readers can follow."""
     from weasyprint import CSS, HTML
 
     stylesheets = [CSS(string=PRINT_CSS + extra_css)]
-    return HTML(string=html, base_url=None).write_pdf(stylesheets=stylesheets)
+    return HTML(string=html, base_url=None).write_pdf(stylesheets=stylesheets, pdf_tags=tagged)
 
 
 def html_parts_to_pdf(parts: Sequence[str], extra_css: str = "", workers: int | None = None) -> bytes:

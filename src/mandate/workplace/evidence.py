@@ -221,7 +221,10 @@ class PublishedRow:
 
 
 def _pct(value: float | None) -> str:
-    return "" if value is None else f"{100 * value:.1f}%"
+    """A rate as a percentage, one decimal, half rounded up (the pages' own rule, workplace_tags.pct)."""
+    from mandate.workplace.templatetags.workplace_tags import pct
+
+    return "" if value is None else pct(100 * value)
 
 
 def _ratio(value: float) -> str:
@@ -508,13 +511,17 @@ def build_pack(organisation: Organisation, policies: list[AttendancePolicy], sta
             require_cells_at_least(cells, THRESHOLD)
         except DisclosureRefused:
             small = sum(1 for n in cells.values() if 0 < n < THRESHOLD)
-            pack.cut = CutResult(cut, label, refused=(
-                f"This cut is refused: {small} of its {len(cells)} groups have fewer than {THRESHOLD} people, "
-                "so publishing it could identify individuals. Choose a broader grouping or a single "
-                "characteristic."))
+            pack.cut = CutResult(cut, label, refused=cut_refusal(small, len(cells)))
         else:
             pack.cut = CutResult(cut, label, sections=sections_for([(a, b)]))
     return pack
+
+
+def cut_refusal(small: int, groups: int) -> str:
+    """Why a cut is refused, in words that agree in number: "1 of its 9 groups has", "2 of its 9 have"."""
+    return (f"This cut is refused: {small} of its {groups} group{'s' if groups != 1 else ''} "
+            f"{'has' if small == 1 else 'have'} fewer than {THRESHOLD} people, so publishing it could identify "
+            "individuals. Choose a broader grouping or a single characteristic.")
 
 
 def cut_label(keys: tuple[str, ...], groups: list[str]) -> str:

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -39,6 +40,8 @@ h1 { font-size: 17pt; margin: 0 0 4pt; } h2 { font-size: 13pt; margin-top: 14pt;
 h3 { font-size: 11pt; margin: 10pt 0 3pt; }
 table { font-size: 8.5pt; margin: 3pt 0 4pt; } caption { text-align: left; font-weight: bold; padding-bottom: 2pt; }
 .panel { page-break-inside: avoid; } .outcome { page-break-before: always; }
+tr, .summary-row, .summary, dl.facts { break-inside: avoid; page-break-inside: avoid; }
+thead { display: table-header-group; }
 .hint, figcaption { color: #333; font-size: 8.5pt; } dl.facts dt { font-weight: bold; float: left; width: 30mm; }
 dl.facts dd { margin: 0 0 2pt 32mm; } figure { margin: 2pt 0 6pt; }
 """
@@ -58,7 +61,7 @@ class EvidenceForm(PeriodForm):
     def __init__(self, data: Mapping[str, Any] | None, organisation: Organisation, today: dt.date) -> None:
         super().__init__(data, organisation, today)
         data = data or {}
-        policies = AttendancePolicy.objects.filter(organisation=organisation)
+        policies = AttendancePolicy.objects.filter(organisation=organisation, withdrawn_at__isnull=True)
         cast(forms.ModelChoiceField, self.fields["other"]).queryset = policies
         extra: dict[str, Any] = {"days_a_week": data.get("days_a_week") or "2",
                                  "cut_a": data.get("cut_a", ""), "cut_b": data.get("cut_b", "")}
@@ -110,7 +113,7 @@ def evidence(request: HttpRequest) -> HttpResponse:
             context["error"] = str(exc)
         context["query"] = request.GET.urlencode() or _query(form)
         context["pdf_fields"] = parse_qsl(_query(form), keep_blank_values=True)
-    elif not AttendancePolicy.objects.filter(organisation=organisation).exists():
+    elif not AttendancePolicy.objects.filter(organisation=organisation, withdrawn_at__isnull=True).exists():
         context["error"] = "No attendance policy has been set up yet."
     return render(request, "workplace/evidence.html", context, status=inputs.refusal_status(request, form, context))
 
@@ -132,8 +135,12 @@ def evidence_pdf(request: HttpRequest) -> HttpResponse:
     is its result, for the person who asked (in the same role) and never cached."""
     organisation = organisation_for(request)
     form = EvidenceForm(request.POST, organisation, timezone.localdate())
-    if not form.is_valid():
-        return HttpResponse("Choose a valid period and policies.", status=400, content_type="text/plain")
+    if not form.is_valid():  # a styled page naming what is wrong, with the way back to the form
+        problems = "; ".join(f"{form.fields[k].label if k in form.fields else 'The form'}: {' '.join(map(str, v))}"
+                             for k, v in form.errors.items())
+        return render(request, "workplace/bad_request.html", {
+            "organisation": organisation, "title": "The PDF cannot be made", "message": problems,
+            "back": reverse("workplace:evidence")}, status=400)
     d = form.cleaned_data
     query = {"date_from": d["date_from"].isoformat(), "date_to": d["date_to"].isoformat(), "policy": d["policy"].pk,
              "other": d["other"].pk if d.get("other") else None, "days_a_week": str(d["days_a_week"]),

@@ -71,9 +71,14 @@ def run_import(progress: jobs.Progress, organisation_id: int, import_kind: str, 
     def report(stage: str, done: int) -> None:
         progress(stage, done, total)
 
-    service = import_organisation_file if import_kind in ORGANISATION_KINDS else import_file
     try:
-        result = service(organisation, import_kind, filename, data, actor, progress=report)
+        if import_kind == "purposes":  # workplace/purposes.py: the purposes of office days, HR's import
+            from mandate.workplace.purposes import import_purposes_file
+
+            result = import_purposes_file(organisation, filename, data, actor)
+        else:
+            service = import_organisation_file if import_kind in ORGANISATION_KINDS else import_file
+            result = service(organisation, import_kind, filename, data, actor, progress=report)
     except ImportRefused as error:
         raise refusal(error, MAX_ERRORS) from None
     url = reverse("workplace:imports")
@@ -81,7 +86,7 @@ def run_import(progress: jobs.Progress, organisation_id: int, import_kind: str, 
         batch = result.batch
         return jobs.Result(url=url, text=f"This file was already imported on {human_date(batch.imported_at)} "
                                          f"({_plural(batch.rows, 'row')}): nothing changed.")
-    if isinstance(result, OrganisationImportResult):
+    if isinstance(result, OrganisationImportResult) or import_kind == "purposes":
         text = (f"Imported {filename}: {_plural(result.rows, 'row')} read; {intcomma(result.created)} added, "
                 f"{intcomma(result.updated)} updated, {intcomma(result.unchanged)} unchanged.")
     else:
@@ -141,5 +146,5 @@ def evidence_pdf(progress: jobs.Progress, organisation_id: int, actor_id: int | 
     html = render_to_string("workplace/evidence_pdf.html", {"pack": pack, "in_pdf": True})
     name = f"equality-evidence-{organisation.code}-{pack.start.isoformat()}-to-{pack.end.isoformat()}.pdf"
     return jobs.Result(text=f"The equality evidence pack, {human_date(pack.start)} to {human_date(pack.end)} "
-                            "(PDF)", content=html_to_pdf(html, PDF_CSS), filename=name,
+                            "(PDF)", content=html_to_pdf(html, PDF_CSS, tagged=True), filename=name,
                        content_type="application/pdf")

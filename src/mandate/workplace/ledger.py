@@ -78,7 +78,8 @@ def tables_for(organisation: Organisation, start: dt.date, end: dt.date,
     presence_qs = PresenceRecord.objects.filter(organisation=organisation, staff__isnull=False,
                                                 timestamp__gte=lo, timestamp__lt=hi)
     absence_qs = Absence.objects.filter(staff__organisation=organisation, date__gte=start, date__lte=end)
-    adjustment_qs = Adjustment.objects.filter(staff__organisation=organisation, date_from__lte=end)
+    adjustment_qs = Adjustment.objects.filter(staff__organisation=organisation, date_from__lte=end,
+                                              withdrawn_at__isnull=True)  # a withdrawn one no longer applies
     adjustment_qs = adjustment_qs.exclude(date_to__lt=start)
     if staff_ids is not None:
         ids = list(people["staff_id"])

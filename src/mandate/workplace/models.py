@@ -27,6 +27,9 @@ PURPOSES = [
     ("induction", "Induction"),
     ("collaboration", "Collaboration"),
 ]
+#: what a member of staff may say an office day was for (the ledger's purposes, and "other" with a note)
+DAY_PURPOSES = [*PURPOSES, ("other", "Other")]
+NOTE_MAX = 200
 
 
 class Organisation(models.Model):
@@ -138,6 +141,7 @@ class ImportBatch(models.Model):
         ("teams", "Teams"),
         ("staff", "Staff (contracts, working patterns, home sites, line managers)"),
         ("equality", "Equality monitoring (kept apart, for aggregate evidence only)"),
+        ("purposes", "Purposes of office days"),
     ]
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="import_batches")
     kind = models.CharField(max_length=32, choices=KINDS)
@@ -220,9 +224,13 @@ class AttendancePolicy(models.Model):
     is_default = models.BooleanField("Open pages with this policy", default=False)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.CharField(max_length=150, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawn_by = models.CharField(max_length=150, blank=True, editable=False)
+    withdrawn_reason = models.CharField("Why it is withdrawn", max_length=200, blank=True, editable=False)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="unique_policy_name")]
+        constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="unique_policy_name",
+                                               condition=models.Q(withdrawn_at__isnull=True))]
         ordering = ["-is_default", "name"]
         verbose_name_plural = "attendance policies"
 
@@ -261,9 +269,20 @@ class AttendancePolicy(models.Model):
                 if unknown:
                     raise ValidationError({"toml": f"key 'sites.{unknown[0]}': '{unknown[0]}' is not a site of "
                                                    f"this organisation (its sites are: {', '.join(sorted(known))})"})
-        clash = AttendancePolicy.objects.filter(organisation_id=self.organisation_id, name=self.name)
+        clash = AttendancePolicy.objects.filter(organisation_id=self.organisation_id, name=self.name,
+                                                withdrawn_at__isnull=True)
         if clash.exclude(pk=self.pk).exists():
             raise ValidationError({"toml": f"A policy named \u201c{self.name}\u201d already exists."})
+
+
+#: why an adjustment is withdrawn: a choice, never free text (there is nowhere to write a diagnosis)
+WITHDRAWAL_REASONS = [
+    ("no_longer_needed", "No longer needed"),
+    ("replaced", "Replaced by another adjustment"),
+    ("recorded_in_error", "Recorded in error"),
+    ("left", "The person has left"),
+    ("ended_early", "Ended early by agreement"),
+]
 
 
 class Adjustment(models.Model):
@@ -292,6 +311,10 @@ class Adjustment(models.Model):
     review_date = models.DateField("Review date")
     recorded_at = models.DateTimeField(auto_now_add=True)
     recorded_by = models.CharField(max_length=150, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawn_by = models.CharField(max_length=150, blank=True, editable=False)
+    withdrawn_reason = models.CharField("Why it is withdrawn", max_length=32, blank=True, editable=False,
+                                        choices=WITHDRAWAL_REASONS)
 
     class Meta:
         ordering = ["review_date", "staff__staff_id"]
@@ -303,6 +326,7 @@ class Adjustment(models.Model):
                 "staff", "exempt", Coalesce("expected_percent", Value(Decimal(-1)), output_field=models.DecimalField()),
                 "date_from", Coalesce("date_to", Value(datetime.date.max), output_field=models.DateField()), "route",
                 "approved_by", "review_date", name="unique_adjustment",
+                condition=models.Q(withdrawn_at__isnull=True),
                 violation_error_message="This adjustment is already recorded for this member of staff."),
         ]
 
@@ -331,4 +355,51 @@ class Adjustment(models.Model):
             errors["review_date"] = "The review date cannot be before the start date."
         if errors:
             raise ValidationError(errors)
+
+
+class OfficeDayPurpose(models.Model):
+    """Why a member of staff came in on an office day (purposeful need, the 2026 settlement): recorded by the
+    person from My attendance, or imported by HR. One per person and day, held by a constraint. Reported
+    only as team, site and organisation totals, never as a list of people."""
+
+    STAFF, IMPORT = "staff", "import"
+    staff = models.ForeignKey(StaffMember, on_delete=models.CASCADE, related_name="day_purposes")
+    date = models.DateField()
+    purpose = models.CharField(max_length=32, choices=DAY_PURPOSES)
+    note = models.CharField(max_length=NOTE_MAX, blank=True, help_text="Optional, a few words.")
+    source = models.CharField(max_length=16, choices=[(STAFF, "Recorded by the person"), (IMPORT, "Imported")])
+    recorded_at = models.DateTimeField(auto_now=True)
+    recorded_by = models.CharField(max_length=150, blank=True)
+    batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["staff", "date"], name="unique_office_day_purpose",
+                                    violation_error_message="A purpose is already recorded for this day."),
+            models.CheckConstraint(condition=models.Q(purpose__in=[k for k, _ in DAY_PURPOSES]),
+                                   name="office_day_purpose_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} on {self.date.isoformat()}"
+
+
+class ReviewReminder(models.Model):
+    """A review reminder sent for an adjustment's review date: one per adjustment and review date, held by
+    a constraint, so that the same reminder is never sent twice (a changed review date is a new one)."""
+
+    adjustment = models.ForeignKey(Adjustment, on_delete=models.CASCADE, related_name="reminders")
+    review_date = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+    recipients = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [models.UniqueConstraint(fields=["adjustment", "review_date"], name="unique_review_reminder")]
+
+    def __str__(self) -> str:
+        return f"Reminder for review on {self.review_date.isoformat()}"
+
+
 from mandate.workplace.received_models import ReceiptKey, ReceivedPackage, SenderKey  # noqa: E402, F401

@@ -14,14 +14,19 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from mandate.dates import human_date
 from mandate.platform import exports, inputs
 from mandate.platform.audit import record
 from mandate.platform.roles import EMPLOYER_ROLES, has_role, role_required
@@ -37,7 +42,23 @@ from mandate.workplace.figures import (
 )
 from mandate.workplace.forms import ComparePolicyForm, PeriodForm
 from mandate.workplace.hr_views import reviews_due
-from mandate.workplace.models import Adjustment, AttendancePolicy, Organisation, Site, StaffMember
+from mandate.workplace.models import (
+    DAY_PURPOSES,
+    Adjustment,
+    AttendancePolicy,
+    OfficeDayPurpose,
+    Organisation,
+    Site,
+    StaffMember,
+)
+from mandate.workplace.purposes import (
+    PURPOSE_LABELS,
+    PurposeRefused,
+    ledger_purposes,
+    office_days,
+    record_purpose,
+    remove_purpose,
+)
 
 HR, MANAGER, ESTATES, ANALYST = "hr_admin", "line_manager", "estates_manager", "analyst"
 CSV_COLUMNS = ["staff_id", "date", "weekday", "status", "reason", "purpose", "hours", "policy_version"]
@@ -56,7 +77,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     due = reviews_due(organisation, timezone.localdate()).count() if is_hr else 0
     return render(request, "workplace/dashboard.html",
                   {"organisation": organisation, "sites": sites, "total_staff": total, "is_hr": is_hr,
-                   "reviews_due": due, "staff_record": _own_record(request, organisation)})
+                   "reviews_due": due, "staff_record": _own_record(request, organisation),
+                   "sees_sites": has_role(request.user, HR, ESTATES)})
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------
@@ -86,7 +108,17 @@ def _log_individual(request: HttpRequest, organisation: Organisation, staff_ids:
 
 
 def _adjustments_of(staff: StaffMember, start: dt.date, end: dt.date) -> list[Adjustment]:
-    return list(staff.adjustments.filter(date_from__lte=end).exclude(date_to__lt=start).order_by("date_from"))
+    return list(staff.adjustments.filter(date_from__lte=end, withdrawn_at__isnull=True).exclude(date_to__lt=start)
+                .order_by("date_from"))
+
+
+def _own_office_days(staff: StaffMember, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    """The person's office days in the period (a badge swipe or a check-in in the ledger), each with the
+    purpose recorded for it, if any."""
+    held = {p.date: p for p in OfficeDayPurpose.objects.filter(staff=staff, date__gte=start, date__lte=end)}
+    booked = ledger_purposes(staff, start, end)
+    return [{"date": d, "recorded": held.get(d), "booked": PURPOSE_LABELS.get(booked.get(d, ""), "")}
+            for d in office_days(staff, start, end)]
 
 
 def _site_names(organisation: Organisation) -> dict[str, str]:
@@ -120,14 +152,18 @@ def _individual_page(request: HttpRequest, organisation: Organisation, staff: St
         except FigureError as exc:
             context["error"] = str(exc)
         context["adjustments"] = _adjustments_of(staff, start, end)
+        if own:
+            context["office_days"] = _own_office_days(staff, start, end)
+            context["purpose_choices"] = DAY_PURPOSES
         context["unit"] = policy.parsed().versions[-1].unit
         context["query"] = request.GET.urlencode()
-    elif not AttendancePolicy.objects.filter(organisation=organisation).exists():
+    elif not AttendancePolicy.objects.filter(organisation=organisation, withdrawn_at__isnull=True).exists():
         context["error"] = "No attendance policy has been set up yet."
     return render(request, "workplace/figure.html", context, status=inputs.refusal_status(request, form, context))
 
 
-def _csv_response(request: HttpRequest, organisation: Organisation, staff: StaffMember, page: str) -> HttpResponse:
+def _csv_response(request: HttpRequest, organisation: Organisation, staff: StaffMember, page: str,
+                  own: bool = False) -> HttpResponse:
     form = _period(request, organisation)
     if not form.is_valid():
         return HttpResponse("Choose a valid period and policy.", status=400, content_type="text/plain")
@@ -141,13 +177,19 @@ def _csv_response(request: HttpRequest, organisation: Organisation, staff: Staff
     filename = f"attendance-{staff.staff_id}-{start.isoformat()}-to-{end.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = exports.csv_writer(response, lineterminator="\n")  # formulas escaped (OWASP CSV injection)
-    writer.writerow(CSV_COLUMNS)
+    # your own file also holds the purposes you recorded; nobody else's download does (never a per-person
+    # list of purposes for a manager or HR)
+    recorded = {p.date: p for p in OfficeDayPurpose.objects.filter(staff=staff, date__gte=start, date__lte=end)
+                } if own else {}
+    writer.writerow(CSV_COLUMNS + (["recorded_purpose", "purpose_note"] if own else []))
     for row in days:
         day = row["date"]
         hours = row.get("hours")
+        mine = recorded.get(day)
         writer.writerow([row["staff_id"], day.isoformat(), day.strftime("%a"), row["status"],
                          row.get("reason") or "", row.get("purpose") or "", "" if hours is None else f"{hours:g}",
-                         row.get("policy_version", "")])
+                         row.get("policy_version", "")]
+                        + ([mine.purpose if mine else "", mine.note if mine else ""] if own else []))
     return response
 
 
@@ -158,9 +200,40 @@ def my_figure(request: HttpRequest) -> HttpResponse:
     """Your own figure: always available to you, dispute mode or not."""
     organisation = organisation_for(request)
     staff = _own_record(request, organisation)
+    if staff is None:  # an HR or estates account with no staff record: a page that says so, not a 404
+        return render(request, "workplace/no_staff_record.html", {"organisation": organisation})
+    return _individual_page(request, organisation, staff, own=True, show_route=True, page="own")
+
+
+@role_required(*EMPLOYER_ROLES)
+@require_POST
+def my_purpose(request: HttpRequest) -> HttpResponse:
+    """Record, change or remove the purpose of one of your own office days (never anyone else's)."""
+    organisation = organisation_for(request)
+    staff = _own_record(request, organisation)
     if staff is None:
         return render(request, "workplace/no_staff_record.html", {"organisation": organisation}, status=404)
-    return _individual_page(request, organisation, staff, own=True, show_route=True, page="own")
+    back = {k: request.POST[k] for k in PeriodForm.KEYS if request.POST.get(k)}
+    target = reverse("workplace:my_figure") + ("?" + urlencode(back) if back else "") + "#purposes"
+    try:
+        day = dt.date.fromisoformat(request.POST.get("date", ""))
+    except ValueError:
+        return render(request, "workplace/bad_request.html", {"organisation": organisation,
+                      "message": "Choose one of your office days.", "back": target}, status=400)
+    if request.POST.get("action") == "remove":
+        if remove_purpose(staff, day, request.user):
+            messages.success(request, f"The purpose of {human_date(day)} is removed.")
+        else:
+            messages.info(request, f"No purpose was recorded for {human_date(day)}.")
+        return redirect(target)
+    try:
+        _, created = record_purpose(staff, day, request.POST.get("purpose", ""), request.POST.get("note", ""),
+                                    request.user)
+    except PurposeRefused as exc:
+        return render(request, "workplace/bad_request.html", {"organisation": organisation, "message": str(exc),
+                      "back": target}, status=400)
+    messages.success(request, f"The purpose of {human_date(day)} is {'recorded' if created else 'saved'}.")
+    return redirect(target)
 
 
 @role_required(*EMPLOYER_ROLES)
@@ -168,8 +241,8 @@ def my_figure_csv(request: HttpRequest) -> HttpResponse:
     organisation = organisation_for(request)
     staff = _own_record(request, organisation)
     if staff is None:
-        raise Http404("You have no staff record in this organisation.")
-    return _csv_response(request, organisation, staff, page="own_csv")
+        return render(request, "workplace/no_staff_record.html", {"organisation": organisation}, status=404)
+    return _csv_response(request, organisation, staff, page="own_csv", own=True)
 
 
 # -- someone else's figure: HR, or the person's line manager ---------------------------------------------------
@@ -233,7 +306,8 @@ def team(request: HttpRequest) -> HttpResponse:
             for row in figures.people:
                 by_id.setdefault(row["staff_id"], []).append(row)
             expectations: dict[int, list[Adjustment]] = {}
-            for a in Adjustment.objects.filter(staff__in=reports, date_from__lte=end).exclude(date_to__lt=start):
+            for a in Adjustment.objects.filter(staff__in=reports, date_from__lte=end,
+                                               withdrawn_at__isnull=True).exclude(date_to__lt=start):
                 expectations.setdefault(a.staff_id, []).append(a)
             # adjusted expectations (never routes) are shown in any mode; individual figures only outside it
             context["rows"] = [{"staff": s, "adjustments": [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django import template
@@ -15,20 +16,27 @@ from mandate.platform.templatetags.mandate_dates import human_date
 register = template.Library()
 
 
+def one_decimal(value: Any) -> str:
+    """One decimal place, half rounded up, with thousands separators: 6.25 -> "6.3" (1 of 16), never the
+    "6.2" of binary floating point's round-half-even; every page and the evidence pack use this."""
+    exact = Decimal(repr(float(value))) if isinstance(value, float) else Decimal(value)
+    return f"{exact.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):,}"
+
+
 @register.filter
 def pct(value: Any) -> str:
-    """42.857 -> "42.9%"; None or NaN -> "–" (no required days)."""
+    """42.857 -> "42.9%", 6.25 -> "6.3%"; None or NaN -> "–" (no required days)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    return f"{float(value):.1f}%"
+    return f"{one_decimal(value)}%"
 
 
 @register.filter
 def num(value: Any) -> str:
-    """A count of days or hours: 12 -> "12", 7.4 -> "7.4", None -> "–"."""
+    """A count of days or hours: 12 -> "12", 7.4 -> "7.4", 1234.5 -> "1,234.5", None -> "–"."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    return f"{float(value):.1f}".removesuffix(".0")
+    return one_decimal(value).removesuffix(".0")
 
 
 @register.filter
@@ -102,3 +110,15 @@ def meeting(row: Any) -> str:
 def get_item(mapping: Any, key: str) -> Any:
     """mapping[key] in a template (None if absent)."""
     return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+@register.filter
+def purpose_count(row: Any, code: str) -> Any:
+    """A purpose report row's count of office days with purpose `code`."""
+    return row.get(f"purpose_{code}", 0) if isinstance(row, dict) else 0
+
+
+@register.filter
+def listed(value: Any) -> list[Any]:
+    """One row as a list of one, for a table include."""
+    return [value]
