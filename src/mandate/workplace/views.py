@@ -247,10 +247,6 @@ def team(request: HttpRequest) -> HttpResponse:
 
 # -- HR: the organisation and its sites ---------------------------------------------------------------------
 
-def _below_target(people: list[dict[str, Any]], names: dict[str, StaffMember]) -> list[dict[str, Any]]:
-    return [{**row, "staff": names.get(row["staff_id"])} for row in people if row.get("target_met") is False]
-
-
 PAGE_SIZE = 50  # rows of a long table per page
 
 
@@ -285,8 +281,7 @@ def _organisation_tables(request: HttpRequest, organisation: Organisation, form:
         "weekly": rule.weekly(_weekly_rows(result.site_weekly.to_pylist(), names)),
         "purposes": result.purposes.to_pylist()}
     if with_below and rule.individual_lists:
-        staff = {s.staff_id: s for s in StaffMember.objects.filter(organisation=organisation)}
-        out["below"] = _below_target(figures.people, staff)
+        out["below"] = figures.below_target()  # a stored set's is read a page at a time
     return out
 
 
@@ -422,9 +417,7 @@ def site_view(request: HttpRequest, code: str) -> HttpResponse:
                 weekly=rule.weekly({**r, "name": site.name} for r in result.site_weekly.to_pylist()
                                    if r["site_code"] == site.code))
             if is_hr and rule.individual_lists:
-                staff = {s.staff_id: s for s in StaffMember.objects.filter(organisation=organisation,
-                                                                           home_site=site)}
-                below = _below_target([r for r in figures.people if r["staff_id"] in staff], staff)
+                below = list(figures.below_target(home_site=site))
                 context["below"] = below
                 _log_individual(request, organisation, sorted({r["staff_id"] for r in below}),
                                 f"site_below_target:{site.code}", form)
