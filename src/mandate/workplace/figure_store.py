@@ -383,7 +383,7 @@ def together(figure_set: FigureSet, staff_ids: Sequence[str]) -> dict[str, Any]:
             c["credited_hours"] = c["credited_days"] * h
             people.add(sid)
             for k in keys:
-                tot[k] += c[k]
+                tot[k] += c[k] or 0  # as the engine sums: a total of nothing but 0.0 is 0
     v = policy.version_on(end)
     if v.unit == "hours":
         pct = (100.0 * (tot["attended_hours"] + tot["credited_hours"]) / tot["required_hours"]
