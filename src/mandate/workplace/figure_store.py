@@ -30,6 +30,7 @@ import datetime as dt
 import hashlib
 import io
 import logging
+import os
 import struct
 import time
 from collections.abc import Iterable, Sequence
@@ -67,6 +68,9 @@ MAX_SETS = 64  # per organisation: the least recently asked-for set goes when a 
 BATCH = 5000
 JOB_KIND = "workplace-figures"
 HANDLER = "mandate.workplace.figure_store.recompute_job"
+#: MANDATE_FIGURE_STORE=off: every page computes directly, as before the store (bench/workplace_pages.py
+#: measures both ways in one run with it); the sets are then neither read nor made.
+ENABLED = os.environ.get("MANDATE_FIGURE_STORE", "on") != "off"
 TABLES = ("sites", "teams", "organisation_periods", "site_weekly", "purposes")
 HOURS = ("required_hours", "attended_hours", "excluded_hours", "credited_hours")
 COUNTS = ("working_days", "excluded_days", "required_days", "attended_days", "credited_days")
@@ -267,7 +271,7 @@ def lookup(organisation: Organisation, policy: AttendancePolicy, start: dt.date,
     """The current stored set of `policy` over [start, end], or None (then the page computes directly). A
     storable range asked for the first time gets its set made here and a recompute queued after the
     request commits; nothing is computed in the request."""
-    if not is_storable(start, end):
+    if not ENABLED or not is_storable(start, end):
         return None
     figure_set = FigureSet.objects.filter(policy=policy, date_from=start, date_to=end).defer("tables").first()
     if figure_set is None:
@@ -394,8 +398,8 @@ def together(figure_set: FigureSet, staff_ids: Sequence[str]) -> dict[str, Any]:
     for k in COUNTS:
         tot[k] = int(tot[k])
     if figure_set.unit == "days":
-        for h in HOURS:
-            del tot[h]
+        for hk in HOURS:
+            del tot[hk]
     return {"percent": pct, "target_percent": v.target_percent, "target_of": v.target_of,
             "target_met": None if pct is None or v.target_of != "organisation" else pct >= v.target_percent - 1e-9,
             "people": len(people), **tot}
@@ -467,7 +471,7 @@ class StoredResult:
         return self._table("purposes")
 
 
-class BelowTarget(Sequence[dict[str, Any]]):
+class BelowTarget:
     """The person rows below their own target, read a page at a time (Django's Paginator slices it)."""
 
     def __init__(self, figure_set: FigureSet, names: dict[str, Any] | None = None,

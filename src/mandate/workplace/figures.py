@@ -8,7 +8,6 @@ names for display.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from typing import Any
 
 from mandate.policy import Dataset, InputError, PolicyError, compare, compute, explain
@@ -58,7 +57,7 @@ class Figures:
                             if self.figure_set is not None else [])
         return self._people
 
-    def below_target(self, home_site: Site | None = None) -> Sequence[dict[str, Any]]:
+    def below_target(self, home_site: Site | None = None) -> list[dict[str, Any]] | figure_store.BelowTarget:
         """The person rows below their own target, each with its `staff` (the record): of everyone, or of
         the people whose home site is `home_site`. Read a page at a time from a stored set."""
         if self.figure_set is not None:
