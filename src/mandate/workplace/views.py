@@ -417,9 +417,15 @@ def site_view(request: HttpRequest, code: str) -> HttpResponse:
                 weekly=rule.weekly({**r, "name": site.name} for r in result.site_weekly.to_pylist()
                                    if r["site_code"] == site.code))
             if is_hr and rule.individual_lists:
-                below = list(figures.below_target(home_site=site))
+                # paged as on the organisation page (a year at a large site is thousands of rows); the log
+                # names the people on the page shown
+                below = figures.below_target(home_site=site)
                 context["below"] = below
-                _log_individual(request, organisation, sorted({r["staff_id"] for r in below}),
+                context["below_page"] = _page(request, below, "below_page")
+                context["below_query"] = _query_without(request, "below_page")
+                context["period_query"] = _query_without(request, "below_page")
+                _log_individual(request, organisation,
+                                sorted({r["staff_id"] for r in context["below_page"].object_list}),
                                 f"site_below_target:{site.code}", form)
     return render(request, "workplace/site.html", context, status=inputs.refusal_status(request, form, context))
 
