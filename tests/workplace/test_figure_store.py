@@ -285,3 +285,28 @@ def test_two_processes_recomputing_at_once_leave_the_same_rows_once(generated, t
         _same([list(r) for r in now], [list(r) for r in once], f"trial {trial}")
         assert sorted(PersonDays.objects.filter(figure_set=figure_set).values_list("staff_code", "days")) == days
         assert _current(figure_set)
+
+
+def test_a_change_queues_the_recompute_as_a_job_and_a_page_asks_for_its_set(  # type: ignore[no-untyped-def]
+        client, make_user, loaded, django_capture_on_commit_callbacks) -> None:
+    from mandate.platform.models import Job
+
+    policy = AttendancePolicy.objects.create(organisation=loaded, toml=_toml("p", SHAPES["individual, days, month"]),
+                                             is_default=True)
+    client.force_login(make_user("hr_admin", scope="gen", username="hr"))
+    query = f"?date_from={START}&date_to={END}&policy={policy.pk}"
+    with django_capture_on_commit_callbacks(execute=True):  # the page makes its set; the job (here run at
+        assert client.get("/workplace/organisation/" + query).status_code == 200  # once) computes it
+    [figure_set] = FigureSet.objects.all()
+    assert _current(figure_set)
+    [job] = Job.objects.filter(kind=figure_store.JOB_KIND)
+    assert job.status == "succeeded" and job.arguments == {"organisation_id": loaded.pk}
+
+    staff = StaffMember.objects.get(organisation=loaded, staff_id="G004")
+    with django_capture_on_commit_callbacks(execute=True):
+        Adjustment.objects.create(staff=staff, exempt=True, date_from=START, route="adjustment", approved_by="HR",
+                                  review_date=END)
+        assert not _current(figure_set)  # at once, before the commit
+    assert _current(figure_set) and Job.objects.filter(kind=figure_store.JOB_KIND, status="succeeded").count() == 2
+    _same(compute_for(loaded, policy, START, END, ["G004"]).people,
+          compute_for(loaded, policy, START, END, ["G004"], direct=True).people, "after the job")
