@@ -11,7 +11,8 @@ October 2026; April to October 2026 for the policy that starts in April), timed.
 twice on a free port of 127.0.0.1: once as deployed (the pages read the stored rows) and once with
 MANDATE_FIGURE_STORE=off (every page runs the engine per request, the way before the store). For each page,
 signed in as the demo's HR, manager or staff account, one request is made first (not counted), then
-`--requests` one after another (stored) or `--direct-requests` (direct), each timed from the request sent to
+`--requests` one after another (stored) or `--direct-requests` (direct; with 1, that first one is
+the one timed), each timed from the request sent to
 the last byte read over loopback, which on 127.0.0.1 is the server's time; then `--concurrency` clients
 together over the month pages (requests a second and p50 under load). The Markdown printed is what
 docs/benchmarks.md shows, with the machine and the load average.
@@ -139,12 +140,14 @@ def measure(host: str, plan: list[tuple[str, str, str]], n: int, concurrency: in
     sessions = {u: session(host, u) for u in ("hr", "manager", "staff")}
     results: dict[str, dict] = {}
     for label, user, path in plan:
-        ms0, status, size = timed(sessions[user], host + path)  # first: not counted
+        ms0, status, size = timed(sessions[user], host + path)  # first: not counted, unless it is the only one
         if status != 200:
             sys.exit(f"{label}: {path} answered {status}")
-        times = [timed(sessions[user], host + path)[0] for _ in range(n)]
-        results[label] = {"p50": statistics.median(times), "max": max(times), "n": n, "bytes": size,
+        times = [timed(sessions[user], host + path)[0] for _ in range(n - 1 if n == 1 else n)] or [ms0]
+        results[label] = {"p50": statistics.median(times), "max": max(times), "n": len(times), "bytes": size,
                           "first": ms0}
+        print(f"  {label}: p50 {results[label]['p50']:.0f} ms ({len(times)} requests)", file=sys.stderr,
+              flush=True)
     # several clients at once over the month pages
     month = [(lab, u, p) for lab, u, p in plan if lab.endswith("month")]
     stop = time.monotonic() + seconds
