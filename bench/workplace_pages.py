@@ -78,11 +78,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_up(url: str, timeout: float = 120) -> None:
+def wait_up(url: str, timeout: float = 900) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            requests.get(url, timeout=5)
+            requests.get(url, timeout=30)
             return
         except requests.RequestException:
             if time.monotonic() > deadline:
