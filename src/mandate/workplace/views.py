@@ -250,7 +250,7 @@ def team(request: HttpRequest) -> HttpResponse:
 PAGE_SIZE = 50  # rows of a long table per page
 
 
-def _page(request: HttpRequest, rows: list[Any], name: str) -> Any:
+def _page(request: HttpRequest, rows: Any, name: str) -> Any:
     """One page of `rows` (Django's Paginator; a page number past the end gives the last page)."""
     return Paginator(rows, PAGE_SIZE).get_page(request.GET.get(name))
 
