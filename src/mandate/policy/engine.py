@@ -329,7 +329,7 @@ class _Run:
             day AS (
                 SELECT staff_id, d, min(prio) AS prio, max(hours) FILTER (WHERE prio = 1) AS hours,
                        max(purpose) FILTER (WHERE prio = 1) AS purpose,
-                       arg_min(reason, prio) AS reason
+                       arg_min(reason, prio::VARCHAR || reason) AS reason  -- ties (leave on a bank holiday): the first by name, every run
                 FROM ev GROUP BY staff_id, d
             )"""
 

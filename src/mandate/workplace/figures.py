@@ -1,19 +1,20 @@
 """Attendance figures for the wing's pages: the ledger handed to the policy engine, results made presentable.
 
 Nothing here counts a day: `mandate.policy` does. This module only chooses whose records go in, calls the
-engine, and joins the engine's rows to names for display.
+engine (or reads its rows stored by `figure_store`, where they are current), and joins the engine's rows to
+names for display.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
 
 from mandate.policy import Dataset, InputError, PolicyError, compare, compute, explain
 from mandate.policy.calendar import data_start
+from mandate.workplace import figure_store
 from mandate.workplace.ledger import tables_for
-from mandate.workplace.models import AttendancePolicy, Organisation
+from mandate.workplace.models import AttendancePolicy, FigureSet, Organisation, Site, StaffMember
 
 STATUS_LABELS = {
     "attended": "Counted: attended",
@@ -34,13 +35,39 @@ class FigureError(Exception):
     """The figure cannot be computed (a policy or data problem); the message says why, for the page."""
 
 
-@dataclass
 class Figures:
-    policy: AttendancePolicy
-    start: dt.date
-    end: dt.date
-    result: Any  # mandate.policy.engine.Result
-    people: list[dict[str, Any]] = field(default_factory=list)
+    """The engine's figures for the pages: computed now (`result` is the engine's Result), or read from a
+    stored set (`figure_set`; `result` is then a `figure_store.StoredResult` with the same attributes)."""
+
+    def __init__(self, policy: AttendancePolicy, start: dt.date, end: dt.date, result: Any,
+                 people: list[dict[str, Any]] | None = None, *, figure_set: FigureSet | None = None,
+                 staff_ids: list[str] | None = None) -> None:
+        self.policy, self.start, self.end, self.result = policy, start, end, result
+        self.figure_set, self.staff_ids = figure_set, staff_ids
+        self._people = people
+
+    @property
+    def stored(self) -> bool:
+        return self.figure_set is not None
+
+    @property
+    def people(self) -> list[dict[str, Any]]:
+        if self._people is None:
+            self._people = (figure_store.person_rows(self.figure_set, self.staff_ids)
+                            if self.figure_set is not None else [])
+        return self._people
+
+    def below_target(self, home_site: Site | None = None) -> list[dict[str, Any]] | figure_store.BelowTarget:
+        """The person rows below their own target, each with its `staff` (the record): of everyone, or of
+        the people whose home site is `home_site`. Read a page at a time from a stored set."""
+        if self.figure_set is not None:
+            return figure_store.BelowTarget(self.figure_set, home_site=home_site.code if home_site else None)
+        staff = StaffMember.objects.filter(organisation_id=self.policy.organisation_id)
+        if home_site is not None:
+            staff = staff.filter(home_site=home_site)
+        names = {s.staff_id: s for s in staff}
+        return [{**row, "staff": names.get(row["staff_id"])} for row in self.people
+                if row.get("target_met") is False and row["staff_id"] in names]
 
 
 def dataset_for(organisation: Organisation, start: dt.date, end: dt.date,
@@ -57,9 +84,25 @@ def reach_back(policy: AttendancePolicy, start: dt.date, end: dt.date) -> dt.dat
         raise FigureError(str(exc)) from exc
 
 
+def _stored(organisation: Organisation, policy: AttendancePolicy, start: dt.date, end: dt.date,
+            direct: bool) -> FigureSet | None:
+    if direct:
+        return None
+    figure_set = figure_store.lookup(organisation, policy, start, end)
+    if figure_set is not None and figure_set.error:
+        raise FigureError(figure_set.error)
+    return figure_set
+
+
 def compute_for(organisation: Organisation, policy: AttendancePolicy, start: dt.date, end: dt.date,
-                staff_ids: list[str] | None = None, site_weekly: bool = True) -> Figures:
-    """Run the engine over the organisation's ledger (or the given staff's part of it)."""
+                staff_ids: list[str] | None = None, site_weekly: bool = True, *, direct: bool = False) -> Figures:
+    """The figures of `policy` over [start, end]: read from the stored set where it is current, otherwise
+    (or with `direct`) the engine run now over the organisation's ledger (or the given staff's part of it)."""
+    figure_set = _stored(organisation, policy, start, end, direct)
+    if figure_set is not None:
+        ids = None if staff_ids is None else list(staff_ids)
+        return Figures(policy, start, end, figure_store.StoredResult(figure_set, ids), figure_set=figure_set,
+                       staff_ids=ids)
     first = reach_back(policy, start, end)
     try:
         parsed = policy.parsed()
@@ -71,10 +114,14 @@ def compute_for(organisation: Organisation, policy: AttendancePolicy, start: dt.
 
 
 def explain_for(organisation: Organisation, policy: AttendancePolicy, start: dt.date, end: dt.date,
-                staff_id: str) -> list[dict[str, Any]]:
+                staff_id: str, *, direct: bool = False) -> list[dict[str, Any]]:
     """Every contracted working day of [start, end] for one person: attended, credited, excluded or not
     attended, and why (the engine's `explain`, whose counts are those of `compute`). Where a rolling window
-    reaches back before `start`, the days listed begin where it does, so that they add up to its figure."""
+    reaches back before `start`, the days listed begin where it does, so that they add up to its figure.
+    Read from the stored set where it is current (the same engine call, made for everyone at once)."""
+    figure_set = _stored(organisation, policy, start, end, direct)
+    if figure_set is not None:
+        return figure_store.days(figure_set, [staff_id])
     start = reach_back(policy, start, end)
     try:
         table = explain(dataset_for(organisation, start, end, [staff_id]), policy.parsed(), start, end,
@@ -85,8 +132,13 @@ def explain_for(organisation: Organisation, policy: AttendancePolicy, start: dt.
 
 
 def compare_for(organisation: Organisation, policy_a: AttendancePolicy, policy_b: AttendancePolicy,
-                start: dt.date, end: dt.date) -> tuple[Figures, Figures]:
-    """Two policies over the same ledger (the engine's `compare`)."""
+                start: dt.date, end: dt.date, *, direct: bool = False) -> tuple[Figures, Figures]:
+    """Two policies over the same ledger (the engine's `compare`), or their two stored sets."""
+    set_a = _stored(organisation, policy_a, start, end, direct)
+    set_b = _stored(organisation, policy_b, start, end, direct)
+    if set_a is not None and set_b is not None:
+        return (Figures(policy_a, start, end, figure_store.StoredResult(set_a), figure_set=set_a),
+                Figures(policy_b, start, end, figure_store.StoredResult(set_b), figure_set=set_b))
     first = min(reach_back(policy_a, start, end), reach_back(policy_b, start, end))
     try:
         both = compare(dataset_for(organisation, first, end), policy_a.parsed(), policy_b.parsed(), start, end,

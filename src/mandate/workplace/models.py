@@ -403,3 +403,93 @@ class ReviewReminder(models.Model):
 
 
 from mandate.workplace.received_models import ReceiptKey, ReceivedPackage, SenderKey  # noqa: E402, F401
+
+
+class FigureSet(models.Model):
+    """The figures of one policy (as its TOML stands) over one range, stored for the pages to read.
+
+    Written whole by `figure_store.recompute` from one engine run over the whole organisation: the
+    aggregates (sites, teams, weekly per site, purposes) here as the engine's Arrow tables, one
+    `PersonPeriodFigure` per person and period and one `PersonDays` per person. `generation` is raised, at
+    once and in the transaction that changes them, whenever the ledger, the adjustments, the staff or the
+    policy change; the rows are current only while `computed_generation` equals it (the pages otherwise
+    compute directly, as before the store)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="figure_sets")
+    policy = models.ForeignKey(AttendancePolicy, on_delete=models.CASCADE, related_name="figure_sets")
+    policy_stamp = models.CharField(max_length=64, help_text="SHA-256 of the policy's TOML the rows were computed "
+                                                             "under (empty until computed).", blank=True)
+    date_from = models.DateField()
+    date_to = models.DateField()
+    generation = models.PositiveBigIntegerField(default=1)
+    computed_generation = models.PositiveBigIntegerField(default=0)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    compute_seconds = models.FloatField(null=True, blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    error = models.TextField(blank=True, help_text="Why the engine refused (a policy or data problem).")
+    unit = models.CharField(max_length=16, blank=True)
+    notes = models.JSONField(default=list, blank=True)
+    overall = models.JSONField(default=dict, blank=True, help_text="The engine's organisation row.")
+    tables = models.BinaryField(default=b"", blank=True,
+                                help_text="The engine's sites, teams, organisation periods, weekly and purposes "
+                                          "tables (Arrow IPC streams, see figure_store).")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "date_from", "date_to"], name="unique_figure_set"),
+            models.CheckConstraint(condition=models.Q(date_to__gte=models.F("date_from")), name="figure_set_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy_id}: {self.date_from.isoformat()} to {self.date_to.isoformat()}"
+
+    @property
+    def current(self) -> bool:
+        return self.computed_generation == self.generation
+
+
+class PersonPeriodFigure(models.Model):
+    """One person's figure for one period under a stored policy version and range: the engine's person row."""
+
+    figure_set = models.ForeignKey(FigureSet, on_delete=models.CASCADE, related_name="people")
+    staff = models.ForeignKey(StaffMember, on_delete=models.CASCADE, related_name="+")
+    staff_code = models.CharField(max_length=32)
+    team = models.CharField(max_length=64)
+    home_site = models.CharField(max_length=32)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    working_days = models.IntegerField()
+    required_days = models.IntegerField()
+    attended_days = models.IntegerField()
+    excluded_days = models.IntegerField()
+    credited_days = models.IntegerField()
+    required_hours = models.FloatField(null=True)
+    attended_hours = models.FloatField(null=True)
+    excluded_hours = models.FloatField(null=True)
+    credited_hours = models.FloatField(null=True)
+    percent = models.FloatField(null=True)
+    target_percent = models.FloatField(null=True)
+    adjusted_expectation = models.BooleanField()
+    target_met = models.BooleanField(null=True)
+    target_of = models.CharField(max_length=16)
+    unit = models.CharField(max_length=16)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["figure_set", "staff", "period_start", "period_end"],
+                                               name="unique_person_period_figure")]
+        indexes = [models.Index(fields=["figure_set", "staff_code"]),
+                   models.Index(fields=["figure_set", "target_met", "staff_code"])]
+
+
+class PersonDays(models.Model):
+    """The explanation of each of one person's contracted days under a stored set (the engine's `explain`),
+    as [date, status, reason, hours, purpose, policy version] lists in date order."""
+
+    figure_set = models.ForeignKey(FigureSet, on_delete=models.CASCADE, related_name="days")
+    staff = models.ForeignKey(StaffMember, on_delete=models.CASCADE, related_name="+")
+    staff_code = models.CharField(max_length=32)
+    days = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["figure_set", "staff"], name="unique_person_days")]
+        indexes = [models.Index(fields=["figure_set", "staff_code"])]

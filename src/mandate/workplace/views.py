@@ -321,14 +321,10 @@ def team(request: HttpRequest) -> HttpResponse:
 
 # -- HR: the organisation and its sites ---------------------------------------------------------------------
 
-def _below_target(people: list[dict[str, Any]], names: dict[str, StaffMember]) -> list[dict[str, Any]]:
-    return [{**row, "staff": names.get(row["staff_id"])} for row in people if row.get("target_met") is False]
-
-
 PAGE_SIZE = 50  # rows of a long table per page
 
 
-def _page(request: HttpRequest, rows: list[Any], name: str) -> Any:
+def _page(request: HttpRequest, rows: Any, name: str) -> Any:
     """One page of `rows` (Django's Paginator; a page number past the end gives the last page)."""
     return Paginator(rows, PAGE_SIZE).get_page(request.GET.get(name))
 
@@ -359,8 +355,7 @@ def _organisation_tables(request: HttpRequest, organisation: Organisation, form:
         "weekly": rule.weekly(_weekly_rows(result.site_weekly.to_pylist(), names)),
         "purposes": result.purposes.to_pylist()}
     if with_below and rule.individual_lists:
-        staff = {s.staff_id: s for s in StaffMember.objects.filter(organisation=organisation)}
-        out["below"] = _below_target(figures.people, staff)
+        out["below"] = figures.below_target()  # a stored set's is read a page at a time
     return out
 
 
@@ -496,11 +491,15 @@ def site_view(request: HttpRequest, code: str) -> HttpResponse:
                 weekly=rule.weekly({**r, "name": site.name} for r in result.site_weekly.to_pylist()
                                    if r["site_code"] == site.code))
             if is_hr and rule.individual_lists:
-                staff = {s.staff_id: s for s in StaffMember.objects.filter(organisation=organisation,
-                                                                           home_site=site)}
-                below = _below_target([r for r in figures.people if r["staff_id"] in staff], staff)
+                # paged as on the organisation page (a year at a large site is thousands of rows); the log
+                # names the people on the page shown
+                below = figures.below_target(home_site=site)
                 context["below"] = below
-                _log_individual(request, organisation, sorted({r["staff_id"] for r in below}),
+                context["below_page"] = _page(request, below, "below_page")
+                context["below_query"] = _query_without(request, "below_page")
+                context["period_query"] = _query_without(request, "below_page")
+                _log_individual(request, organisation,
+                                sorted({r["staff_id"] for r in context["below_page"].object_list}),
                                 f"site_below_target:{site.code}", form)
     return render(request, "workplace/site.html", context, status=inputs.refusal_status(request, form, context))
 
