@@ -210,7 +210,8 @@ def child(kind: str, n: int, out_dir: Path) -> dict[str, Any]:
     t1 = time.perf_counter()
     first = 1_000_001 if kind == "replace" else 1
     checked = check_pages(papers_path, sheets_path, n, first, replacement=kind == "replace",
-                          every=int(os.environ.get("BENCH_CHECK_EVERY", "1")) if n > 20_000 else 1)
+                          every=int(os.environ.get("BENCH_LARGE_CHECK_EVERY" if n > 20_000 else "BENCH_CHECK_EVERY",
+                                                   "1")))
     out = {"kind": kind, "papers": n, "wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
            "peak_rss_gib": round(max(self_.ru_maxrss, kids.ru_maxrss) / 2**20, 3),
            "papers_pdf_mb": round((len(pdf) or papers_size) / 1e6, 2),
@@ -255,6 +256,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--papers", type=int, default=2000)
     ap.add_argument("--large", type=int, default=180_000, help="0 to skip")
+    ap.add_argument("--check-every", type=int, default=1,
+                    help="check every page (1), or every n-th and the last (on a loaded machine: pypdf takes 20 ms a page)")
     ap.add_argument("--large-check-every", type=int, default=1,
                     help="check every page of the large run (1), or every n-th and the last")
     ap.add_argument("--replacements", type=int, default=500, help="replacement papers (0 to skip)")
@@ -265,6 +268,8 @@ def main() -> None:
         print(json.dumps(child(args.child, args.papers, args.out)))
         return
     out_dir = Path(tempfile.mkdtemp(prefix="mandate-papers-"))
+    os.environ["BENCH_CHECK_EVERY"] = str(args.check_every)
+    os.environ["BENCH_LARGE_CHECK_EVERY"] = str(args.large_check_every)
     peer = run_child("peer", args.papers, out_dir)
     stamp = run_child("stamp", args.papers, out_dir)
     n = args.papers
@@ -281,7 +286,6 @@ def main() -> None:
     if args.replacements:
         result["replacements"] = run_child("replace", args.replacements, out_dir)
     if args.large:
-        os.environ["BENCH_CHECK_EVERY"] = str(args.large_check_every)
         result["large"] = run_child("stamp", args.large, out_dir)
         result["large"].pop("boxes", None)
     print(json.dumps(result, indent=2))
