@@ -1,9 +1,10 @@
 """Benchmark: simulate a 100,000-voter, two-question election, verify it with every core; and, in the same run,
-Belenios's own verifier (`belenios-tool election verify`, Debian package belenios-tool) on an election with one
-yes/no question. Prints ballots verified per second for both and the ratio, record bytes per ballot and the
-simulation time.
+Belenios's own verifier (`belenios-tool election verify`, Debian package belenios-tool 2.0) on an election of the
+same shape (two yes/no questions), and a like-for-like estimate of Belenios on Ed25519 (the group of its current
+releases): its per-ballot group operations replayed with libsodium (bench/belenios_ed25519.py). Prints ballots
+verified per second and per CPU-second for each and the ratios, record bytes per ballot and the simulation time.
 
-    .venv/bin/python bench/record_verify.py --voters 100000 --belenios-ballots 1000
+    .venv/bin/python bench/record_verify.py --voters 100000 --belenios-ballots 500 --replay-ballots 2000
 
 The verifier's ballot arithmetic is libdecaf where its binding is built (dev.py install builds it);
 MANDATE_VERIFY_BACKEND=libsodium runs the same verifier on libsodium alone, to compare the two.
@@ -15,6 +16,7 @@ no Belenios; --voters is then only the figure printed):
 
 Belenios makes one process per ballot with its tool, so its election is built at --belenios-ballots and its
 verification rate (ballots / verification time) is reported at that size and extrapolated, honestly labelled.
+Compare per CPU-second: mandate verifies on every core, Belenios's tool and the replay on one.
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ def _run(args: list[str], cwd: Path, stdin: str | None = None) -> str:
                           check=True, env=env).stdout
 
 
-def bench_belenios(ballots: int, workdir: Path) -> dict[str, float] | None:
+def bench_belenios(ballots: int, workdir: Path, questions: int = 2) -> dict[str, float] | None:
     if shutil.which("belenios-tool") is None:
         print("belenios-tool is not installed (apt-get install -y belenios-tool): Belenios skipped")
         return None
@@ -109,9 +111,12 @@ def bench_belenios(ballots: int, workdir: Path) -> dict[str, float] | None:
         _run(["setup", "generate-trustee-key", "--group", "BELENIOS-2048"], d)
     (d / "public_keys.jsons").write_text("".join(p.read_text() for p in sorted(d.glob("*.pubkey"))))
     _run(["setup", "make-trustees"], d)
-    (d / "q.json").write_text(json.dumps({"description": "Strike ballot", "name": "Strike ballot",
+    # mandate's ballot shape: yes/no questions (strike; action short of strike), each one Yes or No
+    texts = ["Are you prepared to take part in strike action?",
+             "Are you prepared to take part in action short of a strike?"]
+    (d / "q.json").write_text(json.dumps({"description": "Industrial action ballot", "name": "Industrial action",
                                           "questions": [{"answers": ["Yes", "No"], "min": 1, "max": 1,
-                                                         "question": "Are you prepared to strike?"}],
+                                                         "question": texts[k % 2]} for k in range(questions)],
                                           "administrator": "bench", "credential_authority": "bench"}))
     _run(["setup", "make-election", "--uuid", uuid, "--group", "BELENIOS-2048", "--template", "q.json"], d)
     _run(["archive", "init"], d)
@@ -120,7 +125,7 @@ def bench_belenios(ballots: int, workdir: Path) -> dict[str, float] | None:
     creds = [line.split()[1] for line in (d / "private_creds.txt").read_text().splitlines()]
 
     def make(i: int) -> str:
-        vote = "[[1,0]]" if i % 3 else "[[0,1]]"
+        vote = json.dumps([[1, 0] if (i + k) % 3 else [0, 1] for k in range(questions)])
         with tempfile.NamedTemporaryFile("w", dir=d, delete=False) as c, \
                 tempfile.NamedTemporaryFile("w", dir=d, delete=False) as b:
             c.write(creds[i] + "\n")
@@ -142,7 +147,8 @@ def bench_belenios(ballots: int, workdir: Path) -> dict[str, float] | None:
     _run(["election", "verify"], d)
     ver = time.perf_counter() - t0
     cpu = _cpu() - cpu0
-    return {"ballots": ballots, "build_s": build, "verify_s": ver, "ballots_per_s": ballots / ver,
+    return {"ballots": ballots, "questions": questions, "build_s": build, "verify_s": ver,
+            "ballots_per_s": ballots / ver,
             "verify_cpu_s": cpu, "ballots_per_cpu_s": ballots / cpu}
 
 
@@ -151,6 +157,9 @@ def main() -> None:
     ap.add_argument("--voters", type=int, default=100_000)
     ap.add_argument("--belenios-ballots", type=int, default=1000)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--belenios-questions", type=int, default=2, help="questions on the Belenios ballot (mandate's: 2)")
+    ap.add_argument("--replay-ballots", type=int, default=2000,
+                    help="ballots for the Ed25519 replay of Belenios's checks (bench/belenios_ed25519.py)")
     ap.add_argument("--skip-belenios", action="store_true")
     ap.add_argument("--record", type=Path, help="verify this existing record instead of simulating one")
     args = ap.parse_args()
@@ -167,16 +176,28 @@ def main() -> None:
         print(f"mandate calibration: {m['cpu_ms_per_ballot']:.3f} ms CPU per ballot = {m['smul_per_ballot']:.1f} times "
               f"one libsodium variable-base scalar multiplication ({m['smul_us']:.1f} us during the run); load "
               f"average {m['load_before']:.1f} before, {m['load_after']:.1f} after verification")
-        b = None if args.skip_belenios else bench_belenios(args.belenios_ballots, Path(tmp))
+        b = None if args.skip_belenios else bench_belenios(args.belenios_ballots, Path(tmp), args.belenios_questions)
         if b:
-            print(f"Belenios 2.0 (belenios-tool, BELENIOS-2048, 1 yes/no question): {b['ballots']:,} ballots; "
+            print(f"Belenios 2.0 (belenios-tool, BELENIOS-2048, {b['questions']} yes/no questions): {b['ballots']:,} ballots; "
                   f"election verify {b['verify_s']:.1f} s = {b['ballots_per_s']:,.1f} ballots/s "
                   f"(measured at {b['ballots']:,} ballots; building them took {b['build_s']:.0f} s)")
             print(f"Belenios CPU: {b['verify_cpu_s']:.1f} CPU-s = {b['ballots_per_cpu_s']:,.1f} ballots per CPU-second "
                   "(its verifier uses one core)")
             print(f"ratio mandate / Belenios: wall clock {m['ballots_per_s'] / b['ballots_per_s']:.1f}x, "
                   f"per CPU-second {m['ballots_per_cpu_s'] / b['ballots_per_cpu_s']:.1f}x")
-        print(json.dumps({"mandate": m, "belenios": b}))
+        e = None
+        if not args.skip_belenios:
+            from belenios_ed25519 import run as replay
+
+            e = replay(args.replay_ballots, args.belenios_questions)
+            print(f"Belenios's checks on Ed25519 replayed with libsodium (bench/belenios_ed25519.py): {e['ballots']:,} "
+                  f"ballots of {e['questions']} questions, {e['cpu_ms_per_ballot']:.2f} ms CPU per ballot = "
+                  f"{e['ballots_per_cpu_s']:,.0f} ballots per CPU-second (per ballot: {e['ops_per_ballot']}; one call, "
+                  f"us: {', '.join(f'{k} {v:.1f}' for k, v in e['op_us'].items())})")
+            print(f"ratio mandate / Belenios-on-Ed25519 estimate, per CPU-second: "
+                  f"{m['ballots_per_cpu_s'] / e['ballots_per_cpu_s']:.1f}x (mandate {m['cpu_ms_per_ballot']:.3f} ms, "
+                  f"estimate {e['cpu_ms_per_ballot']:.2f} ms CPU per ballot)")
+        print(json.dumps({"mandate": m, "belenios": b, "belenios_ed25519_replay": e}))
 
 
 if __name__ == "__main__":

@@ -141,7 +141,12 @@ class _Run:
             "vnum": [p.version.number for p in self.all_periods],
         }))
         con.execute("CREATE OR REPLACE TABLE periods AS SELECT * FROM _periods")
-        known = {r[0] for r in con.execute("SELECT site_code FROM sites").fetchall()}
+        self.site_codes = sorted({r[0] for r in con.execute("SELECT site_code FROM sites").fetchall()})
+        known = set(self.site_codes)
+        self.purpose_tables: list[str] = []
+        self.pp_parts: list[pa.Table] = []
+        self.pp: pa.Table = _PP_SCHEMA.empty_table()
+        self.people_out: pa.Table = pa.table({"staff_id": pa.array([], pa.string())})
         for v in policy.versions:
             unknown = sorted(set(v.sites) - known)
             if unknown:
@@ -229,16 +234,16 @@ class _Run:
         counts = {k: _span_counts(people.column(k), n, spans) for k in ("w", "a", "c", "x")}
         person, period = np.nonzero(counts["w"] > 0)  # person-major: rows come out by staff_id, then period
         take = pa.array(person)
-        self.con.register("_pp_fast", pa.table({
+        cols = {k: people.column(k).take(take) for k in ("staff_id", "team", "home_site", "working_mask", "hpd")}
+        self.pp_parts.append(pa.table({
             "pid": pa.array(np.asarray(pids, dtype=np.int32)[period]),
-            **{k: people.column(k).take(take) for k in ("staff_id", "team", "home_site", "working_mask", "hpd")},
+            "staff_id": cols["staff_id"], "team": cols["team"], "home_site": cols["home_site"],
+            "working_mask": cols["working_mask"].cast(pa.int32()), "hours_per_day": cols["hpd"].cast(pa.float64()),
             **{name: pa.array(counts[k][person, period].astype(np.int64))
                for k, name in (("w", "working_days"), ("a", "attended_days"), ("c", "credited_days"),
                                ("x", "excluded_days"))},
-        }))
-        self.con.execute("""INSERT INTO pp SELECT pid, staff_id, team, home_site, working_mask, hpd, working_days,
-            attended_days, credited_days, excluded_days, 0.0 FROM _pp_fast""")
-        self.con.unregister("_pp_fast")
+            "attended_hours": pa.array(np.zeros(len(person))),
+        }, schema=_PP_SCHEMA))
 
     # -- building blocks ------------------------------------------------------------------------------------
     def version_pids(self, v: PolicyVersion) -> list[int]:
@@ -341,10 +346,7 @@ class _Run:
 
     # -- per person ----------------------------------------------------------------------------------------
     def person_table(self, slow: bool = False) -> None:
-        """Create table `pp`: one row per person and period (and pseudo-period) with their counts."""
-        self.con.execute("""CREATE OR REPLACE TABLE pp (pid INTEGER, staff_id VARCHAR, team VARCHAR,
-            home_site VARCHAR, working_mask INTEGER, hours_per_day DOUBLE, working_days BIGINT,
-            attended_days BIGINT, credited_days BIGINT, excluded_days BIGINT, attended_hours DOUBLE)""")
+        """Register `pp` (Arrow): one row per person and period (and pseudo-period) with their counts."""
         seen: set[int] = set()
         for p in self.all_periods:
             v = p.version
@@ -360,10 +362,13 @@ class _Run:
                 self.slow_person_rows(v, pids, lo, hi, mask)
             if v.purpose_led:
                 self.purpose_rows(v, pids, mask)
+        pp = pa.concat_tables(self.pp_parts) if self.pp_parts else _PP_SCHEMA.empty_table()
+        self.con.register("pp", pp)
+        self.pp = pp
 
     def slow_person_rows(self, v: PolicyVersion, pids: list[int], lo: dt.date, hi: dt.date, mask: str) -> None:
         """Insert into `pp` the rows of version `v` from one row per person-day event (any unit)."""
-        self.con.execute(f"""INSERT INTO pp
+        self.pp_parts.append(self.con.sql(f"""
             {self.day_sql(v)},
             combos AS (
                 SELECT DISTINCT {mask} AS working_mask, greatest(coalesce(p.start_date, {_d(lo)}), {_d(lo)}) AS s,
@@ -396,9 +401,11 @@ class _Run:
             )
             SELECT pw.pid, pw.staff_id, pw.team, pw.home_site, pw.working_mask, {self.hpd_sql(v, 'pw')},
                    pw.w, coalesce(agg.a, 0), coalesce(agg.c, 0), coalesce(agg.x, 0), coalesce(agg.ah, 0.0)
-            FROM pw LEFT JOIN agg ON agg.staff_id = pw.staff_id AND agg.pid = pw.pid""")
+            FROM pw LEFT JOIN agg ON agg.staff_id = pw.staff_id AND agg.pid = pw.pid""").to_arrow_table()
+            .rename_columns(_PP_SCHEMA.names).cast(_PP_SCHEMA))
 
     def purpose_rows(self, v: PolicyVersion, pids: list[int], mask: str) -> None:
+        self.purpose_tables.append(f"purpose_days_{v.number}")
         self.con.execute(f"""CREATE OR REPLACE TABLE purpose_days_{v.number} AS
             {self.day_sql(v)}
             SELECT pd.pid, coalesce(day.purpose, '(none recorded)') AS purpose, count(*) AS days
@@ -409,11 +416,17 @@ class _Run:
             GROUP BY ALL""")
 
 
+_PP_SCHEMA = pa.schema([("pid", pa.int32()), ("staff_id", pa.string()), ("team", pa.string()),
+                        ("home_site", pa.string()), ("working_mask", pa.int32()), ("hours_per_day", pa.float64()),
+                        ("working_days", pa.int64()), ("attended_days", pa.int64()), ("credited_days", pa.int64()),
+                        ("excluded_days", pa.int64()), ("attended_hours", pa.float64())])
+
+
 def _site_targets(run: _Run) -> pa.Table:
     """Target per (pid, site_code): a fixed site target, one derived from desks, or the policy target."""
     rows = run.con.execute("SELECT pid, home_site, sum(bit_count(working_mask)) FROM pp GROUP BY ALL").fetchall()
     demand = {(pid, site): int(n) for pid, site, n in rows}
-    sites = [r[0] for r in run.con.execute("SELECT site_code FROM sites").fetchall()]
+    sites = run.site_codes
     pids, codes, targets, derived = [], [], [], []
     for p in run.all_periods:
         v = p.version
@@ -499,6 +512,7 @@ def compute(data: Dataset, policy: Policy, start: dt.date, end: dt.date, *, thre
                    END AS target_met, v_target_of AS target_of, v_unit AS unit
             FROM figs ORDER BY staff_id, period_start, period_end""").to_arrow_table()
         con.register("people_out", people_all)
+        run.people_out = people_all
 
         def agg(key: str, target_sql: str, level: str, target_join: str = "") -> str:
             # A group's row is judged against the target only if the target is that group's (a team row
@@ -581,10 +595,10 @@ def _overall(run: _Run, org_rows: list[dict[str, Any]]) -> dict[str, Any]:
             if tot["required_days"] else None
     for k in keys[:5]:
         tot[k] = int(tot[k])
-    people = run.con.execute("SELECT count(DISTINCT staff_id) FROM people_out").fetchall()[0]
+    people = run.people_out.column("staff_id")
     return {"percent": pct, "target_percent": v.target_percent, "target_of": v.target_of,
             "target_met": None if pct is None or v.target_of != "organisation" else pct >= v.target_percent - 1e-9,
-            "people": int(people[0]) if people else 0, **tot}
+            "people": pc.count_distinct(people).as_py() if len(people) else 0, **tot}
 
 
 _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
@@ -681,7 +695,7 @@ def _site_day_counts(run: _Run, day_src: list[tuple[int, str]]) -> pa.Table:
     masks: dict[str, list[str]] = {}
     for i, src in day_src:
         masks.setdefault(src, ["0"] * n)[i] = "1"
-    sites = [r[0] for r in con.execute("SELECT site_code FROM sites ORDER BY site_code").fetchall()]
+    sites = run.site_codes
     empty = pa.table({"site_code": pa.array([], pa.string()), "di": pa.array([], pa.int32()),
                       "n": pa.array([], pa.int64())})
     if not masks or not sites:
@@ -712,8 +726,7 @@ def _site_day_counts(run: _Run, day_src: list[tuple[int, str]]) -> pa.Table:
 
 
 def _purposes(run: _Run) -> pa.Table:
-    tables = [r[0] for r in run.con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'purpose_days_%'").fetchall()]
+    tables = run.purpose_tables
     if not tables:
         return pa.table({"period_start": pa.array([], pa.date32()), "period_end": pa.array([], pa.date32()),
                          "purpose": pa.array([], pa.string()), "days": pa.array([], pa.int64())})
