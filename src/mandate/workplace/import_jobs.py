@@ -71,6 +71,7 @@ def run_import(progress: jobs.Progress, organisation_id: int, import_kind: str, 
     def report(stage: str, done: int) -> None:
         progress(stage, done, total)
 
+    result: Any
     try:
         if import_kind == "purposes":  # workplace/purposes.py: the purposes of office days, HR's import
             from mandate.workplace.purposes import import_purposes_file
@@ -86,13 +87,15 @@ def run_import(progress: jobs.Progress, organisation_id: int, import_kind: str, 
         batch = result.batch
         return jobs.Result(url=url, text=f"This file was already imported on {human_date(batch.imported_at)} "
                                          f"({_plural(batch.rows, 'row')}): nothing changed.")
-    if isinstance(result, OrganisationImportResult) or import_kind == "purposes":
+    from mandate.workplace.purposes import PurposeImportResult
+
+    if isinstance(result, OrganisationImportResult | PurposeImportResult):
         text = (f"Imported {filename}: {_plural(result.rows, 'row')} read; {intcomma(result.created)} added, "
                 f"{intcomma(result.updated)} updated, {intcomma(result.unchanged)} unchanged.")
     else:
         text = (f"Imported {filename}: {_plural(result.rows, 'row')} read, {_plural(result.written, 'record')} "
                 "written")
-        if result.unmatched:
+        if getattr(result, "unmatched", 0):
             text += f", {_plural(result.unmatched, 'swipe')} by cards that match no one"
         text += "."
     return jobs.Result(url=url, text=text)
