@@ -541,3 +541,10 @@ class IssuedDocument(models.Model):
             name="one_current_document_of_a_kind")]
         ordering = ["pk"]
 from mandate.union.action_models import ActionNotice, EmployerKey, SentPackage, SigningKey  # noqa: E402, F401
+from mandate.union.electronic.models import (  # noqa: E402, F401
+    Election,
+    ElectionTrustee,
+    ListedCredential,
+    RecordEvent,
+    RevokedCredential,
+)
