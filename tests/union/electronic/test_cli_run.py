@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from tests.union.electronic.helpers import electronic_ballot, record_the_order
 from typer.testing import CliRunner
 
 from mandate.cli import app
@@ -22,7 +23,6 @@ from mandate.crypto import group
 from mandate.crypto.ballot import ElectionContext, encrypt_ballot, reveal_json
 from mandate.crypto.credentials import VoterCredential
 from mandate.crypto.secret_file import read_secret_file
-from tests.union.electronic.helpers import electronic_ballot, record_the_order
 
 pytestmark = pytest.mark.django_db(transaction=True)
 runner = CliRunner()
