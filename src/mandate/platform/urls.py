@@ -27,4 +27,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("workplace/", include("mandate.workplace.urls")),
     path("union/", include("mandate.union.urls")),
+    path("board/", include("mandate.union.electronic.urls")),  # the e-ballots' public bulletin boards
 ]
