@@ -166,6 +166,8 @@ def trustee(request: HttpRequest, pk: int) -> HttpResponse:
     if me is None and not authority:
         raise PermissionDenied("Only this ballot's trustees and its scrutineer open this page.")
     form = UploadForm(request.POST or None, request.FILES or None)
+    if not authority:
+        del form.fields["revoke"]  # the credential authority's field only
     if request.method == "POST":
         with _refusals_as_messages(request):
             d = _valid(form)
@@ -176,7 +178,7 @@ def trustee(request: HttpRequest, pk: int) -> HttpResponse:
             data = upload.read()
             obj = es.read_upload(data, limit=es.MAX_CREDENTIALS_UPLOAD)
             if es.message_kind(obj) == "credentials":
-                ev = es.upload_credentials(e, obj, actor=request.user, revoke=d["revoke"].split())
+                ev = es.upload_credentials(e, obj, actor=request.user, revoke=d.get("revoke", "").split())
                 messages.success(request, f"The signed list is in the record (event {ev.seq}).")
             else:
                 events = es.upload_trustee_message(e, obj, actor=request.user)
