@@ -60,7 +60,7 @@ def _ctx(e: Election) -> ElectionContext:
     return ElectionContext(bytes.fromhex(e.fingerprint), bytes.fromhex(e.public_key), Q)
 
 
-def test_a_whole_ballot_through_the_services(union_org, accounts, data_dir: Path, tmp_path: Path) -> None:
+def test_a_whole_ballot_through_the_services(union_org, accounts, data_dir: Path, tmp_path: Path, client) -> None:
     people = People(5, 3)
     e = _election(union_org, people)
     manifest = rec.payload_of(RecordEvent.objects.get(election=e, seq=0))
@@ -114,6 +114,9 @@ def test_a_whole_ballot_through_the_services(union_org, accounts, data_dir: Path
     for html in (members.html, report_doc.html):
         assert e.fingerprint in html and e.head in html and "Every check passed" in html
     assert "Ballots cast: 5; counted (the last of each member's): 4" in report_doc.html
+    board = client.get(f"/board/pcs/{e.ballot.code}/").content.decode()  # the public board, signed out
+    assert "The result, decrypted" in board and "verified</strong>" in board
+    assert f"<td>{electors[0].unit.name}</td><td>Action short of a strike</td><td class=\"num\">1</td>" in board
 
 
 def test_ballots_refused_with_the_reason(union_org, accounts, data_dir: Path) -> None:

@@ -33,6 +33,7 @@ from mandate.union.views._common import _appointed, _ballot, _refusals_as_messag
 
 TRUSTEE_PAGE_ROLES = ("trustee", "scrutineer")
 PAGE = 100  # tracking codes a page on the bulletin board
+KIND_WORDS = {"strike": "Strike", "action_short_of_strike": "Action short of a strike"}
 
 
 class ElectionForm(forms.Form):
@@ -257,9 +258,13 @@ def board(request: HttpRequest, union: str, ballot: str) -> HttpResponse:
     page = Paginator(codes, PAGE).get_page(request.GET.get("page"))
     manifest = rec.payload_of(RecordEvent.objects.get(election=e, seq=0))
     result = RecordEvent.objects.filter(election=e, kind="result").first()
+    units = {u["id"]: u["name"] for u in manifest["units"]}
+    questions = {q["id"]: KIND_WORDS.get(q["id"], q["id"]) for q in manifest["questions"]}
+    results = [{**r, "unit_name": units.get(r["unit"], r["unit"]), "question_words": questions.get(r["question"])}
+               for r in rec.payload_of(result)["results"]] if result else None
     return render(request, "union/electronic/board.html", {
         "election": e, "ballot": e.ballot, "manifest": manifest, "page": page, "checked": checked,
-        "rows": es.turnout(e), "result": rec.payload_of(result) if result else None,
+        "rows": es.turnout(e), "results": results,
         "ended": RecordEvent.objects.filter(election=e, kind="end_of_voting").exists(),
         "record_url": _record_url(e.ballot), "verification": e.verification})
 
