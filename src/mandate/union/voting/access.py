@@ -129,7 +129,7 @@ def channel_of(elector: Elector) -> Channel | None:
     return None
 
 
-def _international(mobile: str) -> str:
+def international(mobile: str) -> str:
     digits = "".join(ch for ch in mobile if ch.isdigit() or ch == "+")
     if digits.startswith("+"):
         return digits
@@ -173,7 +173,7 @@ def send_code(ballot: Ballot, elector: Elector, *, now: Any = None) -> Channel:
         log_sent("email", "voting-code", None)
     else:
         try:
-            send_sms(None, _international(channel.address), text, kind="voting-code")
+            send_sms(None, international(channel.address), text, kind="voting-code")
         except SmsError as exc:
             raise AccessRefused(f"The code could not be sent by text message ({exc}).", 503, "not_sent") from None
     record("anonymous", "vote.code_sent", "Ballot", ballot.pk, channel=channel.kind)
