@@ -184,26 +184,30 @@ def check_code(ballot: Ballot, elector: Elector, code: str, *, now: Any = None) 
     """Accept the latest unexpired code once; count a wrong try against it (MAX_ATTEMPTS, then it is dead)."""
     now = now or timezone.now()
     code = "".join(ch for ch in str(code) if not ch.isspace())[:12]
-    with transaction.atomic():
+    refusal: AccessRefused | None = None
+    with transaction.atomic():  # the wrong try is counted (committed) even though the request is refused
         latest = (VotingCode.objects.select_for_update().filter(ballot=ballot, elector=elector, used_at=None)
                   .order_by("-sent_at").first())
         if latest is None:
-            raise AccessRefused("Ask for a code first.", 400, "no_code")
-        if latest.expires_at <= now:
-            raise AccessRefused(f"That code has expired (codes work for {CODE_MINUTES} minutes). Ask for a new one.",
-                                400, "expired")
-        if latest.attempts >= MAX_ATTEMPTS:
-            raise AccessRefused("That code was tried too many times. Ask for a new one.", 429, "too_many_tries")
-        if not code.isdigit() or not hmac.compare_digest(latest.code_hash, _code_hash(code, elector)):
+            refusal = AccessRefused("Ask for a code first.", 400, "no_code")
+        elif latest.expires_at <= now:
+            refusal = AccessRefused(f"That code has expired (codes work for {CODE_MINUTES} minutes). Ask for a new "
+                                    "one.", 400, "expired")
+        elif latest.attempts >= MAX_ATTEMPTS:
+            refusal = AccessRefused("That code was tried too many times. Ask for a new one.", 429, "too_many_tries")
+        elif not code.isdigit() or not hmac.compare_digest(latest.code_hash, _code_hash(code, elector)):
             latest.attempts += 1
             latest.save(update_fields=["attempts"])
             left = MAX_ATTEMPTS - latest.attempts
             record("anonymous", "vote.code_wrong", "Ballot", ballot.pk, attempts=latest.attempts)
-            raise AccessRefused(f"That code is not right. {left} {'try' if left == 1 else 'tries'} left."
-                                if left else "That code is not right, and it has now been tried too often. "
-                                "Ask for a new one.", 400, "wrong_code")
-        latest.used_at = now
-        latest.save(update_fields=["used_at"])
+            refusal = AccessRefused(f"That code is not right. {left} {'try' if left == 1 else 'tries'} left."
+                                    if left else "That code is not right, and it has now been tried too often. "
+                                    "Ask for a new one.", 400, "wrong_code")
+        else:
+            latest.used_at = now
+            latest.save(update_fields=["used_at"])
+    if refusal is not None:
+        raise refusal
     record("anonymous", "vote.signed_in", "Ballot", ballot.pk)
 
 
