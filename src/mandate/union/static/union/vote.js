@@ -39,6 +39,14 @@ if (stored && HEX64.test(stored)) {
     + 'it is never sent to the server.';
 }
 
+// A choice made clears that question's error at once.
+for (const input of document.querySelectorAll('input[data-question]')) {
+  input.addEventListener('change', () => {
+    $(`error-${input.dataset.question}`).hidden = true;
+    $(`fieldset-${input.dataset.question}`).classList.remove('invalid');
+  });
+}
+
 function choices() {
   const answers = {};
   const missing = [];
@@ -169,7 +177,7 @@ challengeButton.addEventListener('click', async () => {
     const list = $('challenged-votes');
     list.replaceChildren(...reveal.map((r, i) => {
       const item = document.createElement('li');
-      item.textContent = `${i + 1}. ${election.questions[i].text}: ${r.vote === 1 ? 'Yes' : 'No'}`;
+      item.textContent = `${i + 1}. ${election.questions[i].text} — ${r.vote === 1 ? 'Yes' : 'No'}`;
       return item;
     }));
     $('challenged-check').textContent = opens
