@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
-
 from tests.union.voting.helpers import open_election
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -43,9 +43,10 @@ class Open:
 
 
 def open_election(union: Any, *, members: int = 4, code: str = "ebv") -> Open:
+    from tests.union.helpers import lifecycle_ballot
+
     from mandate.union.electronic import record as rec
     from mandate.union.models import Ballot, Election, ListedCredential
-    from tests.union.helpers import lifecycle_ballot
 
     today = date.today()
     ballot = lifecycle_ballot(union, members=members, code=code, stage="setup", opening=today - timedelta(days=1),

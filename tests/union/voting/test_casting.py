@@ -13,10 +13,10 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
+from tests.union.voting.helpers import Open, open_election
 
 from mandate.union.models import RecordEvent, VotingCode
 from mandate.union.voting import access
-from tests.union.voting.helpers import Open, open_election
 
 pytestmark = pytest.mark.django_db
 
