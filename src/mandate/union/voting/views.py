@@ -24,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from mandate.platform.roles import role_required
 from mandate.union.models import Ballot, Elector, RecordEvent
 from mandate.union.voting import access, casting
 
@@ -289,3 +290,41 @@ def _board_url(ballot: Ballot) -> str:
 
 def election_payload_json(info: casting.ElectionInfo) -> str:
     return json.dumps(info.as_json())
+
+
+# ------------------------------------------------------------------------------------------------ the demo
+
+
+@role_required("member")
+@never_cache
+@require_GET
+def demo_messages(request: HttpRequest) -> HttpResponse:
+    """The demo only (MANDATE_DEMO=1): the messages the demo member received, read from the development mail
+    folder (a real member reads them in their own mailbox): the credential message, with its voting link, and
+    the one-time codes. The server keeps no credential: this page reads the file the mail backend wrote."""
+    from django.conf import settings
+
+    from mandate.cli.vote import LINK, _message_texts
+    from mandate.demo.electronic import OPEN_CODE
+
+    if not settings.MANDATE_DEMO:
+        raise Http404("Only in the demo.")
+    ballot = Ballot.objects.filter(code=OPEN_CODE, voting_method="electronic").select_related("union").first()
+    elector = None
+    if ballot is not None:
+        elector = (ballot.electors.select_related("member").exclude(member__personal_email="")
+                   .order_by("membership_number").first())
+    messages: list[dict[str, str]] = []
+    link = ""
+    if elector is not None and elector.member is not None:
+        address = elector.member.personal_email
+        folder = Path(getattr(settings, "EMAIL_FILE_PATH", "") or "")
+        files = sorted(folder.glob("*.log"), key=lambda f: f.stat().st_mtime) if folder.is_dir() else []
+        for file in files:
+            for to, text in _message_texts(file.read_bytes()):
+                if to.strip().lower() == address.lower():
+                    messages.append({"file": file.name, "text": text.strip()})
+                    found = LINK.search(text)
+                    link = found[0] if found and found["union"] == ballot.union.code else link
+    return render(request, "union/voting/demo.html", {"ballot": ballot, "elector": elector,
+                                                      "messages": messages[::-1], "link": link})
