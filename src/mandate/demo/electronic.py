@@ -159,7 +159,6 @@ def build(*, seed: int, union: Any, dispute: Any, employer: Any) -> dict[str, An
     from django.db.models import Count
 
     from mandate.union import services
-    from mandate.union.electronic import services as es
     from mandate.union.models import Workplace
     from mandate.union.voting import delivery
 
