@@ -28,4 +28,5 @@ urlpatterns = [
     path("workplace/", include("mandate.workplace.urls")),
     path("union/", include("mandate.union.urls")),
     path("vote/", include("mandate.union.voting.urls")),  # members vote here: no account, a link and a code
+    path("board/", include("mandate.union.electronic.urls")),  # the e-ballots' public bulletin boards
 ]
