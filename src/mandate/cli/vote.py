@@ -39,7 +39,8 @@ LINK = re.compile(r"(?P<base>https?://[^\s/]+)(?P<path>/vote/(?P<union>[\w-]+)/(
                   r"(?P<key>[\w.\-]+)/)#credential=(?P<credential>[0-9a-fA-F]{64})")
 BARE_LINK = re.compile(r"(?P<base>https?://[^\s/]+)(?P<path>/vote/(?P<union>[\w-]+)/(?P<ballot>[\w-]+)/link/"
                        r"(?P<key>[\w.\-]+)/)")
-CREDENTIAL = re.compile(r"credential\W{1,4}(?P<credential>[0-9a-fA-F]{64})\b", re.I)
+CREDENTIAL = re.compile(r"(?<![0-9a-fA-F])(?P<credential>[0-9a-fA-F]{64})(?![0-9a-fA-F])")
+PORTAL = re.compile(r"(?P<base>https?://[^\s/]+)/vote/(?P<union>[\w-]+)/(?P<ballot>[\w-]+)/?")
 CODE = re.compile(r"one-time code to vote in .*? is (\d{6})", re.S)
 YES = {"yes", "y", "1", "true"}
 NO = {"no", "n", "0", "false"}
@@ -54,6 +55,10 @@ class Link:
     key: str
     credential: str  # the secret key, 64 hex: used here only, never sent
     to: str  # the address the message was sent to (to find the code sent there), if known
+    member: str = ""  # the membership number, to sign in where the message names the page but no link
+
+    def sign_in_body(self) -> dict[str, str]:
+        return {"access": self.key} if self.key else {"member": self.member}
 
     def url(self, tail: str) -> str:
         return f"{self.base}/vote/{quote(self.union)}/{quote(self.ballot)}/{tail}"
@@ -77,7 +82,7 @@ def _message_texts(raw: bytes) -> list[tuple[str, str]]:
     return out
 
 
-def read_link(path: Path | None, link: str | None) -> Link:
+def read_link(path: Path | None, link: str | None, member: str = "") -> Link:
     """The voting link with its credential, from --link or from the delivered message file."""
     texts: list[tuple[str, str]]
     if link:
@@ -97,6 +102,13 @@ def read_link(path: Path | None, link: str | None) -> Link:
         bare, cred = BARE_LINK.search(text), CREDENTIAL.search(text)  # the link, and the credential apart
         if bare and cred:
             return Link(bare["base"], bare["union"], bare["ballot"], bare["key"], cred["credential"].lower(), to)
+        portal = PORTAL.search(text)
+        if portal and cred:  # the page of the ballot and the credential: sign in with the membership number
+            if not member:
+                fail("the message names the ballot's page but no personal link: give your membership number "
+                     "(--member)", code=BAD_INPUT)
+            return Link(portal["base"], portal["union"], portal["ballot"], "", cred["credential"].lower(), to,
+                        member)
     fail("no voting link with a credential (…/vote/UNION/BALLOT/link/KEY/#credential=…) in "
          f"{path if path else 'the link given'}", code=BAD_INPUT)
 
@@ -159,11 +171,10 @@ def sign_in(link: Link, code: str | None, code_from: list[Path]) -> str:
     """Ask for a one-time code, take it (given, found in a development folder, or typed) and return the token."""
     if not code:
         asked = time.time()
-        status, answer = _http("POST", link.url("api/code.json"), {"access": link.key})
+        status, answer = _http("POST", link.url("api/code.json"), link.sign_in_body())
         if status != 200:
             _refused("asking for a one-time code", status, answer)
-        typer.echo(f"A one-time code was sent to your {answer.get('channel', '')} ({answer.get('sent_to', '')}).",
-                   err=True)
+        typer.echo(f"A one-time code was sent to {answer.get('sent_to', 'your personal email or mobile')}.", err=True)
         if code_from:
             for _ in range(100):
                 found = next((c for folder in code_from if (c := _find_code(folder, link.to, asked))), None)
@@ -178,7 +189,7 @@ def sign_in(link: Link, code: str | None, code_from: list[Path]) -> str:
         else:
             fail("give the one-time code (--code) or a development folder to find it in (--code-from)",
                  code=BAD_INPUT)
-    status, answer = _http("POST", link.url("api/verify.json"), {"access": link.key, "code": code})
+    status, answer = _http("POST", link.url("api/verify.json"), {**link.sign_in_body(), "code": code})
     if status != 200:
         _refused("the one-time code", status, answer)
     return str(answer["token"])
@@ -229,13 +240,15 @@ LinkOpt = typer.Option(None, "--link", help="The voting link itself, with its #c
 CodeOpt = typer.Option(None, "--code", help="The one-time code, if you have it already.")
 CodeFrom = typer.Option([], "--code-from", help="A development mail or SMS folder to read the code from "
                                                 "(var/mail, var/sms); repeat for both.")
+MemberOpt = typer.Option("", "--member", help="Your membership number, if the message names the ballot's page "
+                                               "but has no personal link.")
 VoteOpt = typer.Option([], "--vote", help="QUESTION=yes or QUESTION=no, for each question (asked if missing).")
 
 
 @app.command()
 def cast(
     message: Path | None = Message, link: str | None = LinkOpt, code: str | None = CodeOpt,
-    code_from: list[Path] = CodeFrom, vote: list[str] = VoteOpt,
+    code_from: list[Path] = CodeFrom, vote: list[str] = VoteOpt, member: str = MemberOpt,
     challenge: bool = typer.Option(False, "--challenge", help="Open the ballot to check it instead of casting "
                                                               "it (it is never counted)."),
     out: Path | None = typer.Option(None, "--out", help="With --challenge: write the challenged ballot here, "
@@ -245,7 +258,7 @@ def cast(
     """Vote (or, with --challenge, check the encryption) as the member the credential message was sent to."""
     from mandate.crypto.ballot import reveal_json, tracking_code
 
-    target = read_link(message, link)
+    target = read_link(message, link, member)
     election = fetch_election(target)
     if not election.get("voting_open"):
         fail("voting in this ballot is not open")
@@ -290,7 +303,7 @@ def cast(
 @app.command()
 def prepare(
     message: Path | None = Message, link: str | None = LinkOpt, code: str | None = CodeOpt,
-    code_from: list[Path] = CodeFrom, vote: list[str] = VoteOpt,
+    code_from: list[Path] = CodeFrom, vote: list[str] = VoteOpt, member: str = MemberOpt,
     out: Path = typer.Option(..., "--out", help="Append the sealed ballot (and the sign-in token) to this file."),
 ) -> None:
     """Sign in and seal a ballot now; append it to a file to cast later with `mandate vote send` (within the
@@ -298,7 +311,7 @@ def prepare(
     holding it post that ballot: keep it private."""
     from mandate.crypto.ballot import tracking_code
 
-    target = read_link(message, link)
+    target = read_link(message, link, member)
     election = fetch_election(target)
     votes = _votes(election, vote)
     token = sign_in(target, code, code_from)

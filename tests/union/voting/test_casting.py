@@ -256,3 +256,27 @@ def test_nothing_secret_reaches_the_logs_the_database_or_the_session(eb: Open, c
                for a in AuditEntry.objects.all())
     for row in RecordEvent.objects.all():
         assert secret not in row.payload
+
+
+def test_the_ballot_page_signs_in_by_membership_number_and_tells_nobody_who_votes(eb: Open) -> None:
+    page = f"/vote/{eb.ballot.union.code}/{eb.ballot.code}/"
+    client = Client()
+    assert client.get(page).status_code == 200
+    unknown = client.post(page, {"action": "send", "member": "P999999"})
+    sent_before = len(mail.outbox)
+    elector = eb.electors[2]
+    known = Client().post(page, {"action": "send", "member": elector.membership_number.lower()})
+    assert len(mail.outbox) == sent_before + 1 and mail.outbox[-1].to == [elector.member.personal_email]
+    # the same words either way (only the number typed differs)
+    def words(response) -> str:  # the page without its CSRF token
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+
+    assert words(unknown).replace("P999999", "N") == words(known).replace(elector.membership_number.lower(), "N")
+    wrong = client.post(page, {"action": "verify", "code": "123456"})
+    assert wrong.status_code == 400
+    member = Client()
+    member.post(page, {"action": "send", "member": elector.membership_number})  # too soon: refused, said so
+    assert b"less than a minute ago" in member.post(page, {"action": "send", "member": elector.membership_number}).content
+    signed = member.post(page, {"action": "verify", "code": _code_from_outbox()})
+    assert signed.status_code == 302 and signed["Location"].endswith("/booth/")
+    assert member.get(signed["Location"]).status_code == 200

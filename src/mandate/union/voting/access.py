@@ -92,6 +92,17 @@ def elector_for(ballot: Ballot, key: str) -> Elector:
     return elector
 
 
+def elector_by_number(ballot: Ballot, number: str) -> Elector | None:
+    """The elector with this membership number, for a member who comes to the ballot's page without their link
+    (the credential message named only the page). None if the number is not in the electorate: the page says
+    the same either way, so it tells nobody who is entitled to vote."""
+    number = " ".join(str(number).split())[:32]
+    if not number:
+        return None
+    return Elector.objects.filter(ballot=ballot, membership_number__iexact=number).select_related(
+        "member", "unit").first()
+
+
 # ------------------------------------------------------------------------------------------------ the code
 
 

@@ -4,6 +4,7 @@ from mandate.union.voting import views
 
 app_name = "vote"
 urlpatterns = [
+    path("<slug:union>/<slug:code>/", views.enter, name="enter"),
     path("<slug:union>/<slug:code>/link/<str:key>/", views.start, name="start"),
     path("<slug:union>/<slug:code>/booth/", views.booth, name="booth"),
     path("<slug:union>/<slug:code>/election.json", views.election, name="election"),

@@ -108,6 +108,58 @@ def start(request: HttpRequest, union: str, code: str, key: str) -> HttpResponse
     return render(request, "union/voting/start.html", context)
 
 
+ENTER_SESSION = "mandate.voting.entering"
+
+
+@public_page
+@never_cache
+@require_http_methods(["GET", "POST"])
+def enter(request: HttpRequest, union: str, code: str) -> HttpResponse:
+    """The ballot's own page, for a member whose message named the page but not their link: their membership
+    number, then a one-time code to the personal email or mobile the register holds for it. The page answers the
+    same whether or not the number is in the electorate."""
+    ballot = _ballot(union, code)
+    if access.session_elector(request, ballot) is not None and request.method == "GET":
+        return redirect("vote:booth", union, code)
+    context: dict[str, Any] = {"ballot": ballot, "info": casting.election_info(ballot), "code_sent": False,
+                               "error": "", "number": ""}
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        entering = request.session.get(ENTER_SESSION) or {}
+        if action == "send":
+            number = " ".join(str(request.POST.get("member", "")).split())[:32]
+            if not number:
+                context["error"] = "Type your membership number (it is on your membership card and union letters)."
+                return render(request, "union/voting/enter.html", context, status=400)
+            context.update(number=number, code_sent=True)
+            request.session[ENTER_SESSION] = {"ballot": ballot.pk, "member": number}
+            elector = access.elector_by_number(ballot, number)
+            if elector is not None:
+                try:
+                    access.send_code(ballot, elector)
+                except access.AccessRefused as exc:
+                    if exc.reason != "no_channel":  # an unreachable member is told as anyone else would be
+                        context["error"] = str(exc)
+                        return render(request, "union/voting/enter.html", context, status=exc.status)
+            return render(request, "union/voting/enter.html", context)
+        if action == "verify" and entering.get("ballot") == ballot.pk:
+            context.update(number=entering.get("member", ""), code_sent=True)
+            elector = access.elector_by_number(ballot, entering.get("member", ""))
+            try:
+                if elector is None:
+                    raise access.AccessRefused("That code is not right.", 400, "wrong_code")
+                access.check_code(ballot, elector, request.POST.get("code", ""))
+            except access.AccessRefused as exc:
+                context["error"] = str(exc)
+                return render(request, "union/voting/enter.html", context, status=exc.status)
+            request.session.pop(ENTER_SESSION, None)
+            access.sign_in_session(request, ballot, elector)
+            return redirect("vote:booth", union, code)
+        context["error"] = "Start again: type your membership number."
+        return render(request, "union/voting/enter.html", context, status=400)
+    return render(request, "union/voting/enter.html", context)
+
+
 # ------------------------------------------------------------------------------------------------ the booth
 
 
@@ -220,17 +272,32 @@ def _body(request: HttpRequest) -> dict[str, Any]:
     return data
 
 
+def _api_elector(ballot: Ballot, data: dict[str, Any]) -> Elector | None:
+    """The elector of a link's access key, or of a membership number (None if not in the electorate)."""
+    if data.get("access"):
+        return access.elector_for(ballot, str(data["access"]))
+    return access.elector_by_number(ballot, str(data.get("member", "")))
+
+
 @_api
 def api_code(request: HttpRequest, ballot: Ballot) -> JsonResponse:
-    elector = access.elector_for(ballot, str(_body(request).get("access", "")))
+    data = _body(request)
+    elector = _api_elector(ballot, data)
+    if elector is None:  # the same answer as for a member: nobody learns who is entitled to vote
+        return JsonResponse({"sent_to": "the personal email or mobile on the register", "channel": "",
+                             "minutes": access.CODE_MINUTES})
     channel = access.send_code(ballot, elector)
-    return JsonResponse({"sent_to": channel.shown, "channel": channel.kind, "minutes": access.CODE_MINUTES})
+    shown = channel.shown if data.get("access") else "the personal email or mobile on the register"
+    return JsonResponse({"sent_to": shown, "channel": channel.kind if data.get("access") else "",
+                         "minutes": access.CODE_MINUTES})
 
 
 @_api
 def api_verify(request: HttpRequest, ballot: Ballot) -> JsonResponse:
     data = _body(request)
-    elector = access.elector_for(ballot, str(data.get("access", "")))
+    elector = _api_elector(ballot, data)
+    if elector is None:
+        raise access.AccessRefused("That code is not right.", 400, "wrong_code")
     access.check_code(ballot, elector, str(data.get("code", "")))
     return JsonResponse({"token": access.api_token(ballot, elector), "hours": access.TOKEN_HOURS})
 
