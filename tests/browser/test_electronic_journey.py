@@ -126,6 +126,11 @@ def vote_in_browser(browser: Any, ballot: Any, n: int, message: Path, x: Any, ma
     page.locator("#receipt-link").click()
     page.wait_for_url("**/receipt/**")
     page.screenshot(path=str(SHOTS / f"journey-receipt-{n}.png"), full_page=True)
+    page.get_by_role("link", name="Check it on the bulletin board").click()  # the public board, no sign-in
+    page.wait_for_url("**/board/**")
+    assert code_ in page.content()
+    if n == 0:
+        page.screenshot(path=str(SHOTS / "journey-board.png"), full_page=True)
     context.close()
     return code_
 
@@ -234,8 +239,12 @@ def test_a_whole_electronic_ballot(browser, live_server, union_org, make_user, s
     assert docs and report and e.verification["ok"]
 
     # ---- anyone downloads the record and verifies it; its totals are the votes cast
+    from urllib.request import urlopen
+
     record = tmp_path / "downloaded.jsonl"
-    record.write_text(rec.record_text(e), encoding="ascii")
+    with urlopen(f"{live_server.url}/board/{ballot.union.code}/{ballot.code}/record.jsonl") as response:  # noqa: S310
+        record.write_bytes(response.read())
+    assert record.read_text() == rec.record_text(e)
     mandate("record", "verify", record)
     lines = [json.loads(line) for line in record.read_text().splitlines()]
     results = {r["question"]: r for r in lines[-1]["payload"]["results"]}

@@ -193,7 +193,7 @@ def booth(request: HttpRequest, union: str, code: str) -> HttpResponse:
         return render(request, "union/voting/refused.html", {
             "ballot": ballot, "message": "This ballot's election is not set up yet."}, status=409)
     build = _booth_build()
-    election = {**info.as_json(), "cast_url": reverse("vote:cast", args=[union, code]),
+    election = {**info.as_json(), "board_url": _board_url(ballot), "cast_url": reverse("vote:cast", args=[union, code]),
                 "challenge_url": reverse("vote:challenge", args=[union, code]),
                 "receipt_url": reverse("vote:receipt", args=[union, code, "CODE"]), "ballot_pk": ballot.pk}
     response = render(request, "union/voting/booth.html", {
@@ -341,18 +341,18 @@ def receipt(request: HttpRequest, union: str, code: str, tracking: str) -> HttpR
         election=info.election, kind="ballot", credential=event.credential, seq__gt=event.seq).exists()
     return render(request, "union/voting/receipt.html", {
         "ballot": ballot, "info": info, "event": event, "tracking": tracking, "replaced": later,
-        "board_url": _board_url(ballot)}, status=200 if event else 404)
+        "board_url": _board_url(ballot, tracking)}, status=200 if event else 404)
 
 
-def _board_url(ballot: Ballot) -> str:
+def _board_url(ballot: Ballot, tracking: str = "") -> str:
+    """The ballot's public bulletin board (mandate.union.electronic), checking this tracking code."""
     from django.urls import NoReverseMatch
 
-    for name in ("union:board", "union:bulletin_board", "board:board"):
-        try:
-            return reverse(name, args=[ballot.union.code, ballot.code])
-        except NoReverseMatch:
-            continue
-    return ""
+    try:
+        url = reverse("board:board", args=[ballot.union.code, ballot.code])
+    except NoReverseMatch:
+        return ""
+    return f"{url}?code={tracking}" if tracking else url
 
 
 def election_payload_json(info: casting.ElectionInfo) -> str:
