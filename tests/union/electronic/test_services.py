@@ -107,6 +107,13 @@ def test_a_whole_ballot_through_the_services(union_org, accounts, data_dir: Path
     report = verify_record(path, workers=1)
     assert report.ok and report.verified is not None
     assert report.verified.ballots.counted == 4 and report.verified.ballots.challenged == 1
+    after = e.ballot.closing_day + timedelta(days=1)
+    docs = services.issue_results(e.ballot, sent_on=after, today=after, actor="official")
+    members = next(d for d in docs if d.kind == "s231-result")
+    report_doc = services.issue_report(e.ballot, sent_on=after, today=after, actor="civica")
+    for html in (members.html, report_doc.html):
+        assert e.fingerprint in html and e.head in html and "Every check passed" in html
+    assert "Ballots cast: 5; counted (the last of each member's): 4" in report_doc.html
 
 
 def test_ballots_refused_with_the_reason(union_org, accounts, data_dir: Path) -> None:

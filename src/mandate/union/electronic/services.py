@@ -735,7 +735,8 @@ def record_statement(ballot: Ballot) -> dict[str, Any] | None:
     v = election.verification or {}
     return {"election_id": election.election_id, "fingerprint": election.fingerprint, "head": election.head,
             "events": election.length, "verifier_status": v.get("status", "not run"),
-            "verified_head": v.get("head", ""), "failed": v.get("failed", [])}
+            "verified_head": v.get("head", ""), "failed": v.get("failed", []),
+            "verified": (v.get("verified") or None)}
 
 
 def figures_for_count(ballot: Ballot) -> dict[int, dict[str, Any]]:
