@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.union.voting.helpers import open_election
 from typer.testing import CliRunner
 
 from mandate.cli import app
-from tests.union.voting.helpers import open_election
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

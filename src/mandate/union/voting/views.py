@@ -383,7 +383,7 @@ def demo_messages(request: HttpRequest) -> HttpResponse:
                    .order_by("membership_number").first())
     messages: list[dict[str, str]] = []
     link = ""
-    if elector is not None and elector.member is not None:
+    if ballot is not None and elector is not None and elector.member is not None:
         address = elector.member.personal_email
         folder = Path(getattr(settings, "EMAIL_FILE_PATH", "") or "")
         files = sorted(folder.glob("*.log"), key=lambda f: f.stat().st_mtime) if folder.is_dir() else []
