@@ -32,6 +32,12 @@ if (!booth) {
   if (!election.voting_open) say('Voting is not open, so nothing can be cast.', { bad: true });
 }
 
+// The voting link opened again while signed in comes here with the credential still in its fragment.
+const fragment = /^#credential=([0-9a-fA-F]{64})$/.exec(window.location.hash);
+if (fragment) {
+  window.sessionStorage.setItem(storageKey, fragment[1].toLowerCase());
+  window.history.replaceState(null, '', window.location.pathname + window.location.search);
+}
 const stored = window.sessionStorage.getItem(storageKey);
 if (stored && HEX64.test(stored)) {
   credentialInput.value = stored;
