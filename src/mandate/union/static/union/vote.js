@@ -50,6 +50,7 @@ for (const input of document.querySelectorAll('input[data-question]')) {
   input.addEventListener('change', () => {
     $(`error-${input.dataset.question}`).hidden = true;
     $(`fieldset-${input.dataset.question}`).classList.remove('invalid');
+    if (status.classList.contains('bad') && booth && election.voting_open) say('');
   });
 }
 
