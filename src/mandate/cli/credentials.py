@@ -311,8 +311,10 @@ def send(
     log = log or private.parent / "delivery-log.csv"
     new_log = not log.exists()
     sent = 0
+    from mandate.platform.exports import csv_writer
+
     with log.open("a", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
+        w = csv_writer(fh)
         if new_log:
             w.writerow(["member_id", "channel", "sent_at"])
         for m in chosen:

@@ -127,6 +127,10 @@ def withdraw_notices(ballot: Ballot, *, reason: str, withdrawn_on: date | None =
     _not_future(withdrawn_on, "The withdrawal", today)
 
     def body(b: Ballot) -> int:
+        if b.voting_method == "electronic" and hasattr(b, "election"):
+            raise BallotError("The electronic ballot's election record has begun: it states the questions and units "
+                              "the notices stated, and the trustees' keys are bound to it. The notices cannot be "
+                              "withdrawn; set up a new ballot instead.")
         current = list(IssuedDocument.objects.filter(ballot=b, state="current", kind__in=NOTICE_KINDS + PAPER_KINDS)
                        .select_related("document"))
         sent = [i.document.sent_on for i in current if i.kind in NOTICE_KINDS and i.document.sent_on]

@@ -60,7 +60,7 @@ def _ctx(e: Election) -> ElectionContext:
     return ElectionContext(bytes.fromhex(e.fingerprint), bytes.fromhex(e.public_key), Q)
 
 
-def test_a_whole_ballot_through_the_services(union_org, accounts, data_dir: Path, tmp_path: Path) -> None:
+def test_a_whole_ballot_through_the_services(union_org, accounts, data_dir: Path, tmp_path: Path, client) -> None:
     people = People(5, 3)
     e = _election(union_org, people)
     manifest = rec.payload_of(RecordEvent.objects.get(election=e, seq=0))
@@ -114,6 +114,9 @@ def test_a_whole_ballot_through_the_services(union_org, accounts, data_dir: Path
     for html in (members.html, report_doc.html):
         assert e.fingerprint in html and e.head in html and "Every check passed" in html
     assert "Ballots cast: 5; counted (the last of each member's): 4" in report_doc.html
+    board = client.get(f"/board/pcs/{e.ballot.code}/").content.decode()  # the public board, signed out
+    assert "The result, decrypted" in board and "verified</strong>" in board
+    assert f"<td>{electors[0].unit.name}</td><td>Action short of a strike</td><td class=\"num\">1</td>" in board
 
 
 def test_ballots_refused_with_the_reason(union_org, accounts, data_dir: Path) -> None:
@@ -196,3 +199,47 @@ def test_uploads_checked_and_secrets_refused(union_org, accounts, make_user, dat
     assert before == 1 + 3 + 3 + 1
     text = rec.record_text(e)
     assert "scalar" not in text and "mandate_secret" not in text
+
+
+def test_a_credential_reissued_after_publication_is_revoked(union_org, accounts, data_dir: Path) -> None:
+    from mandate.crypto.credentials import sign_credential_list
+
+    people = People(3, 2)
+    e = _election(union_org, people)
+    _ceremony(e, people)
+    electors = list(e.ballot.electors.select_related("unit"))
+    members = [(x.membership_number, es.unit_id(x.unit)) for x in electors]
+    es.upload_credentials(e, people.issue(members, bytes.fromhex(e.fingerprint)), actor="civica")
+    services.record_credentials_sent(e.ballot)
+    services.open_ballot(e.ballot)
+    ctx = _ctx(e)
+    lost, voted = members[0][0], members[1][0]
+    es.check_and_append_ballot(e, people.vote(ctx, voted, {"strike": 1, "action_short_of_strike": 1}))
+    old = people.credentials[lost].public.hex()
+    fp = bytes.fromhex(e.fingerprint)
+    # the authority re-issues: a list of the new credential alone, signed; the old one named to revoke
+    new = People(1, 1)
+    new.credentials.update(new.authority.issue([(lost, members[0][1])]))
+    entries = new.authority.public_list()
+    listed = {"entries": [{"credential": x.credential.hex(), "unit": x.unit} for x in entries],
+              "signature": sign_credential_list(people.authority.secret, people.authority.public, fp, entries).to_json()}
+    with pytest.raises(es.ElectronicError, match="names the credentials it revokes"):
+        es.upload_credentials(e, listed, actor="civica")
+    with pytest.raises(es.ElectronicError, match="already cast a ballot"):
+        es.upload_credentials(e, listed, actor="civica", revoke=[people.credentials[voted].public.hex()])
+    es.upload_credentials(e, listed, actor="civica", revoke=[old])
+    with pytest.raises(es.BallotRefused) as refused:
+        es.check_and_append_ballot(e, people.vote(ctx, lost, {"strike": 1, "action_short_of_strike": 1}))
+    assert refused.value.reason == "revoked_credential"
+    es.check_and_append_ballot(e, new.vote(ctx, lost, {"strike": 0, "action_short_of_strike": 1}))
+    with pytest.raises(es.ElectronicError, match="in the record already"):  # the same list twice
+        es.upload_credentials(e, listed, actor="civica", revoke=[old])
+    assert [(t["credentials"], t["voted"]) for t in es.turnout(e)] == [(len(electors), 2)]
+
+
+def test_notices_cannot_be_withdrawn_once_the_record_has_begun(union_org, accounts, data_dir: Path) -> None:
+    e = _election(union_org, People(3, 2))
+    with pytest.raises(BallotError, match="election record has begun"):
+        services.withdraw_notices(e.ballot, reason="The closing day was wrong")
+    e.ballot.refresh_from_db()
+    assert e.ballot.stage == "notices_issued"

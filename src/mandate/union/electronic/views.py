@@ -33,6 +33,7 @@ from mandate.union.views._common import _appointed, _ballot, _refusals_as_messag
 
 TRUSTEE_PAGE_ROLES = ("trustee", "scrutineer")
 PAGE = 100  # tracking codes a page on the bulletin board
+KIND_WORDS = {"strike": "Strike", "action_short_of_strike": "Action short of a strike"}
 
 
 class ElectionForm(forms.Form):
@@ -166,6 +167,8 @@ def trustee(request: HttpRequest, pk: int) -> HttpResponse:
     if me is None and not authority:
         raise PermissionDenied("Only this ballot's trustees and its scrutineer open this page.")
     form = UploadForm(request.POST or None, request.FILES or None)
+    if not authority:
+        del form.fields["revoke"]  # the credential authority's field only
     if request.method == "POST":
         with _refusals_as_messages(request):
             d = _valid(form)
@@ -176,7 +179,7 @@ def trustee(request: HttpRequest, pk: int) -> HttpResponse:
             data = upload.read()
             obj = es.read_upload(data, limit=es.MAX_CREDENTIALS_UPLOAD)
             if es.message_kind(obj) == "credentials":
-                ev = es.upload_credentials(e, obj, actor=request.user, revoke=d["revoke"].split())
+                ev = es.upload_credentials(e, obj, actor=request.user, revoke=d.get("revoke", "").split())
                 messages.success(request, f"The signed list is in the record (event {ev.seq}).")
             else:
                 events = es.upload_trustee_message(e, obj, actor=request.user)
@@ -255,9 +258,13 @@ def board(request: HttpRequest, union: str, ballot: str) -> HttpResponse:
     page = Paginator(codes, PAGE).get_page(request.GET.get("page"))
     manifest = rec.payload_of(RecordEvent.objects.get(election=e, seq=0))
     result = RecordEvent.objects.filter(election=e, kind="result").first()
+    units = {u["id"]: u["name"] for u in manifest["units"]}
+    questions = {q["id"]: KIND_WORDS.get(q["id"], q["id"]) for q in manifest["questions"]}
+    results = [{**r, "unit_name": units.get(r["unit"], r["unit"]), "question_words": questions.get(r["question"])}
+               for r in rec.payload_of(result)["results"]] if result else None
     return render(request, "union/electronic/board.html", {
         "election": e, "ballot": e.ballot, "manifest": manifest, "page": page, "checked": checked,
-        "rows": es.turnout(e), "result": rec.payload_of(result) if result else None,
+        "rows": es.turnout(e), "results": results,
         "ended": RecordEvent.objects.filter(election=e, kind="end_of_voting").exists(),
         "record_url": _record_url(e.ballot), "verification": e.verification})
 
