@@ -156,13 +156,12 @@ def _election(ballot: Any, people: _People, today: date) -> Any:
 
 def build(*, seed: int, union: Any, dispute: Any, employer: Any) -> dict[str, Any]:
     """Both electronic ballots of PCS at the ONS; returns what the summary may print."""
+    from django.contrib.auth import get_user_model
     from django.db.models import Count
 
     from mandate.union import services
     from mandate.union.models import Workplace
     from mandate.union.voting import delivery
-
-    from django.contrib.auth import get_user_model
 
     if get_user_model().objects.filter(username__in=TRUSTEES[:2]).count() < 2:
         return {}  # the demo's accounts are made first; without them (a partial build) there are no trustees
