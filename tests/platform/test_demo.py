@@ -39,6 +39,13 @@ def _digests() -> dict[str, list[tuple]]:
     }
 
 
+@pytest.fixture(autouse=True)
+def _demo_data_dir(settings, tmp_path):
+    """The demo writes to its data folder (the recorded commencement of the e-balloting Order, for its electronic
+    ballots): each test's goes to its own folder, never the shared one."""
+    settings.DATA_DIR = tmp_path
+
+
 class _Undo(Exception):
     pass
 
@@ -84,14 +91,15 @@ def test_generator_is_deterministic_without_a_database():
 
 
 @pytest.fixture(scope="class")
-def loaded(django_db_setup, django_db_blocker):
+def loaded(django_db_setup, django_db_blocker, tmp_path_factory):
     """One demo of 300 staff for the read-only tests in TestLoadedDemo, rolled back after them."""
     from django.db import transaction
     from django.test import override_settings
 
     from mandate.workplace.models import Organisation
 
-    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+                             DATA_DIR=tmp_path_factory.mktemp("demo-data"))
     with django_db_blocker.unblock(), transaction.atomic(), fast:
         assert load_demo(seed=11, staff=300) == 0
         yield Organisation.objects.get(code="ons")

@@ -83,6 +83,8 @@ MATRIX: dict[str, tuple[str, str, str, tuple[int, ...]]] = {
     "members an e-ballot cannot reach": ("election_unreachable", "get", "ballot", (200, 403, 403, 403, 403, 403)),
     "trustee's page": ("trustee", "get", "ballot", (403, 403, 403, 404, 404, 404)),
     "trustee's upload": ("trustee", "post", "ballot", (403, 403, 403, 404, 404, 404)),
+    # the demo's page for the member (MANDATE_DEMO=1 only: here it is off, so even the member finds nothing)
+    "demo: vote as a member": ("demo_vote", "get", "", (403, 403, 404, 403, 403, 403)),
     "mandates": ("mandates", "get", "", (200, 200, 403, 403, 403, 403)),
     "mandates, enter one": ("mandates", "post", "", (200, 403, 403, 403, 403, 403)),
     "renewal": ("renewal", "get", "mandate", (200, 200, 403, 403, 403, 403)),

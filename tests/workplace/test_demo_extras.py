@@ -14,7 +14,8 @@ OCTOBER = "?date_from=2026-10-01&date_to=2026-10-31"
 
 
 @pytest.fixture
-def demo(settings):
+def demo(settings, tmp_path):
+    settings.DATA_DIR = tmp_path  # the demo records the e-balloting Order in its data folder: this test's own
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     assert load_demo(seed=5, staff=200) == 0
 

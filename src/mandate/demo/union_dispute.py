@@ -102,3 +102,6 @@ def build(*, seed: int, unions: dict[str, Any]) -> None:
             scrutineer_name="Civica Election Services", scrutineer_username="scrutineer",
             return_address="Civica Election Services, The Election Centre, 33 Clarendon Road, London N8 0NW",
             caller="The General Secretary or the National Executive Committee of PCS", actor="demo")
+        from mandate.demo import electronic  # one counted and one open electronic ballot (issue 15)
+
+        electronic.build(seed=seed, union=union, dispute=dispute, employer=employer)

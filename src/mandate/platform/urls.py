@@ -29,5 +29,6 @@ urlpatterns = [
     path("workplace/", include("mandate.workplace.urls")),
     path("union/", include("mandate.union.urls")),
     path("feeds/", include("mandate.union.feed_urls")),  # opened by a secret token, no session
+    path("vote/", include("mandate.union.voting.urls")),  # members vote here: no account, a link and a code
     path("board/", include("mandate.union.electronic.urls")),  # the e-ballots' public bulletin boards
 ]

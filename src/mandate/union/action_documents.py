@@ -30,7 +30,7 @@ def election_record_of(ballot: Ballot) -> dict[str, Any] | None:
     head hash and length, or None for a ballot without one (a postal ballot, or before the electronic ballot's
     models exist on this installation)."""
     try:
-        election = ballot.election  # type: ignore[attr-defined]  # union/electronic (issue 15), where present
+        election = ballot.election  # union/electronic (issue 15)
     except (AttributeError, ObjectDoesNotExist):
         return None
     if election is None or not getattr(election, "fingerprint", ""):

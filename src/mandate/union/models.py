@@ -556,3 +556,4 @@ from mandate.union.electronic.models import (  # noqa: E402, F401
     RecordEvent,
     RevokedCredential,
 )
+from mandate.union.voting.models import VotingCode  # noqa: E402, F401

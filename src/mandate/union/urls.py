@@ -2,6 +2,7 @@ from django.urls import path
 
 from mandate.union import action_views, address_sheet_views, views
 from mandate.union.electronic import views as electronic_views
+from mandate.union.voting import views as voting_views
 
 app_name = "union"
 urlpatterns = [
@@ -29,6 +30,7 @@ urlpatterns = [
     path("ballots/<int:pk>/electronic/unreachable/", electronic_views.unreachable, name="election_unreachable"),
     path("ballots/<int:pk>/electronic/trustee/", electronic_views.trustee, name="trustee"),
     path("mandates/", views.mandates, name="mandates"),
+    path("demo/vote/", voting_views.demo_messages, name="demo_vote"),  # MANDATE_DEMO=1 only
     path("mandates/<int:pk>/renewal/", views.renewal, name="renewal"),
     path("mandates/<int:pk>/agreement/", views.mandate_agreement, name="mandate_agreement"),
     path("mandates/<int:pk>/court-order/", views.mandate_court_order, name="mandate_court_order"),

@@ -38,6 +38,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
         context["total_members"] = Member.objects.filter(union=union, left_on__isnull=True).count()
     context["ballots"] = _visible_ballots(request, union)[:10]
+    from django.conf import settings
+
+    context["demo_vote"] = settings.MANDATE_DEMO and has_role(request.user, "member")  # union/voting demo page
     return render(request, "union/dashboard.html", context)
 
 
