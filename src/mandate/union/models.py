@@ -150,7 +150,7 @@ class Ballot(models.Model):
         ("postal", "Postal"), ("electronic", "Electronic"), ("hybrid", "Hybrid (postal or online)"),
         ("workplace", "Workplace (by prior agreement)"),
     ]
-    AVAILABLE_METHODS = ("postal",)
+    AVAILABLE_METHODS = ("postal", "workplace")
     UNITS_CHOICES = [("separate", "Separate workplace ballots (s.228)"), ("aggregated", "One aggregated ballot (s.228A)")]
     BASIS_CHOICES = [
         ("", "Not aggregated"),
@@ -541,3 +541,4 @@ class IssuedDocument(models.Model):
             name="one_current_document_of_a_kind")]
         ordering = ["pk"]
 from mandate.union.action_models import ActionNotice, EmployerKey, SentPackage, SigningKey  # noqa: E402, F401
+from mandate.union.workplace_voting_models import BallotStation, MarkedRegisterEntry, WorkplaceVotingAgreement  # noqa: E402, F401
