@@ -3,7 +3,7 @@ paper), one vote per member across post and the box, sealed boxes counted as ret
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -29,17 +29,17 @@ def data_dir(settings, tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _ballot(union_org, method: str = "workplace") -> Ballot:
+def _ballot(union_org, method: str = "workplace", opening: date = OPEN, closing: date = CLOSE) -> Ballot:
     import_register(union_org, register_csv({"newport": 12, "titchfield": 6}))
     ons = Employer.objects.get(code="ons")
     dispute = Dispute.objects.create(union=union_org, code=f"d-{method}", title="Attendance", matters="40%",
                                      opened_on=date(2024, 4, 1))
-    b = svc.create_ballot(union_org, dispute, code=f"b-{method}", title="Ballot", opening_day=OPEN,
-                          closing_day=CLOSE, employers=[ons], questions={"strike": {}},
+    b = svc.create_ballot(union_org, dispute, code=f"b-{method}", title="Ballot", opening_day=opening,
+                          closing_day=closing, employers=[ons], questions={"strike": {}},
                           scrutineer_name="Civica", return_address="PO Box 1", voting_method=method)
     svc.freeze_electorate(b)
-    services.issue_notices(b, sent_on=date(2026, 10, 20), received_on=date(2026, 10, 22),
-                           sample_received_on=date(2026, 10, 26))
+    services.issue_notices(b, sent_on=opening - timedelta(days=13), received_on=opening - timedelta(days=11),
+                           sample_received_on=opening - timedelta(days=7))
     return b
 
 
