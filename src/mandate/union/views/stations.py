@@ -18,17 +18,19 @@ from mandate.union import lifecycle
 from mandate.union import workplace_voting as wv
 from mandate.union.views._common import _appointed, _ballot, _refusals_as_messages, _valid
 
-DAY = {"widget": forms.DateInput(attrs={"type": "date"})}
+
+def _day(label: str = "On") -> forms.DateField:
+    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class AgreementForm(forms.Form):
     union_agreed_by = forms.CharField(max_length=200, label="Agreed for the union by")
-    union_agreed_on = forms.DateField(label="On", **DAY)
+    union_agreed_on = _day()
     scrutineer_agreed_by = forms.CharField(max_length=200, label="Agreed as scrutineer by")
-    scrutineer_agreed_on = forms.DateField(label="On", **DAY)
+    scrutineer_agreed_on = _day()
     employer_agreed_by = forms.CharField(max_length=200, label="Agreed for the employer by",
                                          help_text="Name and post, e.g. 'J. Smith, HR director'.")
-    employer_agreed_on = forms.DateField(label="On", **DAY)
+    employer_agreed_on = _day()
     reference = forms.CharField(max_length=200, required=False, label="Reference (optional)")
 
 
