@@ -67,7 +67,7 @@ def stations(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("This ballot has no workplace voting.")
     agreement_form = AgreementForm(prefix="a")
     station_form = StationForm(prefix="s")
-    station_form.fields["unit"].choices = [(u.name, u.name) for u in b.units.all()]
+    station_form.fields["unit"].choices = [(u.name, u.name) for u in b.units.all()]  # type: ignore[attr-defined]
     if request.method == "POST":
         action = request.POST.get("action", "")
         with _refusals_as_messages(request):
@@ -77,7 +77,7 @@ def stations(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "The agreement to workplace voting is recorded.")
             elif action == "station" and official:
                 station_form = StationForm(request.POST, prefix="s")
-                station_form.fields["unit"].choices = [(u.name, u.name) for u in b.units.all()]
+                station_form.fields["unit"].choices = [(u.name, u.name) for u in b.units.all()]  # type: ignore[attr-defined]
                 st = wv.add_station(b, **_valid(station_form), actor=request.user)
                 messages.success(request, f"{st.name}: papers {st.first_number:,} to {st.last_number:,}. Print "
                                           "them, shuffle them, and keep them with the box.")
