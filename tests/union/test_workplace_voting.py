@@ -223,3 +223,53 @@ def test_only_the_scrutineer_issues_papers(data_dir, union_org, make_user):
     member = b.electors.first()
     with pytest.raises(BallotError, match="Only the ballot's appointed scrutineer can issue a paper"):
         wv.issue_paper(b, "npt-1", member.membership_number, actor=official, today=DURING)
+
+
+@pytest.mark.django_db
+def test_the_scripted_path_from_the_command_line(data_dir, union_org):
+    import json
+
+    from typer.testing import CliRunner
+
+    from mandate.cli import app
+
+    runner = CliRunner()
+
+    def run(*args: str) -> tuple[int, object]:
+        result = runner.invoke(app, ["ballot", "station", *args, "--json"])
+        try:
+            return result.exit_code, json.loads(result.stdout)
+        except json.JSONDecodeError:
+            return result.exit_code, result.output
+
+    b = _ballot(union_org)
+    newport, titchfield = _units(b)
+    assert run("agree", "pcs", b.code, "--union-by", "A. Official", "--union-on", "2026-10-01",
+               "--scrutineer-by", "Civica", "--scrutineer-on", "2026-10-02", "--employer-by", "HR, ONS",
+               "--employer-on", "2026-10-05")[0] == 0
+    code, out = run("add", "pcs", b.code, "--code", "npt", "--unit", newport, "--name", "Canteen",
+                    "--place", "Ground floor", "--papers", "15")
+    assert code == 0 and out["first_number"] >= 1000
+    assert run("add", "pcs", b.code, "--code", "tfd", "--unit", titchfield, "--name", "Library",
+               "--place", "Room 2", "--papers", "5")[0] == 0
+    code, out = run("add", "pcs", b.code, "--code", "x", "--unit", "Nowhere", "--name", "X", "--place", "Y",
+                    "--papers", "5")
+    assert code == 1 and "has no unit Nowhere" in json.dumps(out)
+    services.issue_voting_papers(b)
+    services.open_ballot(b, today=OPEN)
+    member = b.electors.filter(unit__name=newport).first()
+    assert run("issue", "pcs", b.code, "npt", member.membership_number, "--on", "2026-11-09")[1]["unchanged"] is False
+    assert run("issue", "pcs", b.code, "npt", member.membership_number, "--on", "2026-11-09")[1]["unchanged"] is True
+    code, out = run("issue", "pcs", b.code, "npt", member.membership_number, "--on", "2026-11-10")
+    assert code == 1 and "already took a paper" in json.dumps(out)
+    assert run("seal", "pcs", b.code, "npt", "--seal", "S1")[0] == 0
+    assert run("seal", "pcs", b.code, "tfd", "--seal", "S2")[0] == 0
+    svc.close_ballot(b, today=AFTER)
+    first = b.stations.get(code="npt").first_number
+    box = data_dir / "box.csv"
+    box.write_text(f"paper_number,strike\n{first},yes\n", encoding="utf-8")
+    code, out = run("count", "pcs", b.code, "npt", str(box))
+    assert code == 0 and out["counted"] == 1
+    code, out = run("list", "pcs", b.code)
+    assert [(r["station"], r["issued"], r["counted"], r["seal_number"]) for r in out] == [
+        ("npt", 1, 1, "S1"), ("tfd", 0, 0, "S2")]

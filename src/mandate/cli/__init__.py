@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from mandate.cli import action, attendance, audit, ballot, credentials, law, record, stations, trustee, web, workplace
+from mandate.cli import (
+    action,
+    attendance,
+    audit,
+    ballot,
+    credentials,
+    law,
+    record,
+    stations,
+    trustee,
+    web,
+    workplace,
+)
 
 app = typer.Typer(
     name="mandate",
