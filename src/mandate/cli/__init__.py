@@ -14,6 +14,7 @@ from mandate.cli import (
     record,
     stations,
     trustee,
+    vote,
     web,
     workplace,
 )
@@ -39,6 +40,7 @@ app.add_typer(audit.app, name="audit", help="The hash-chained audit log: verify 
 app.add_typer(trustee.app, name="trustee", help="A trustee's key ceremony and decryption, from files.")
 app.add_typer(credentials.app, name="credentials", help="The credential authority: members' credentials, from files.")
 app.add_typer(action.app, name="action", help="Union wing: notices of industrial action as signed packages, keys, receipts.")
+app.add_typer(vote.app, name="vote", help="Vote in an electronic ballot as a member, from the credential message.")
 web.register(app)
 
 

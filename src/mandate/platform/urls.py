@@ -27,4 +27,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("workplace/", include("mandate.workplace.urls")),
     path("union/", include("mandate.union.urls")),
+    path("vote/", include("mandate.union.voting.urls")),  # members vote here: no account, a link and a code
 ]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('union', '0006_action_notices_and_packages'),
+        ('union', '0008_eb15v_voting_codes'),
     ]
 
     operations = [
