@@ -542,7 +542,6 @@ class IssuedDocument(models.Model):
             name="one_current_document_of_a_kind")]
         ordering = ["pk"]
 from mandate.union.action_models import ActionNotice, EmployerKey, SentPackage, SigningKey  # noqa: E402, F401
-from mandate.union.workplace_voting_models import BallotStation, MarkedRegisterEntry, WorkplaceVotingAgreement  # noqa: E402, F401
 from mandate.union.electronic.models import (  # noqa: E402, F401
     Election,
     ElectionTrustee,
@@ -551,3 +550,4 @@ from mandate.union.electronic.models import (  # noqa: E402, F401
     RevokedCredential,
 )
 from mandate.union.voting.models import VotingCode  # noqa: E402, F401
+from mandate.union.workplace_voting_models import BallotStation, MarkedRegisterEntry, WorkplaceVotingAgreement  # noqa: E402, F401
