@@ -59,7 +59,14 @@ def keeper(members: int, base: str) -> None:
 
     setup_django()
     trustees = _setup_election(members, base)
-    print(json.dumps({"ready": True}), flush=True)
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="member-load"))
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    print(json.dumps({"ready": True, "session": cookie, "cookie_name": settings.SESSION_COOKIE_NAME}), flush=True)
     for line in sys.stdin:
         if line.strip() == "finish":
             break
@@ -361,25 +368,27 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             prepared = prepare_ballots(work / "mail", work / "ballots.jsonl", threads=args.prepare_threads)
             prepare_s = time.monotonic() - t0
             (work / "receipts.txt").write_text("", encoding="ascii")
+            env["BENCH_SESSION"], env["BENCH_COOKIE"] = ready["session"], ready["cookie_name"]
             page = locust(base, args.users, args.seconds, work / "page", env, "page")
-            injector = None
+            # The throughput figure: casting with nothing killed, the same users and seconds as the page.
+            cast = locust(base, args.users, args.seconds, work / "cast", env, "cast")
+            faulted: dict[str, Any] = {}
             if not args.no_faults:
                 def inject() -> None:
-                    time.sleep(args.seconds * 0.2)
+                    time.sleep(args.fault_seconds * 0.2)
                     server.kill_one_worker()
                     faults.append(f"{time.strftime('%H:%M:%S')} a server worker killed (-9)")
-                    time.sleep(args.seconds * 0.25)
+                    time.sleep(args.fault_seconds * 0.2)
                     pg.restart()
                     faults.append(f"{time.strftime('%H:%M:%S')} PostgreSQL restarted (fast shutdown)")
-                    time.sleep(args.seconds * 0.25)
+                    time.sleep(args.fault_seconds * 0.2)
                     server.kill_all()
                     faults.append(f"{time.strftime('%H:%M:%S')} the whole server killed (-9), then started again")
                     server.start()
 
                 injector = threading.Thread(target=inject)
                 injector.start()
-            cast = locust(base, args.users, args.seconds, work / "cast", env, "cast")
-            if injector is not None:
+                faulted = locust(base, args.users, args.fault_seconds, work / "faults", env, "cast")
                 injector.join()
             resent = resend_unacknowledged(work / "ballots.jsonl", work / "receipts.txt")
         finally:
@@ -404,7 +413,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "workers": args.workers, "setup_s": round(setup_s, 1), "prepared": prepared,
             "prepare_s": round(prepare_s, 1), "page": page_s, "cast": cast_s,
             "ratio": round(cast_s["rps"] / page_s["rps"], 3) if page_s["rps"] else None,
-            "faults": faults, "resent_after": resent, "checks": checks}
+            "faults": faults, "fault_phase": stats(faulted, "cast"), "resent_after": resent, "checks": checks}
 
 
 def main() -> None:
@@ -415,7 +424,8 @@ def main() -> None:
     k.add_argument("--base", required=True)
     parser.add_argument("--members", type=int, default=3000, help="members in the electorate (each casts once)")
     parser.add_argument("--users", type=int, default=20, help="concurrent Locust users")
-    parser.add_argument("--seconds", type=int, default=30, help="seconds of each load phase")
+    parser.add_argument("--seconds", type=int, default=30, help="seconds of the page and the casting phases")
+    parser.add_argument("--fault-seconds", type=int, default=30, help="seconds of the casting phase with faults")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--prepare-threads", type=int, default=4)
     parser.add_argument("--no-faults", action="store_true", help="cast without killing anything")
