@@ -70,6 +70,7 @@ MATRIX: dict[str, tuple[str, str, str, tuple[int, ...]]] = {
     "turnout": ("turnout", "get", "ballot", (200, 200, 403, 200, 403, 403)),
     "returned papers": ("returns", "get", "ballot", (403, 403, 403, 200, 403, 403)),
     "returned papers, record": ("returns", "post", "ballot", (403, 403, 403, 200, 403, 403)),
+    "ballot stations (a postal ballot has none)": ("stations", "get", "ballot", (403, 403, 403, 403, 403, 403)),
     "count": ("count", "post", "ballot", (403, 403, 403, 302, 403, 403)),
     "results": ("results", "get", "ballot", (200, 200, 200, 200, 200, 200)),
     "result to members (s.231)": ("result_document", "get", "result", (200, 200, 200, 200, 200, 200)),

@@ -12,6 +12,7 @@ from mandate.cli import (
     credentials,
     law,
     record,
+    stations,
     trustee,
     vote,
     web,
@@ -30,6 +31,8 @@ app.add_typer(law.app, name="law", help="The statutory rulebook: assess a ballot
 app.add_typer(record.app, name="record", help="Verifiable voting records: simulate an election, verify a record.")
 app.add_typer(attendance.app, name="attendance", help="Compute attendance under a policy from CSV or Parquet files; "
               "desks needed per site and weekday; team anchor days within the desks.")
+ballot.app.add_typer(stations.app, name="station", help="Workplace voting: the agreement, ballot stations, the "
+                     "marked register, sealed boxes.")
 app.add_typer(ballot.app, name="ballot", help="Union wing: registers, ballots, postal returns, counts, results.")
 app.add_typer(workplace.app, name="workplace", help="Workplace wing: load an organisation and its ledger from "
               "files (sites, teams, staff, equality monitoring, swipes, bookings, absences); its figures.")

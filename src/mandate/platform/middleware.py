@@ -107,3 +107,49 @@ def _two_factor_url() -> str:
     from django.urls import reverse
 
     return reverse("two_factor")
+
+
+# What a database that cannot be reached says (PostgreSQL restarting or failing over, a connection the server
+# closed, SQLite busy past its timeout), as psycopg and sqlite3 word it.
+UNAVAILABLE = ("connection failed", "could not connect", "server closed the connection", "terminating connection",
+               "the database system is starting up", "the database system is shutting down",
+               "the database system is in recovery mode", "connection is closed", "consuming input failed",
+               "database is locked", "sending query failed")
+
+
+class DatabaseUnavailableMiddleware:
+    """A database that cannot be reached answers 503 with Retry-After, logged in one line, instead of a 500 with
+    a traceback: the request's transaction was undone whole, so nothing was done and the client may try again
+    (a voter's ballot, a form). JSON for the API routes, the styled page otherwise."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponseBase | None:
+        import logging
+
+        from django.db import OperationalError, connections
+        from django.http import JsonResponse
+        from django.template.response import TemplateResponse
+
+        if not isinstance(exception, OperationalError):
+            return None
+        text = str(exception).lower()
+        if not any(marker in text for marker in UNAVAILABLE):
+            return None
+        for conn in connections.all(initialized_only=True):
+            conn.close_if_unusable_or_obsolete()
+        logging.getLogger("mandate.platform").warning("503 %s %s: the database is unavailable (%s)", request.method,
+                                                      request.path, type(exception).__name__)
+        message = "The service is briefly unavailable: nothing was done. Please try again in a few seconds."
+        response: HttpResponseBase
+        if request.path.endswith(".json") or "application/json" in request.headers.get("Accept", ""):
+            response = JsonResponse({"error": message, "retry": True}, status=503)
+        else:
+            response = TemplateResponse(request, "503.html", {"message": message}, status=503)
+            response.render()
+        response["Retry-After"] = "5"
+        return response

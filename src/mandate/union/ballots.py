@@ -74,7 +74,7 @@ def create_ballot(
         raise BallotError(str(refusal)) from None
     if voting_method not in Ballot.AVAILABLE_METHODS:
         raise BallotError(f"A {voting_method} ballot is permissible for this opening day, but mandate cannot run "
-                          "one yet: only postal and electronic ballots can be set up for now.")
+                          "one yet: only postal, electronic and workplace ballots can be set up for now.")
     if units_mode == "aggregated" and not aggregation_basis:
         raise BallotError("An aggregated ballot needs its s.228A basis recorded.")
     if units_mode == "aggregated" and not aggregation_reason.strip():
@@ -288,6 +288,10 @@ def open_problems(ballot: Ballot, today: date | None = None) -> list[str]:
         problems += electronic.open_problems(ballot)
     elif not ballot.return_address.strip():
         problems.append("Voting papers need a return address (s.229(1A)(b)).")
+    if ballot.voting_method == "workplace":
+        from mandate.union.workplace_voting import stock_problems
+
+        problems.extend(stock_problems(ballot))
     return problems
 
 
@@ -423,6 +427,7 @@ def _store(ballot: Ballot, rows: list[ReturnRow], actor: Any) -> list[ReturnOutc
     if errors:
         raise ReturnsImportError(errors)
     recorded = set(ballot.returns.exclude(fingerprint="").values_list("fingerprint", flat=True))
+    in_person = _voted_in_person(ballot)
     first = dict(ballot.returns.filter(status="counted").values_list("paper_number", "source"))
     papers, outcomes = [], []
     for row in rows:
@@ -439,6 +444,10 @@ def _store(ballot: Ballot, rows: list[ReturnRow], actor: Any) -> list[ReturnOutc
             status = "late"
             reason = (f"received on {human_date(row.received_on)}, after the closing day "
                       f"{human_date(ballot.closing_day)}: not counted")
+        elif elector.pk in in_person:
+            status = "duplicate"
+            reason = (f"the member took a paper at {in_person[elector.pk]}: their vote at the workplace counts, "
+                      "this postal paper is set aside")
         elif row.paper_number in first:
             status = "duplicate"
             reason = (f"paper {row.paper_number} was already returned ({first[row.paper_number]}): the first "
@@ -452,6 +461,14 @@ def _store(ballot: Ballot, rows: list[ReturnRow], actor: Any) -> list[ReturnOutc
         outcomes.append(ReturnOutcome(row.paper_number, status, elector.unit.name, ([reason] if reason else []) + both))
     ReturnedPaper.objects.bulk_create(papers, batch_size=2000)
     return outcomes
+
+
+def _voted_in_person(ballot: Ballot) -> dict[int, str]:
+    if ballot.voting_method != "workplace":
+        return {}
+    from mandate.union.workplace_voting import voted_in_person
+
+    return voted_in_person(ballot)
 
 
 def _header_problems(header: list[str], kinds: list[str]) -> list[str]:

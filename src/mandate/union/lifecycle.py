@@ -77,6 +77,14 @@ STEPS = {s.name: s for s in [
          OFFICIAL),
     Step("issue_report", "issue the scrutineer's report", ("results_issued",), "report_issued", SCRUTINEER),
     Step("correct_report", "issue a correction of the scrutineer's report", ("report_issued",), None, SCRUTINEER),
+    # Workplace voting (union/workplace_voting.py): the agreement and the stations before the ballot opens, the
+    # marked register while it is open, the sealed boxes counted after the close.
+    Step("record_workplace_agreement", "record the workplace voting agreement", ("setup", "notices_issued",
+         "papers_issued"), None, OFFICIAL),
+    Step("set_up_station", "set up a ballot station", ("setup", "notices_issued", "papers_issued"), None, OFFICIAL),
+    Step("issue_station_paper", "issue a paper at a ballot station", ("open",), None, SCRUTINEER),
+    Step("seal_box", "seal a ballot box", ("open", "closed"), None, SCRUTINEER),
+    Step("count_box", "record a ballot box's papers", ("closed",), None, SCRUTINEER),
     Step("record_omission", "record a member left out", _ALL, None, OFFICIAL),
     Step("record_document_dates", "record a document's dates", _ALL[1:], None, OFFICIAL),
 ]}

@@ -151,7 +151,7 @@ class Ballot(models.Model):
         ("postal", "Postal"), ("electronic", "Electronic"), ("hybrid", "Hybrid (postal or online)"),
         ("workplace", "Workplace (by prior agreement)"),
     ]
-    AVAILABLE_METHODS = ("postal", "electronic")
+    AVAILABLE_METHODS = ("postal", "electronic", "workplace")
     UNITS_CHOICES = [("separate", "Separate workplace ballots (s.228)"), ("aggregated", "One aggregated ballot (s.228A)")]
     BASIS_CHOICES = [
         ("", "Not aggregated"),
@@ -557,3 +557,4 @@ from mandate.union.electronic.models import (  # noqa: E402, F401
     RevokedCredential,
 )
 from mandate.union.voting.models import VotingCode  # noqa: E402, F401
+from mandate.union.workplace_voting_models import BallotStation, MarkedRegisterEntry, WorkplaceVotingAgreement  # noqa: E402, F401

@@ -3,6 +3,7 @@ from django.urls import path
 from mandate.union import action_views, address_sheet_views, views
 from mandate.union.electronic import views as electronic_views
 from mandate.union.voting import views as voting_views
+from mandate.union.views import stations as station_views
 
 app_name = "union"
 urlpatterns = [
@@ -23,6 +24,7 @@ urlpatterns = [
     path("ballots/<int:pk>/address-sheets.pdf", address_sheet_views.address_sheets_file, name="address_sheets"),
     path("ballots/<int:pk>/turnout/", views.turnout, name="turnout"),
     path("ballots/<int:pk>/returns/", views.returns, name="returns"),
+    path("ballots/<int:pk>/stations/", station_views.stations, name="stations"),
     path("ballots/<int:pk>/count/", views.count, name="count"),
     path("ballots/<int:pk>/results/", views.results, name="results"),
     path("ballots/<int:pk>/report/", views.scrutineer_report, name="scrutineer_report"),
