@@ -2,8 +2,8 @@ from django.urls import path
 
 from mandate.union import action_views, address_sheet_views, views
 from mandate.union.electronic import views as electronic_views
-from mandate.union.voting import views as voting_views
 from mandate.union.views import stations as station_views
+from mandate.union.voting import views as voting_views
 
 app_name = "union"
 urlpatterns = [
