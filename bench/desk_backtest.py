@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -51,10 +52,21 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--service-level", type=float, default=0.95)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--write", metavar="DIR", help="Also write DIR/counts.csv and DIR/sites.csv, the input of "
+                    "`mandate attendance desks --counts DIR/counts.csv --sites DIR/sites.csv --backtest`")
     args = ap.parse_args()
     t0 = time.perf_counter()
     counts, closed = demo_counts(args.staff, args.seed)
     t1 = time.perf_counter()
+    if args.write:
+        out = Path(args.write)
+        out.mkdir(parents=True, exist_ok=True)
+        with open(out / "counts.csv", "w", encoding="utf-8") as fh:
+            fh.write("site_code,date,people\n")
+            fh.writelines(f"{c.site_code},{c.date.isoformat()},{c.people}\n" for c in counts)
+        with open(out / "sites.csv", "w", encoding="utf-8") as fh:
+            fh.write("site_code,name,nation\n")
+            fh.writelines(f"{s.code},{s.name},{s.nation}\n" for s in data.SITES)
     result = backtest(counts, sites=[s.code for s in data.SITES], closed=closed, service_level=args.service_level)
     t2 = time.perf_counter()
     if args.json:
