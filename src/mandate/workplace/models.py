@@ -332,3 +332,7 @@ class Adjustment(models.Model):
         if errors:
             raise ValidationError(errors)
 from mandate.workplace.received_models import ReceiptKey, ReceivedPackage, SenderKey  # noqa: E402, F401
+
+
+# Estates (issue 18): desks, booking rules, bookings and desk entitlements live in their own package.
+from mandate.workplace.estates.models import Booking, Desk, DeskEntitlement, SiteRules  # noqa: E402, F401
