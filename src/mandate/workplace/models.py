@@ -331,8 +331,6 @@ class Adjustment(models.Model):
             errors["review_date"] = "The review date cannot be before the start date."
         if errors:
             raise ValidationError(errors)
-from mandate.workplace.received_models import ReceiptKey, ReceivedPackage, SenderKey  # noqa: E402, F401
-
-
 # Estates (issue 18): desks, booking rules, bookings and desk entitlements live in their own package.
 from mandate.workplace.estates.models import Booking, Desk, DeskEntitlement, SiteRules  # noqa: E402, F401
+from mandate.workplace.received_models import ReceiptKey, ReceivedPackage, SenderKey  # noqa: E402, F401

@@ -35,3 +35,4 @@ urlpatterns += [  # documents received from unions (workplace/received_views.py;
     path("received/<int:pk>.pdf", received_views.received_pdf, name="received_pdf"),
     path("received/<int:pk>/acknowledgement/", received_views.acknowledge, name="received_ack"),
 ]
+urlpatterns += __import__("mandate.workplace.estates.urls", fromlist=["urlpatterns"]).urlpatterns  # issue 18

@@ -8,6 +8,7 @@ the source "booking_checkin", into the same ledger as the imported ones (unique 
 
 from __future__ import annotations
 
+import datetime
 import secrets
 
 from django.db import models
@@ -74,7 +75,10 @@ class SiteRules(models.Model):
     site = models.OneToOneField(Site, on_delete=models.CASCADE, related_name="booking_rules")
     days_ahead = models.PositiveSmallIntegerField(default=14, help_text="How many days ahead staff may book.")
     days_per_week = models.PositiveSmallIntegerField(default=5, help_text="Bookings a person may hold a week.")
-    release_at = models.TimeField(default="10:00", help_text="An unchecked booking is released at this time.")
+    release_at = models.TimeField(default=datetime.time(10, 0),
+                                  help_text="An unchecked booking is released at this time.")
+    weekends = models.BooleanField("Open at weekends", default=False,
+                                   help_text="Desks may be booked on Saturdays and Sundays.")
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(days_per_week__gte=1) & Q(days_per_week__lte=5),
