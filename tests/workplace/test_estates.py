@@ -134,6 +134,7 @@ def test_no_shows_are_released_at_the_site_time(desks) -> None:
     services.book(s1, desks["N-1-002"], MONDAY, today=MONDAY)
     services.book(s0, desks["N-2-R01"], MONDAY, today=MONDAY)
     services.check_in(Booking.objects.get(staff=s0), at=dt.datetime(2026, 11, 23, 9, 0, tzinfo=LONDON))
+    Booking.objects.update(booked_at=dt.datetime(2026, 11, 20, 15, 0, tzinfo=LONDON))  # booked the Friday before
     early = dt.datetime(2026, 11, 23, 9, 59, tzinfo=LONDON)
     assert services.release_no_shows(s1.organisation, now=early) == 0
     assert services.release_no_shows(s1.organisation, now=early + dt.timedelta(minutes=1)) == 1
@@ -146,14 +147,16 @@ def test_no_shows_are_released_at_the_site_time(desks) -> None:
 def test_occupancy_counts_booked_checked_in_and_badge_only(desks) -> None:
     s0, s1, s2 = staff(0), staff(1), staff(2)
     newport = Site.objects.get(code="newport")
-    services.book(s1, desks["N-1-002"], MONDAY, today=MONDAY)
-    services.book(s0, desks["N-2-R01"], MONDAY, today=MONDAY)
-    services.check_in(Booking.objects.get(staff=s0), at=dt.datetime(2026, 11, 23, 9, 0, tzinfo=LONDON))
+    today = dt.date.today()
+    day = today + dt.timedelta(days=7 - today.weekday())  # next Monday: nothing released yet
+    services.book(s1, desks["N-1-002"], day, today=day)
+    services.book(s0, desks["N-2-R01"], day, today=day)
+    services.check_in(Booking.objects.get(staff=s0), at=dt.datetime(day.year, day.month, day.day, 9, 0, tzinfo=LONDON))
     PresenceRecord.objects.create(organisation=s2.organisation, staff=s2, site=newport, source="badge",
-                                  timestamp=dt.datetime(2026, 11, 23, 8, 30, tzinfo=LONDON))
+                                  timestamp=dt.datetime(day.year, day.month, day.day, 8, 30, tzinfo=LONDON))
     PresenceRecord.objects.create(organisation=s0.organisation, staff=s0, site=newport, source="badge",
-                                  timestamp=dt.datetime(2026, 11, 23, 8, 55, tzinfo=LONDON))
-    rows = {r.site.code: r for r in services.occupancy(s0.organisation, MONDAY)}
+                                  timestamp=dt.datetime(day.year, day.month, day.day, 8, 55, tzinfo=LONDON))
+    rows = {r.site.code: r for r in services.occupancy(s0.organisation, day)}
     n = rows["newport"]
     assert (n.desks, n.booked, n.checked_in, n.badge_only, n.headcount, n.free) == (3, 2, 1, 1, 2, 1)
     assert (rows["edinburgh"].desks, rows["edinburgh"].headcount) == (1, 0)
@@ -269,3 +272,40 @@ def _upload(text: str):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("desks.csv", text.encode(), content_type="text/csv")
+
+
+def test_hr_sets_an_entitlement_and_nobody_else_sees_it(client, employer_org, make_user) -> None:
+    s1 = staff(1)
+    adjustment = Adjustment.objects.create(staff=s1, expected_percent=20, date_from=dt.date(2026, 9, 1),
+                                           route="adjustment", approved_by="HR", review_date=dt.date(2027, 3, 1))
+    url = reverse("workplace:estates_entitlement", args=[adjustment.pk])
+    for role in ("estates_manager", "line_manager", "staff_member", "analyst"):
+        client.force_login(make_user(role, username=f"{role}-ent"))
+        assert client.get(url).status_code == 403
+        assert "Desk entitlements" not in client.get(reverse("workplace:estates")).content.decode()
+    client.force_login(make_user("hr_admin"))
+    assert "Staff 1 (S00001)" in client.get(reverse("workplace:estates")).content.decode()
+    client.post(url, {"attributes": ["quiet_zone", "dual_screens"]})
+    assert DeskEntitlement.objects.get(adjustment=adjustment).attributes == ["dual_screens", "quiet_zone"]
+    assert services.entitlement(s1, MONDAY) == {"dual_screens", "quiet_zone"}
+    assert "Quiet zone, Dual screens" in client.get(reverse("workplace:estates")).content.decode()
+    client.post(url, {})
+    assert not DeskEntitlement.objects.exists()
+    # an ended adjustment entitles to nothing
+    DeskEntitlement.objects.create(adjustment=adjustment, attributes=["quiet_zone"])
+    adjustment.date_to = dt.date(2026, 10, 1)
+    adjustment.save()
+    assert services.entitlement(s1, MONDAY) == set()
+
+
+def test_yesterdays_unchecked_bookings_are_released(desks) -> None:
+    s1 = staff(1)
+    Booking.objects.create(desk=desks["N-1-002"], staff=s1, date=MONDAY - dt.timedelta(days=3))
+    assert services.release_no_shows(s1.organisation, now=dt.datetime(2026, 11, 23, 7, 0, tzinfo=LONDON)) == 1
+
+
+def test_a_desk_booked_after_the_release_time_is_kept(desks) -> None:
+    s1 = staff(1)
+    booking = Booking.objects.create(desk=desks["N-1-002"], staff=s1, date=MONDAY)
+    Booking.objects.filter(pk=booking.pk).update(booked_at=dt.datetime(2026, 11, 23, 12, 0, tzinfo=LONDON))
+    assert services.release_no_shows(s1.organisation, now=dt.datetime(2026, 11, 23, 13, 0, tzinfo=LONDON)) == 0

@@ -123,3 +123,6 @@ class DeskEntitlement(models.Model):
 
     def required(self) -> set[str]:
         return {a for a in self.attributes if a in ATTRIBUTES}
+
+    def labels(self) -> list[str]:
+        return [label for name, label in ATTRIBUTES.items() if name in self.attributes]

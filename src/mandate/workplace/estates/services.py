@@ -167,6 +167,7 @@ def entitlement(staff: StaffMember, day: dt.date) -> set[str]:
 def offer(staff: StaffMember, site: Site, day: dt.date) -> list[tuple[Desk, bool]]:
     """The desks free at `site` on `day` that the person may book, matching desks first: (desk, matches).
     A held desk is offered only to someone entitled to its attributes; the page never says why."""
+    release_no_shows(site.organisation)
     wanted = entitlement(staff, day)
     taken = set(Booking.objects.filter(desk__site=site, date=day, state__in=Booking.LIVE)
                 .values_list("desk_id", flat=True))
@@ -245,13 +246,16 @@ def check_in(booking: Booking, *, at: dt.datetime | None = None) -> PresenceReco
 
 
 def release_no_shows(organisation: Organisation, *, now: dt.datetime | None = None) -> int:
-    """Release today's unchecked bookings at sites whose release time has passed; returns how many."""
+    """Release today's unchecked bookings at sites whose release time has passed (and any earlier day's);
+    returns how many. Run whenever desks are offered or counted, so no scheduler is needed for it."""
     now = (now or timezone.now()).astimezone(LONDON)
     released = 0
     for site in Site.objects.filter(organisation=organisation):
-        if now.time() >= rules_for(site).release_at:
-            released += Booking.objects.filter(desk__site=site, date=now.date(), state=Booking.BOOKED).update(
-                state=Booking.RELEASED)
+        release = dt.datetime.combine(now.date(), rules_for(site).release_at, tzinfo=LONDON)
+        # today's, once the release time has passed, if booked before it (a desk booked at noon is no no-show)
+        due = Q(date__lt=now.date()) | (Q(date=now.date(), booked_at__lt=release) if now >= release else Q(pk=0))
+        released += Booking.objects.filter(due, desk__site=site, state=Booking.BOOKED).update(
+            state=Booking.RELEASED)
     return released
 
 
@@ -273,6 +277,7 @@ class Occupancy:
 
 
 def occupancy(organisation: Organisation, day: dt.date) -> list[Occupancy]:
+    release_no_shows(organisation)
     start = dt.datetime.combine(day, dt.time(0), tzinfo=LONDON)
     end = start + dt.timedelta(days=1)
     out = []

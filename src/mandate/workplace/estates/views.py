@@ -95,9 +95,16 @@ def _next_weekday(day: dt.date) -> dt.date:
 
 @role_required(*EMPLOYER_ROLES)
 def index(request: HttpRequest) -> HttpResponse:
+    from mandate.workplace.models import Adjustment
+
     organisation = organisation_for(request)
+    adjustments = []
+    if has_role(request.user, HR):  # HR records desk entitlements on adjustments; nobody else sees them
+        today = timezone.localdate()
+        adjustments = list(Adjustment.objects.filter(staff__organisation=organisation).exclude(date_to__lt=today)
+                           .select_related("staff", "desk_entitlement").order_by("staff__name")[:200])
     return render(request, "workplace/estates/index.html", {
-        "organisation": organisation, "is_estates": has_role(request.user, ESTATES),
+        "organisation": organisation, "is_estates": has_role(request.user, ESTATES), "adjustments": adjustments,
         "sees_plans": has_role(request.user, ESTATES, HR), "is_manager": has_role(request.user, MANAGER)})
 
 
@@ -371,7 +378,7 @@ def entitlement(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = organisation_for(request)
     adjustment = get_object_or_404(Adjustment, pk=pk, staff__organisation=organisation)
     current = DeskEntitlement.objects.filter(adjustment=adjustment).first()
-    form = EntitlementForm(request.POST or None, initial={"attributes": current.attributes if current else []})
+    form = EntitlementForm(request.POST if request.method == "POST" else None, initial={"attributes": current.attributes if current else []})
     if request.method == "POST" and form.is_valid():
         chosen = sorted(form.cleaned_data["attributes"])
         if chosen:
@@ -381,5 +388,5 @@ def entitlement(request: HttpRequest, pk: int) -> HttpResponse:
         record(request.user, "estates.entitlement_saved", "Adjustment", adjustment.pk,
                staff_id=adjustment.staff.staff_id, attributes=chosen)
         messages.success(request, f"Saved the desk entitlement of {adjustment.staff.name}.")
-        return redirect("workplace:adjustments")
+        return redirect("workplace:estates")
     return render(request, "workplace/estates/entitlement.html", {"form": form, "adjustment": adjustment})
