@@ -265,7 +265,7 @@ def test_the_journey_through_the_pages(client, employer_org, make_user) -> None:
     assert '<tr data-site="newport"><th scope="row">Newport</th><td data-label="Desks">3</td><td data-label="Booked">1' \
            '</td><td data-label="Checked in">1</td>' in occ
     plan = client.get(reverse("workplace:estates_plan_anchors")).content.decode()
-    assert "Plan: optimal (proved by the solver)." in plan and "prices" in plan
+    assert "Plan: optimal (proved by the solver)." in plan and "<th scope=\"row\">Prices</th>" in plan
 
 
 def _upload(text: str):
@@ -309,3 +309,19 @@ def test_a_desk_booked_after_the_release_time_is_kept(desks) -> None:
     booking = Booking.objects.create(desk=desks["N-1-002"], staff=s1, date=MONDAY)
     Booking.objects.filter(pk=booking.pk).update(booked_at=dt.datetime(2026, 11, 23, 12, 0, tzinfo=LONDON))
     assert services.release_no_shows(s1.organisation, now=dt.datetime(2026, 11, 23, 13, 0, tzinfo=LONDON)) == 0
+
+
+def test_a_line_manager_sees_only_their_teams_anchor_days(client, employer_org, make_user) -> None:
+    from mandate.workplace.models import Team
+
+    other = Team.objects.create(organisation=employer_org, code="census", name="Census")
+    s2 = staff(2)
+    s2.team = other
+    s2.save()
+    boss = staff(0)
+    boss.user = make_user("line_manager", username="boss")
+    boss.save()
+    client.force_login(boss.user)
+    page = client.get(reverse("workplace:estates_plan_anchors")).content.decode()
+    assert '<th scope="row">Prices</th>' in page and "Census" not in page
+    assert "anchor-grid" not in page and "What binds" not in page

@@ -350,11 +350,15 @@ def planner_anchors(request: HttpRequest) -> HttpResponse:
         me = StaffMember.objects.filter(user_id=request.user.pk or 0, organisation=organisation).select_related(
             "team").first()
         own_team = me.team.code if me else None
-    anchors = [(team, [WEEKDAYS[d] for d in ds]) for team, ds in result.anchors.items()
+    from mandate.workplace.models import Team
+
+    team_names = dict(Team.objects.filter(organisation=organisation).values_list("code", "name"))
+    site_names = dict(Site.objects.filter(organisation=organisation).values_list("code", "name"))
+    anchors = [(team_names.get(team, team), [WEEKDAYS[d] for d in ds]) for team, ds in result.anchors.items()
                if sees_all or team == own_team]
     grid: dict[str, list[Any]] = {}
     for s in result.site_days:
-        grid.setdefault(s.site_code, []).append(s)
+        grid.setdefault(site_names.get(s.site_code, s.site_code), []).append(s)
     return render(request, "workplace/estates/planner_anchors.html", {
         "result": result, "anchors": anchors, "grid": grid if sees_all else {}, "sees_all": sees_all,
         "weekdays": WEEKDAYS, "buffer": buffer, "anchor_days": days,
