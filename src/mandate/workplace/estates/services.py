@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from mandate.platform import exports
 from mandate.platform.audit import record
 from mandate.policy.errors import InputError
 from mandate.workplace.estates.models import ATTRIBUTES, Booking, Desk, DeskEntitlement, SiteRules
@@ -35,7 +36,7 @@ class BookingRefused(Exception):
 
 def template_csv() -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = exports.csv_writer(out, lineterminator="\n")
     writer.writerow(DESK_COLUMNS)
     writer.writerow(["newport", "N-1-001", "1", "East quiet", "desk", "true", "true", "true", "true", "false",
                      "false", "true", "false", "true"])
