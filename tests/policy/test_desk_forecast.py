@@ -109,7 +109,7 @@ def test_refusals() -> None:
         forecast([SiteDayCount("a", day, 3)], service_level=1.0)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.integers(5, 400))
 def test_a_higher_level_never_needs_fewer_desks(seed: int, people: int) -> None:
     rng = np.random.default_rng(seed)

@@ -41,14 +41,11 @@ def estate(employer_org, make_user, tmp_path):
     # twelve weeks of badge swipes so the desks planner has a history
     people = list(StaffMember.objects.filter(organisation=org))
     start = dt.date.today() - dt.timedelta(weeks=12)
-    for k in range(12 * 7):
-        day = start + dt.timedelta(days=k)
-        if day.weekday() >= 5:
-            continue
-        for i, person in enumerate(people):
-            if (k + i) % 3:
-                PresenceRecord.objects.create(organisation=org, staff=person, site=person.home_site, source="badge",
-                                              timestamp=dt.datetime.combine(day, dt.time(8, 30 + i), tzinfo=LONDON))
+    PresenceRecord.objects.bulk_create(
+        PresenceRecord(organisation=org, staff=person, site=person.home_site, source="badge",
+                       timestamp=dt.datetime.combine(day, dt.time(8, 30 + i), tzinfo=LONDON))
+        for k in range(12 * 7) if (day := start + dt.timedelta(days=k)).weekday() < 5
+        for i, person in enumerate(people) if (k + i) % 3)
     path = tmp_path / "desks.csv"
     path.write_text(DESKS)
     return path
