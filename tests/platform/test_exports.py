@@ -24,7 +24,8 @@ EXPORT_ROUTES = {"union:register_export": "/union/register/export.csv",
                  "workplace:my_figure_csv": "/workplace/me/attendance.csv?date_from=2026-10-01&date_to=2026-10-31",
                  "workplace:person_csv": "/workplace/people/{staff}/attendance.csv?date_from=2026-10-01&date_to=2026-10-31",
                  "workplace:organisation_csv":
-                     "/workplace/organisation/export.csv?date_from=2026-10-01&date_to=2026-10-31&table=teams"}
+                     "/workplace/organisation/export.csv?date_from=2026-10-01&date_to=2026-10-31&table=teams",
+                 "workplace:estates_desks_csv": "/workplace/estates/desks/export.csv"}
 
 
 def test_cells_are_escaped_and_unescaped() -> None:
@@ -75,6 +76,13 @@ def test_every_export_route_escapes(client, make_user, union_org, employer_org) 
     Team.objects.filter(organisation=employer_org).update(name=FORMULAS[0])
     seen["workplace:organisation_csv"] = client.get(EXPORT_ROUTES["workplace:organisation_csv"])
     assert "'" + FORMULAS[0] in _cells(seen["workplace:organisation_csv"].content.decode())
+    from mandate.workplace.estates.models import Desk
+    from mandate.workplace.models import Site
+
+    Desk.objects.create(site=Site.objects.get(code="newport"), code="=1+2", floor="1", zone=FORMULAS[3])
+    client.force_login(make_user("estates_manager"))
+    seen["workplace:estates_desks_csv"] = client.get(EXPORT_ROUTES["workplace:estates_desks_csv"])
+    assert "'" + FORMULAS[3] in _cells(seen["workplace:estates_desks_csv"].content.decode())
     assert set(seen) == set(EXPORT_ROUTES)
     for name, response in seen.items():
         assert response.status_code == 200 and response["Content-Type"].startswith("text/csv"), name

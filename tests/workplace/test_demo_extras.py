@@ -43,3 +43,41 @@ def test_demo_policies_and_adjustments(client, demo) -> None:
     client.force_login(StaffMember.objects.get(user__username="manager").user)
     team = client.get(reverse("workplace:team") + OCTOBER).content.decode()
     assert mine.expectation in team and "Carer\u2019s passport" not in team
+
+
+def test_demo_desks_bookings_and_occupancy(client, demo) -> None:
+    """The demo loads desks per site (floors, zones, attributes, a few held), and the occupancy page and the
+    demo staff account's bookings show them, counted independently here."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from mandate.workplace.estates.models import Booking, Desk
+    from mandate.workplace.models import PresenceRecord, Site
+
+    for site in Site.objects.all():
+        assert Desk.objects.filter(site=site, kind="desk").count() == site.desk_capacity
+    newport = Desk.objects.filter(site__code="newport", kind="desk")
+    assert newport.values("floor").distinct().count() >= 1 and newport.exclude(zone="").exists()
+    assert 1 <= Desk.objects.filter(reserved=True, accessible_route=True).count() <= 4 * Site.objects.count()
+    assert Desk.objects.filter(quiet_zone=True).exists() and Desk.objects.filter(height_adjustable=True).exists()
+    today = timezone.localdate()
+    mine = Booking.objects.filter(staff__user__username="staff").order_by("date")
+    assert [b.state for b in mine] == ["checked_in"] * 3 + ["booked"] * 3
+    assert all(b.date < today for b in mine[:3]) and all(b.date >= today for b in mine[3:])
+    assert PresenceRecord.objects.filter(staff__user__username="staff", source="booking_checkin").count() == 3
+
+    client.force_login(get_user_model().objects.get(username="staff"))
+    page = client.get(reverse("workplace:estates_mine")).content.decode()
+    assert page.count("Checked in</td>") == 3 and mine.last().desk.code in page
+
+    day = mine[3].date  # the next weekday from today: bookings not yet released
+    client.force_login(get_user_model().objects.get(username="estates"))
+    occ = client.get(reverse("workplace:estates_occupancy") + f"?date={day.isoformat()}").content.decode()
+    site = mine[0].desk.site
+    desks = Desk.objects.filter(site=site, active=True).count()
+    booked = Booking.objects.filter(desk__site=site, date=day, state__in=("booked", "checked_in")).count()
+    assert booked > 1
+    assert (f'<tr data-site="{site.code}"><th scope="row">{site.name}</th><td data-label="Desks">{desks}</td>'
+            f'<td data-label="Booked">{booked}</td>') in occ, occ
+    assert day.weekday() < 5 and day >= today - dt.timedelta(days=0)

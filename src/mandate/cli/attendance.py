@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import math
 import os
+import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -22,6 +23,14 @@ from mandate.dates import human_date
 from mandate.policy import Dataset, InputError, PolicyError, compare, compute, load_policy
 
 app = typer.Typer(no_args_is_help=True)
+
+
+def _console() -> Console:
+    """Rich's console, at the terminal's width on a terminal; piped or redirected, wide enough that no table
+    is cut or wrapped at 80 columns (COLUMNS, when set, still wins)."""
+    if sys.stdout.isatty() or os.environ.get("COLUMNS"):
+        return Console()
+    return Console(width=1000, soft_wrap=True)
 
 
 def _bad(message: object) -> NoReturn:
@@ -92,7 +101,7 @@ def compute_command(
     if as_json:
         typer.echo(json.dumps(result.to_json_dict(), ensure_ascii=False))
         return
-    console = Console()
+    console = _console()
     unit = result.unit
     table = Table(title=f"{pol.name}: {human_date(start)} to {human_date(end)}")
     rows = result.people.to_pylist()
@@ -183,23 +192,49 @@ DESKS_HELP = (
     "and the chance that someone finds no desk.\n\n"
     "With --history the probabilities are estimated per person and weekday as (1 + days in) / (2 + days "
     "recorded), the mean under a uniform Beta(1, 1) prior; a weekday outside working_days gets 0.\n\n"
+    "With --counts (people in per site and day) the desks are forecast from what actually happened, hubs "
+    "included: a week level and weekday profile, holiday weeks not taken as the level, and a quantile of the "
+    "forecast's own past errors; --backtest shows how often that figure was exceeded, per site and weekday.\n\n"
     "Bad input: one line naming the file, line and field, exit status 2. See docs/policy.md."
 )
 
 
 @app.command("desks", help=DESKS_HELP)
 def desks_command(
-    people: Path = typer.Option(..., "--people", help="PEOPLE.csv with columns staff_id, home_site, mon, tue, wed, "
-                                "thu, fri (each the probability, 0 to 1, that the person comes in that weekday); "
-                                "with --history: staff_id, home_site, and optionally working_days (Mon;Tue;Wed)"),
-    desks: Path = DESKS,
+    people: Path | None = typer.Option(None, "--people", help="PEOPLE.csv with columns staff_id, home_site, mon, "
+                                       "tue, wed, thu, fri (each the probability, 0 to 1, that the person comes "
+                                       "in that weekday); with --history: staff_id, home_site, and optionally "
+                                       "working_days (Mon;Tue;Wed)"),
+    desks: Path | None = typer.Option(None, "--desks", help="DESKS.csv with columns site_code, desks, and "
+                                      "optionally mon, tue, wed, thu, fri (a weekday's own desks; empty: desks); "
+                                      "needed with --people, optional with --counts"),
     history: Path | None = typer.Option(None, "--history", help="HISTORY.csv with columns staff_id, date, "
                                         "present (1 in, 0 not): estimate each person's weekday probabilities "
                                         "from it"),
+    counts: Path | None = typer.Option(None, "--counts", help="COUNTS.csv with columns site_code, date, people "
+                                       "(distinct people in at the site that day): forecast next week's desks "
+                                       "from what happened, calibrated on the history (hubs included)"),
+    sites: Path | None = typer.Option(None, "--sites", help="With --counts: SITES.csv with columns site_code, "
+                                      "nation (england-and-wales, scotland, northern-ireland): that nation's "
+                                      "bank holidays are closed days, left out"),
+    backtest: bool = typer.Option(False, "--backtest", help="With --counts: forecast every past week from the "
+                                  "weeks before it and count the days more people came in than the desks "
+                                  "forecast, per site and weekday"),
     service_level: str = typer.Option("0.95", "--service-level", metavar="LEVEL", help="The chance that everyone "
                                       "who comes in finds a desk, above 0 and below 1"),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
 ) -> None:
+    level = _number(service_level, "--service-level", float, 0.0, 1.0,
+                    "a probability above 0 and below 1 (for example 0.95)", open_interval=True)
+    if counts is not None:
+        if people is not None or history is not None:
+            _bad("give --counts, or --people (with or without --history), not both")
+        _desks_from_counts(counts, sites, desks, backtest, level, as_json)
+        return
+    if backtest or sites is not None:
+        _bad("--backtest and --sites go with --counts")
+    if people is None or desks is None:
+        _bad("give --counts COUNTS.csv, or --people PEOPLE.csv with --desks DESKS.csv")
     from mandate.policy.capacity import (
         PRIOR,
         check_people_sites,
@@ -210,17 +245,15 @@ def desks_command(
     from mandate.policy.capacity import read_people as read_demand_people
     from mandate.policy.workspace import read_desks
 
-    level = _number(service_level, "--service-level", float, 0.0, 1.0,
-                    "a probability above 0 and below 1 (for example 0.95)", open_interval=True)
     try:
-        sites = read_desks(desks)
+        site_desks = read_desks(desks)
         persons, working = read_demand_people(people, with_history=history is not None)
-        check_people_sites(persons, sites, desks.name)
+        check_people_sites(persons, site_desks, desks.name)
         if history is not None:
             estimates = estimate_probabilities(read_history(history), [p.staff_id for p in persons],
                                                working_days=working)
             persons = [replace(p, probabilities=estimates[p.staff_id]) for p in persons]
-        result = desk_demand(persons, sites, level)
+        result = desk_demand(persons, site_desks, level)
     except (InputError, ValueError) as exc:
         _bad(exc)
     source = (f"estimated from {history.name} (Beta({PRIOR[0]:g}, {PRIOR[1]:g}) prior)" if history is not None
@@ -239,12 +272,94 @@ def desks_command(
                       str(d.desks), str(max(0, d.spare)), str(d.shortfall) if d.shortfall else "–",
                       _percent(d.probability_exceeding),
                       style="bold red" if d.shortfall else None)
-    console = Console()
+    console = _console()
     console.print(table)
     short = [d for d in result.days if d.shortfall]
     console.print(f"Probabilities {source}. "
                   + (f"{len(short)} site day{'s' if len(short) != 1 else ''} short of desks."
                      if short else "Every site has the desks it needs on every weekday."))
+
+
+def _closed_days(sites: Path) -> dict[str, set[dt.date]]:
+    """Each site's closed days (its nation's bank holidays), in the order of the sites file."""
+    from mandate.policy.calendar import NATIONS, bank_holidays
+    from mandate.policy.workspace import read_csv
+
+    closed: dict[str, set[dt.date]] = {}
+    for row in read_csv(sites, required=("site_code", "nation"), ignored=("name",)):
+        nation = row.text("nation", "the nation")
+        if nation not in NATIONS:
+            raise row.error(f"is not one of {', '.join(NATIONS)}", "nation")
+        closed[row.text("site_code", "the site")] = set(bank_holidays(nation))
+    return closed
+
+
+def _desks_from_counts(counts: Path, sites: Path | None, desks: Path | None, backtest: bool, level: float,
+                       as_json: bool) -> None:
+    """`desks --counts`: the calibrated forecast of next week (or its backtest) from site-day counts."""
+    from mandate.policy import desk_forecast
+    from mandate.policy.workspace import DAY_NAMES, read_desks
+
+    try:
+        rows = desk_forecast.read_counts(counts)
+        closed = _closed_days(sites) if sites is not None else {}
+        order = list(closed)
+        site_desks = {s.site_code: s for s in read_desks(desks)} if desks is not None else {}
+        order = order or list(site_desks) or sorted({r.site_code for r in rows})
+        for code in site_desks:
+            if code not in order:
+                order.append(code)
+        if backtest:
+            result = desk_forecast.backtest(rows, sites=order, closed=closed, service_level=level)
+        else:
+            week = desk_forecast.forecast(rows, sites=order, closed=closed, service_level=level)
+    except (InputError, ValueError) as exc:
+        _bad(exc)
+    console = _console()
+    if backtest:
+        if as_json:
+            typer.echo(json.dumps(result.to_json_dict(), ensure_ascii=False))
+            return
+        table = Table(title=f"Backtest at a {level * 100:g}% service level: weeks of "
+                            f"{human_date(result.first_week)} to {human_date(result.last_week)}",
+                      caption="Each week forecast from the weeks before it only. Exceeded: days more people came "
+                              "in than the desks forecast.")
+        for col in ("Site", "Day", "Days", "Exceeded", "Rate", "95% interval", "Mean desks", "Mean in", "Most in"):
+            table.add_column(col, justify="left" if col in ("Site", "Day") else "right")
+        for r in result.rows:
+            lo, hi = r.interval()
+            table.add_row(escape(r.site_code), DAY_NAMES[r.weekday], str(r.days), str(r.exceeded),
+                          f"{r.rate * 100:.1f}%", f"{lo * 100:.1f}% to {hi * 100:.1f}%", f"{r.mean_desks:.0f}",
+                          f"{r.mean_observed:.0f}", str(r.max_observed))
+        console.print(table)
+        console.print(f"All site days: {result.exceeded} of {result.days} exceeded ({result.rate * 100:.1f}%), "
+                      f"against {(1 - level) * 100:g}% expected.")
+        return
+    out = []
+    for f in week:
+        record = site_desks.get(f.site_code)
+        have = record.desks[f.weekday] if record is not None else None
+        out.append((f, have))
+    if as_json:
+        typer.echo(json.dumps({
+            "service_level": level, "method": "calibrated forecast from site-day counts (docs/policy.md)",
+            "days": [{**f.to_json_dict(), "desks": have,
+                      "spare": None if have is None else max(0, have - f.desks_needed),
+                      "shortfall": None if have is None else max(0, f.desks_needed - have)} for f, have in out]},
+            ensure_ascii=False))
+        return
+    table = Table(title=f"Desks needed for a {level * 100:g}% service level, week of {human_date(week[0].date)}",
+                  caption="Forecast from the people in at each site on each day, calibrated on its own past "
+                          "errors.")
+    for col in ("Site", "Day", "Expected", "Needed", "Desks", "Spare", "Short", "Calibrated"):
+        table.add_column(col, justify="left" if col in ("Site", "Day") else "right")
+    for f, have in out:
+        short = None if have is None else max(0, f.desks_needed - have)
+        table.add_row(escape(f.site_code), DAY_NAMES[f.weekday], f"{f.expected:.0f}", str(f.desks_needed),
+                      "–" if have is None else str(have), "–" if have is None else str(max(0, have - f.desks_needed)),
+                      str(short) if short else "–", "yes" if f.calibrated else "not yet (short history)",
+                      style="bold red" if short else None)
+    console.print(table)
 
 
 ANCHOR_DAYS_HELP = (
@@ -307,8 +422,10 @@ def anchor_days_command(
     if as_json:
         typer.echo(json.dumps(result.to_json_dict(), ensure_ascii=False))
         raise typer.Exit(code)
-    console = Console()
-    status = {"optimal": "optimal", "feasible": "the best found within the time limit (not proved optimal)",
+    console = _console()
+    gap = "" if result.gap is None else f", within {result.gap * 100:.1f}% of the best possible"
+    status = {"optimal": "optimal (proved by the solver)",
+              "feasible": f"feasible: the best found within the time limit, not proved optimal{gap}",
               "infeasible": "no plan fits the desks", "unknown": "no plan found within the time limit"}
     console.print(f"Plan: {status[result.status]}.")
     if code == 0:

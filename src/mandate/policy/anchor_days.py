@@ -44,6 +44,7 @@ end; their errors name the file, the line and the field.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -205,6 +206,16 @@ class Schedule:
     limits: tuple[Limit, ...] = ()
     limits_minimal: bool = True
     overflows: tuple[Overflow, ...] = ()
+    bound: int | None = None  # the solver's proven lower bound on the objective (equal to it when optimal)
+
+    @property
+    def gap(self) -> float | None:
+        """How far the plan's objective may be above the best possible, as a share of the objective (0 when
+        proved optimal); None without a plan."""
+        total = self.objective
+        if total is None or self.bound is None:
+            return None
+        return 0.0 if total <= self.bound else (total - self.bound) / max(1, abs(total))
 
     @property
     def objective(self) -> int | None:
@@ -243,6 +254,8 @@ class Schedule:
     def to_json_dict(self) -> dict[str, Any]:
         return {
             "status": self.status, "buffer": self.buffer,
+            "proved_optimal": self.status == "optimal", "bound": self.bound,
+            "gap": None if self.gap is None else round(self.gap, 6),
             "anchors": {t: [DAYS[d] for d in days] for t, days in self.anchors.items()},
             "site_days": [s.to_json_dict() for s in self.site_days],
             "binding": [{"site_code": s.site_code, "weekday": DAYS[s.weekday], "headcount": s.headcount,
@@ -354,6 +367,12 @@ class _Model:
         self.y = {(t.name, d): m.new_bool_var(f"anchor[{t.name},{DAYS[d]}]") for t in teams for d in range(5)}
         for t in teams:
             m.add(sum(self.y[t.name, d] for d in range(5)) == t.anchor_days)
+        # an anchor day is never one on which fewer of the team's members work than on a day not anchored
+        for name, works in team_working(teams, people).items():
+            for d in range(5):
+                for other in range(5):
+                    if works[other] > works[d]:
+                        m.add_implication(self.y[name, d], self.y[name, other])
 
         # people: in[i, d] is the team's anchor variable, or the person's own
         self.x: list[dict[int, cp_model.IntVar]] = []
@@ -424,6 +443,18 @@ class _Model:
 
     def capacity(self, site: str, d: int) -> int:
         return max(0, self.sites[site].desks[d] - self.buffer)
+
+
+def team_working(teams: Sequence[Team], people: Sequence[Person]) -> dict[str, tuple[int, ...]]:
+    """Per team, how many of its members work each weekday (the non-exempt members; all of them when every
+    member is exempt). Anchor days go to the days most of them work: a Tuesday-only team is anchored on
+    Tuesday, never on a Friday nobody works."""
+    out: dict[str, tuple[int, ...]] = {}
+    for t in teams:
+        members = [p for p in people if p.team == t.name]
+        counted = [p for p in members if not p.exempt] or members
+        out[t.name] = tuple(sum(1 for p in counted if d in p.working_days) for d in range(5))
+    return out
 
 
 def _penalty(team: Team, d: int) -> int:
@@ -499,8 +530,10 @@ def schedule(teams: Sequence[Team], people: Sequence[Person], desks: Sequence[Si
         # before the time limit may leave a pair's "share" or a site's "peak" variable slack), never lower.
         total, solver_total = sum(t.weighted for t in terms), round(solver.objective_value)
         assert total == solver_total if status == cp_model.OPTIMAL else total <= solver_total, "objective differs"
+        bound = total if status == cp_model.OPTIMAL else math.ceil(solver.best_objective_bound - 1e-9)
         return Schedule("optimal" if status == cp_model.OPTIMAL else "feasible", buffer, anchors,
-                        {p.staff_id: days for p, days in zip(people, office, strict=True)}, site_days, terms)
+                        {p.staff_id: days for p, days in zip(people, office, strict=True)}, site_days, terms,
+                        bound=bound)
     if status != cp_model.INFEASIBLE:
         return Schedule("unknown", buffer, {}, {}, (), ())
     limits, minimal = _minimal_limits(teams, people, sites, buffer, weights, time_limit, workers, seed)
@@ -604,5 +637,5 @@ def read_people(path: str | Path) -> list[Person]:
     return out
 
 
-__all__ = ["MAX_COMMUTE_MINUTES", "MAX_WEIGHT", "TERMS", "TIME_LIMIT", "Limit", "Overflow", "Person", "Schedule",
+__all__ = ["team_working", "MAX_COMMUTE_MINUTES", "MAX_WEIGHT", "TERMS", "TIME_LIMIT", "Limit", "Overflow", "Person", "Schedule",
            "SiteDay", "Team", "Term", "Weights", "read_people", "read_teams", "schedule"]

@@ -402,6 +402,8 @@ class ReviewReminder(models.Model):
         return f"Reminder for review on {self.review_date.isoformat()}"
 
 
+# Estates (issue 18): desks, booking rules, bookings and desk entitlements live in their own package.
+from mandate.workplace.estates.models import Booking, Desk, DeskEntitlement, SiteRules  # noqa: E402, F401
 from mandate.workplace.received_models import ReceiptKey, ReceivedPackage, SenderKey  # noqa: E402, F401
 
 

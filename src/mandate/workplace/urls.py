@@ -43,3 +43,4 @@ urlpatterns += [  # documents received from unions (workplace/received_views.py;
     path("received/<int:pk>/dispute-mode/", received_views.received_dispute_mode, name="received_dispute_mode"),
     path("received/<int:pk>/record/", received_views.received_record, name="received_record"),
 ]
+urlpatterns += __import__("mandate.workplace.estates.urls", fromlist=["urlpatterns"]).urlpatterns  # issue 18
