@@ -17,7 +17,8 @@ from mandate.platform.roles import EMPLOYER_ROLES, UNION_ROLES
 # Routes anyone may open: signing in and recovering a password. Admin has its own superuser check.
 PUBLIC = {"login", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
           "password_reset_complete",
-          "calendar_feed"}  # the action calendar's iCal feed: its secret token is the key (tests/union/test_action_feed.py)
+          "calendar_feed",  # the action calendar's iCal feed: its secret token is the key (tests/union/test_action_feed.py)
+          "board:board", "board:record"}  # an electronic ballot's bulletin board: what its record publishes
 SIDE_NEUTRAL = {"home", "password_change", "password_change_done", "two_factor",
                 "job", "job_status"}  # a job: its starter's
 

@@ -88,7 +88,8 @@ def test_a_ballot_by_a_new_method_needs_a_scrutineer_whatever_its_size(data_dir:
 @pytest.mark.django_db
 def test_ballot_set_up_asks_the_rulebook_whether_a_method_is_permissible(data_dir: Path, union_org) -> None:
     """Before the Order is recorded an electronic ballot is refused in the rulebook's words (the opening day
-    named); once it is recorded the refusal says only that the wing cannot run one yet; postal is made."""
+    named); once it is recorded an electronic ballot is made, and a hybrid one is refused only because the wing
+    cannot run one yet; postal is made."""
     from mandate.union import ballots as svc
     from mandate.union.errors import BallotError
     from mandate.union.models import Dispute, Employer
@@ -103,6 +104,7 @@ def test_ballot_set_up_asks_the_rulebook_whether_a_method_is_permissible(data_di
         svc.create_ballot(union_org, code="e1", voting_method="electronic", **made)
     record_the_order(data_dir)
     with pytest.raises(BallotError, match="permissible for this opening day, but mandate cannot run one yet"):
-        svc.create_ballot(union_org, code="e2", voting_method="electronic", **made)
+        svc.create_ballot(union_org, code="e2", voting_method="hybrid", **made)
     assert svc.create_ballot(union_org, code="p", voting_method="postal", **made).voting_method == "postal"
+    assert svc.create_ballot(union_org, code="e3", voting_method="electronic", **made).voting_method == "electronic"
     assert not union_org.ballots.filter(code__in=["e1", "e2"]).exists()

@@ -246,13 +246,19 @@ def create_cmd(spec_file: Path, as_json: bool = JSON, actor: str = ACTOR, papers
                 scrutineer_name=spec.get("scrutineer", ""), scrutineer_username=spec.get("scrutineer_username", ""),
                 return_address=spec.get("return_address", ""), caller=spec.get("caller", ""),
                 dispute_summary=spec.get("dispute_summary", ""), ips_majority=bool(spec.get("ips_majority", False)),
-                actor=actor)
+                voting_method=str(spec.get("method", "postal")), actor=actor)
             electors = svc.freeze_electorate(ballot, actor)
             issued = []
             if notice_dates:
                 made = services.issue_notices(ballot, actor=actor, **notice_dates)
                 issued += [d.kind for d in made]
-            if papers:
+            if ballot.voting_method == "electronic":
+                if isinstance(spec.get("electronic"), dict) and notice_dates:
+                    from mandate.cli.ballot_electronic import create_election_from_spec
+
+                    create_election_from_spec(ballot, spec["electronic"], actor, as_json)
+                    issued.append("election-record")
+            elif papers:
                 services.issue_voting_papers(ballot, actor=actor)
                 issued.append("voting-papers")
     except svc.BallotError as error:
@@ -341,9 +347,11 @@ def close_cmd(union: str, ballot: str, as_json: bool = JSON, actor: str = ACTOR,
 
     as_of = _d(today, "--today")
     b = _ballot(union, ballot)
-    if not count:
+    if not count or b.voting_method == "electronic":  # an electronic count waits for the trustees' shares
         _step(lambda: services.close_ballot(b, actor, today=as_of), as_json)
-        _emit(_stage(b), as_json, lambda: console.print(f"Ballot {b.code} is closed: count it next."))
+        after = ("the trustees decrypt the tallies next (mandate trustee decrypt; upload each share)"
+                 if b.voting_method == "electronic" else "count it next")
+        _emit(_stage(b), as_json, lambda: console.print(f"Ballot {b.code} is closed: {after}."))
         return
 
     def close_and_count() -> None:
@@ -745,3 +753,6 @@ def correct_report_cmd(
                                                 reasons=reasons, actor=actor), as_json)
     _emit({**_stage(b), "document": doc.pk, "title": doc.title}, as_json,
           lambda: console.print(f"Issued the corrected {doc.title.lower()}, superseding the one before."))
+
+
+from mandate.cli import ballot_electronic as _ballot_electronic  # noqa: E402, F401  (its commands join `app`)

@@ -203,14 +203,24 @@ def _replace(authority_file: Path, record: Path, private: Path, member: str, *, 
         kept.append(_new_credential(member, old[0]["unit"]))
     if not kept:
         fail("revoking the only credential would leave an empty list")
-    payload = _signed_list(key, pub, fp, kept)
+    published = any(ev["type"] == "credentials" for ev in read_record(record))
+    if published and not reissue:
+        fail("the list is in the record already: reissue the member a new credential (the server then refuses "
+             "the old one)")
+    # Before publication the whole list is signed again without the old credential; after, a list of the new
+    # credential alone (a credential is published once), uploaded with --revoke naming the old one.
+    payload = _signed_list(key, pub, fp, kept[-1:] if published else kept)
     try:
         write_secret_file(private, CREDENTIALS_KIND, {**public, "revoked": revoked}, {"members": kept},
                           replace=True)
     except SecretFileError as exc:
         fail(str(exc), code=BAD_INPUT)
-    listed = private.parent / "credentials.json"
+    n = len(revoked)
+    listed = private.parent / (f"credentials-reissue-{n}.json" if published else "credentials.json")
     _write_list(listed, payload)
+    if published:
+        typer.echo(f"Upload {listed} with --revoke {old[0]['credential']} (the old credential), then send the "
+                   f"member the new one: mandate credentials send --member {member}", err=True)
     what = "revoked and a new credential issued" if reissue else "revoked"
     typer.echo(f"Member {member}'s credential {old[0]['credential'][:16]}... {what}; the signed list is "
                f"{listed} ({len(kept)} credentials).", err=True)
@@ -237,3 +247,98 @@ def reissue(
 ) -> None:
     """Revoke a member's lost credential and issue a new one, re-signing the list."""
     _replace(authority_file, record, private, member, reissue=True)
+
+
+def _e164(number: str) -> str:
+    n = "".join(c for c in number if c.isdigit() or c == "+")
+    if n.startswith("00"):
+        n = "+" + n[2:]
+    elif n.startswith("0"):
+        n = "+44" + n[1:]
+    return n
+
+
+def _contacts(path: Path) -> dict[str, dict[str, str]]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"{path} cannot be read as UTF-8 CSV ({exc.__class__.__name__})", code=BAD_INPUT)
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    if rows and "member_id" not in rows[0]:
+        fail(f"{path}: no member_id column (`mandate ballot contacts` writes the file)", code=BAD_INPUT)
+    return {r["member_id"].strip(): {"email": (r.get("email") or "").strip(), "mobile": (r.get("mobile") or "").strip()}
+            for r in rows if (r.get("member_id") or "").strip()}
+
+
+@app.command()
+def send(
+    private: Path = typer.Option(..., "--private", help="The private credentials file (`issue`)."),
+    contacts: Path = typer.Option(..., "--contacts", help="CSV: member_id, email, mobile (`mandate ballot contacts`)."),
+    portal: str = typer.Option(..., "--portal", help="The voting page's address, for the message."),
+    closes: str = typer.Option(..., "--closes", help="When voting closes, in words (\"the end of 23 November 2026\")."),
+    title: str = typer.Option("the ballot", "--title", help="The ballot's name, for the message."),
+    helpline: str = typer.Option("", "--help-contact", help="Where a member gets help, for the message."),
+    member: list[str] = typer.Option([], "--member", help="Send only to this member (repeat); default every one."),
+    log: Path = typer.Option(None, "--log", help="The delivery log (CSV; default delivery-log.csv beside --private)."),
+) -> None:
+    """Send each member their credential by their personal email, or by SMS where there is no email, through the
+    platform's mail and SMS backends (MANDATE_EMAIL_URL, MANDATE_SMS_URL). The delivery log and the audit log say
+    who, by which channel and when: never the credential, the address or the number."""
+    try:
+        _, secret = read_secret_file(private, CREDENTIALS_KIND)
+    except SecretFileError as exc:
+        fail(str(exc), code=BAD_INPUT)
+    book = _contacts(contacts)
+    members: list[dict[str, Any]] = secret["members"]
+    wanted = set(member)
+    if wanted - {m["member"] for m in members}:
+        fail("no credential for: " + ", ".join(sorted(wanted - {m["member"] for m in members}))[:300])
+    chosen = [m for m in members if not wanted or m["member"] in wanted]
+    missing = [m["member"] for m in chosen if not (book.get(m["member"], {}).get("email")
+                                                   or book.get(m["member"], {}).get("mobile"))]
+    if missing:
+        fail(f"{len(missing)} member(s) have no personal email or mobile in {contacts}; nothing was sent",
+             [f"member {x}" for x in missing[:20]])
+    from mandate.cli.django_setup import setup_django
+
+    setup_django()
+    from django.core.mail import EmailMessage
+    from django.utils import timezone
+
+    from mandate.platform import sms
+    from mandate.platform.mail import log_sent
+
+    log = log or private.parent / "delivery-log.csv"
+    new_log = not log.exists()
+    sent = 0
+    from mandate.platform.exports import csv_writer
+
+    with log.open("a", encoding="utf-8", newline="") as fh:
+        w = csv_writer(fh)
+        if new_log:
+            w.writerow(["member_id", "channel", "sent_at"])
+        for m in chosen:
+            code = group.encode_scalar(m["key"].reveal()).hex()
+            text = (f"Your credential to vote in {title}: {code}\nVote at {portal} before {closes}. Keep it to "
+                    "yourself: whoever has it can vote in your name. Nobody from the union or the scrutineer will "
+                    "ask you for it." + (f" Help: {helpline}" if helpline else ""))
+            c = book[m["member"]]
+            try:
+                if c["email"]:
+                    EmailMessage(f"Your credential to vote in {title}", text, None, [c["email"]]).send()
+                    channel = "email"
+                else:
+                    number = _e164(c["mobile"])
+                    if not sms.E164.match(number):
+                        raise sms.SmsError("the mobile number is not in international form (+44 7700 900123)")
+                    sms.backend().send(number, text)
+                    channel = "sms"
+            except (sms.SmsError, OSError) as exc:
+                fail(f"member {m['member']}: not sent ({exc}); {sent} sent before, listed in {log}")
+            log_sent(channel, "e-ballot-credential", m["member"])
+            w.writerow([m["member"], channel, timezone.now().isoformat(timespec="seconds")])
+            fh.flush()
+            sent += 1
+    typer.echo(f"{sent} credential(s) sent; the delivery log is {log} (who, how, when; never the credential).",
+               err=True)
+    typer.echo(str(sent))

@@ -28,4 +28,5 @@ urlpatterns = [
     path("workplace/", include("mandate.workplace.urls")),
     path("union/", include("mandate.union.urls")),
     path("feeds/", include("mandate.union.feed_urls")),  # opened by a secret token, no session
+    path("board/", include("mandate.union.electronic.urls")),  # the e-ballots' public bulletin boards
 ]

@@ -74,7 +74,7 @@ def create_ballot(
         raise BallotError(str(refusal)) from None
     if voting_method not in Ballot.AVAILABLE_METHODS:
         raise BallotError(f"A {voting_method} ballot is permissible for this opening day, but mandate cannot run "
-                          "one yet: only postal ballots can be set up for now.")
+                          "one yet: only postal and electronic ballots can be set up for now.")
     if units_mode == "aggregated" and not aggregation_basis:
         raise BallotError("An aggregated ballot needs its s.228A basis recorded.")
     if units_mode == "aggregated" and not aggregation_reason.strip():
@@ -282,7 +282,11 @@ def open_problems(ballot: Ballot, today: date | None = None) -> list[str]:
                                 f"{human_date(state['received_on'])}, after the last day {human_date(state['deadline'])}.")
     if rules.needs_scrutineer(ballot) and not ballot.scrutineer_name:
         problems.append("More than the threshold are entitled to vote: appoint a scrutineer (s.226B).")
-    if not ballot.return_address.strip():
+    if ballot.voting_method == "electronic":
+        from mandate.union.electronic import services as electronic
+
+        problems += electronic.open_problems(ballot)
+    elif not ballot.return_address.strip():
         problems.append("Voting papers need a return address (s.229(1A)(b)).")
     return problems
 
@@ -565,6 +569,10 @@ def close_ballot(ballot: Ballot, actor: Any = None, today: date | None = None) -
     def body(b: Ballot) -> None:
         if today <= b.closing_day:
             raise BallotError(f"Voting runs until the end of {human_date(b.closing_day)}; close after that day.")
+        if b.voting_method == "electronic":  # the end of voting and the encrypted tallies join the record
+            from mandate.union.electronic import services as electronic
+
+            electronic.close_record(b.election)
         record(actor, "ballot.closed", "Ballot", b.pk, counted_papers=b.returns.filter(status="counted").count())
 
     lifecycle.run(ballot, "close", actor, body)
@@ -635,7 +643,17 @@ def _count(ballot: Ballot, actor: Any) -> dict[str, Any]:
     void = set(ballot.void_papers.values_list("paper_number", flat=True))
     if ballot.returns.filter(status="counted", paper_number__in=void).exists():
         raise BallotError("A counted paper has a void number: the count is refused until it is set aside.")
-    figures = tally(ballot)
+    if ballot.voting_method == "electronic":  # the decrypted result, once the record verifies
+        from mandate.union.electronic import services as electronic
+
+        electronic.result_figures(ballot.election)
+        outcome = electronic.verify(ballot.election)
+        if not outcome["ok"]:
+            raise BallotError("The election record does not verify, so it is not counted: "
+                              + "; ".join(outcome["failed"] or [outcome["error"] or "see mandate record verify"]))
+        figures = electronic.figures_for_count(ballot)
+    else:
+        figures = tally(ballot)
     for f in figures.values():
         if f["votes_cast"] > f["entitled"]:
             raise BallotError(f"{f['unit'].name}: more papers counted ({f['votes_cast']}) than members entitled "

@@ -289,7 +289,15 @@ def issue_result_to_members(ballot: Ballot, *, sent_on: date, actor: Any = None)
     _require_counted(ballot)
     return _issue(ballot, "s231-result", "Result of the ballot, for members", "union/docs/result.html",
                   {"units": _result_units(ballot, None), "warnings": ballot.assessment.get("warnings", []),
-                   "employer": None}, actor=actor, sent_on=sent_on)
+                   "employer": None, "election_record": _election_record(ballot)}, actor=actor, sent_on=sent_on)
+
+
+def _election_record(ballot: Ballot) -> dict[str, Any] | None:
+    """An electronic ballot's record as the s.231 result and the s.231B report state it (fingerprint, head hash,
+    the verifier's outcome); None for a ballot without one."""
+    from mandate.union.electronic.services import record_statement
+
+    return record_statement(ballot)
 
 
 def issue_result_to_employer(ballot: Ballot, employer: Employer, *, sent_on: date, actor: Any = None) -> Document:
@@ -316,7 +324,8 @@ def issue_scrutineer_report(ballot: Ballot, *, sent_on: date, satisfied: dict[st
                "issued": ballot.electors.count(), "counted": returns.filter(status="counted").count(),
                "duplicates": returns.filter(status="duplicate").count(),
                "late": returns.filter(status="late").count(), "report_by": t.get("report_by"),
-               "copy_months": rules.report_copy_months(ballot.opening_day)}
+               "copy_months": rules.report_copy_months(ballot.opening_day),
+               "election_record": _election_record(ballot)}
     return _issue(ballot, "s231b-report", "Scrutineer's report", "union/docs/scrutineer_report.html", context,
                   actor=actor, sent_on=sent_on)
 

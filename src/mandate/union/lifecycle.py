@@ -64,6 +64,8 @@ STEPS = {s.name: s for s in [
     Step("record_notice_dates", "record the notices' dates", ("notices_issued", "papers_issued"), None, OFFICIAL),
     Step("withdraw_notices", "withdraw the notices of ballot", ("notices_issued", "papers_issued"), "setup",
          OFFICIAL),
+    Step("setup_election", "set up the electronic ballot's record (trustees, threshold, credential authority)",
+         ("notices_issued",), None, OFFICIAL),
     Step("issue_papers", "issue the voting papers", ("notices_issued",), "papers_issued", OFFICIAL),
     Step("replace_papers", "issue replacement voting papers", ("papers_issued", "open"), None, OFFICIAL),
     Step("open", "open the ballot", ("papers_issued",), "open", OFFICIAL),

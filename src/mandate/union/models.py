@@ -143,14 +143,15 @@ class Ballot(models.Model):
 
     The voting method is a field, not a subclass: electronic and hybrid methods add their own records beside
     the ballot (credentials, an election record) without changing this model. Only postal can be chosen until
-    the law engine reports the e-balloting Order in force and the verifiable voting engine is wired in.
+    the law engine reports the e-balloting Order in force; electronic ballots keep their record in
+    union/electronic/ (an Election beside the ballot).
     """
 
     METHOD_CHOICES = [
         ("postal", "Postal"), ("electronic", "Electronic"), ("hybrid", "Hybrid (postal or online)"),
         ("workplace", "Workplace (by prior agreement)"),
     ]
-    AVAILABLE_METHODS = ("postal",)
+    AVAILABLE_METHODS = ("postal", "electronic")
     UNITS_CHOICES = [("separate", "Separate workplace ballots (s.228)"), ("aggregated", "One aggregated ballot (s.228A)")]
     BASIS_CHOICES = [
         ("", "Not aggregated"),
@@ -547,4 +548,11 @@ from mandate.union.action_models import (  # noqa: E402, F401
     Reminder,
     SentPackage,
     SigningKey,
+)
+from mandate.union.electronic.models import (  # noqa: E402, F401
+    Election,
+    ElectionTrustee,
+    ListedCredential,
+    RecordEvent,
+    RevokedCredential,
 )

@@ -29,7 +29,7 @@ from mandate.union.models import Ballot, BallotStep, Elector, IssuedDocument, Vo
 
 __all__ = ["BallotError", "close_ballot", "correct_report", "correct_results", "count", "freeze_electorate",
            "import_returns", "issue_notices", "issue_report", "issue_results", "issue_voting_papers",
-           "open_ballot", "record_document_dates", "record_omission", "record_return", "replace_papers",
+           "open_ballot", "record_credentials_sent", "record_document_dates", "record_omission", "record_return", "replace_papers",
            "unfreeze_electorate", "update_dates", "withdraw_notices"]
 
 update_dates = svc.update_dates
@@ -127,6 +127,10 @@ def withdraw_notices(ballot: Ballot, *, reason: str, withdrawn_on: date | None =
     _not_future(withdrawn_on, "The withdrawal", today)
 
     def body(b: Ballot) -> int:
+        if b.voting_method == "electronic" and hasattr(b, "election"):
+            raise BallotError("The electronic ballot's election record has begun: it states the questions and units "
+                              "the notices stated, and the trustees' keys are bound to it. The notices cannot be "
+                              "withdrawn; set up a new ballot instead.")
         current = list(IssuedDocument.objects.filter(ballot=b, state="current", kind__in=NOTICE_KINDS + PAPER_KINDS)
                        .select_related("document"))
         sent = [i.document.sent_on for i in current if i.kind in NOTICE_KINDS and i.document.sent_on]
@@ -179,12 +183,24 @@ def _record_dates(ballot: Ballot, document: Document, sent_on: date | None, rece
 def issue_voting_papers(ballot: Ballot, *, actor: Any = None) -> Document:
     """Every elector's paper, numbered 1 to N, once (the long render: the platform's jobs call this too)."""
 
+    if ballot.voting_method == "electronic":
+        raise BallotError("An electronic ballot has no voting papers: record that the credential authority has "
+                          "sent the credentials instead (`mandate ballot credentials-sent`).")
+
     def body(b: Ballot) -> Document:
         doc = docs.issue_voting_papers(b, actor=actor)
         _register(b, doc)
         return doc
 
     return lifecycle.run(ballot, "issue_papers", actor, body)
+
+
+def record_credentials_sent(ballot: Ballot, *, actor: Any = None) -> None:
+    """An electronic ballot's 'voting papers issued': the credential authority has sent each member their
+    credential (the signed list is in the record)."""
+    from mandate.union.electronic import services as electronic
+
+    lifecycle.run(ballot, "issue_papers", actor, lambda b: electronic.credentials_sent(b, actor))
 
 
 def replace_papers(ballot: Ballot, membership_numbers: list[str], *, reason: str, actor: Any = None) -> Document:

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from mandate.union import action_views, address_sheet_views, views
+from mandate.union.electronic import views as electronic_views
 
 app_name = "union"
 urlpatterns = [
@@ -23,6 +24,9 @@ urlpatterns = [
     path("ballots/<int:pk>/count/", views.count, name="count"),
     path("ballots/<int:pk>/results/", views.results, name="results"),
     path("ballots/<int:pk>/report/", views.scrutineer_report, name="scrutineer_report"),
+    path("ballots/<int:pk>/electronic/", electronic_views.election, name="election"),
+    path("ballots/<int:pk>/electronic/unreachable/", electronic_views.unreachable, name="election_unreachable"),
+    path("ballots/<int:pk>/electronic/trustee/", electronic_views.trustee, name="trustee"),
     path("mandates/", views.mandates, name="mandates"),
     path("mandates/<int:pk>/renewal/", views.renewal, name="renewal"),
     path("mandates/<int:pk>/agreement/", views.mandate_agreement, name="mandate_agreement"),

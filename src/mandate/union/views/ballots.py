@@ -148,6 +148,9 @@ def ballot_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             _valid(replace)
             doc = services.replace_papers(b, replace.numbers(), reason=replace.cleaned_data["reason"], actor=user)
             messages.success(request, f"{doc.title}: the old numbers are void.")
+        elif action == "credentials-sent":
+            services.record_credentials_sent(b, actor=user)
+            messages.success(request, "Recorded: the credential authority has sent every member their credential.")
         elif action == "open":
             services.open_ballot(b, actor=user)
             messages.success(request, "The ballot is open.")

@@ -38,6 +38,10 @@ from mandate.union.views.documents import MEMBERS_DOCUMENT_KINDS
 @role_required(*STAFF)
 def turnout(request: HttpRequest, pk: int) -> HttpResponse:
     b = _staff_ballot(request, pk)
+    if b.voting_method == "electronic":  # ballots arriving in the record, counted per unit
+        from mandate.union.electronic import views as electronic_views
+
+        return electronic_views.turnout(request, b)
     rows = svc.turnout(b)
     total_e = sum(r["entitled"] for r in rows)
     total_r = sum(r["returned"] for r in rows)
