@@ -23,8 +23,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from mandate.policy import examples
 

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist
-
 from mandate.platform.models import Document
 from mandate.union import ballots as svc
 from mandate.union import rules
 from mandate.union.action import ActionRefused, sign_document
+from mandate.union.electronic.models import Election
 from mandate.union.models import Ballot, Employer, IssuedDocument, Mandate, SentPackage, Union
 
 PACKAGED = {"s226a-notice": "notice of ballot (s.226A)", "sample-paper": "sample voting paper (s.226A(1)(b))",
@@ -27,13 +26,10 @@ PACKAGED = {"s226a-notice": "notice of ballot (s.226A)", "sample-paper": "sample
 
 def election_record_of(ballot: Ballot) -> dict[str, Any] | None:
     """The election record's identity for the s.231A result: its fingerprint (the election_key event's hash),
-    head hash and length, or None for a ballot without one (a postal ballot, or before the electronic ballot's
-    models exist on this installation)."""
-    try:
-        election = ballot.election  # union/electronic (issue 15)
-    except (AttributeError, ObjectDoesNotExist):
-        return None
-    if election is None or not getattr(election, "fingerprint", ""):
+    head hash and length, or None for a ballot without one (a postal ballot, or an election whose key
+    ceremony never finished)."""
+    election = Election.objects.filter(ballot=ballot).first()
+    if election is None or not election.fingerprint:
         return None
     return {"election_id": election.election_id, "fingerprint": election.fingerprint, "head": election.head,
             "length": election.length, "method": ballot.voting_method}

@@ -8,6 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('union', '0008_eb15v_voting_codes'),
+        ('union', '0008_act17_merge_eb15s'),
     ]
 
     operations = [
