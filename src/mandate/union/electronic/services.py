@@ -10,6 +10,8 @@ are made on the record as it is when the event joins it.
 
 from __future__ import annotations
 
+import functools
+
 import json
 import tempfile
 from collections import defaultdict
@@ -468,8 +470,19 @@ def upload_credentials(election: Election, data: bytes | str | dict[str, Any], *
 
 
 def _manifest(election: Election) -> dict[str, Any]:
+    """The election event's payload. Once the election key is made the record's first event is fixed for good
+    (the record is append-only), so it is read once per process per election, keyed by the fingerprint."""
+    if election.fingerprint:
+        return dict(json.loads(_manifest_text(election.pk, election.fingerprint)))
     first = RecordEvent.objects.get(election=election, seq=0)
     return dict(rec.payload_of(first))
+
+
+@functools.lru_cache(maxsize=256)
+def _manifest_text(election_pk: int, fingerprint: str) -> str:
+    first = RecordEvent.objects.get(election_id=election_pk, seq=0)
+    rec.payload_of(first)  # refuses repeated keys, as every read of the record does
+    return first.payload
 
 
 def _entries(obj: dict[str, Any], units: set[str]) -> list[PublicCredential]:

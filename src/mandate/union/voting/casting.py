@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError
+from django.utils import timezone
 
 from mandate.crypto import group
 from mandate.crypto.ballot import ElectionContext, check_ballot, check_reveal, parse_ballot, tracking_code
@@ -59,24 +60,24 @@ class ElectionInfo:
 
 
 def election_info(ballot: Ballot) -> ElectionInfo | None:
-    """The election of an electronic ballot once its key and credentials are in the record, else None."""
+    """The election of an electronic ballot once its key and credentials are in the record, else None. Two
+    queries: the election's row (its fingerprint and key) and which of the credentials and the end of voting
+    the record holds; the manifest, fixed once the key is made, is read once per process."""
+    from mandate.union.electronic.services import _manifest
+
     election = Election.objects.filter(ballot=ballot).first()
-    if election is None:
+    if election is None or not election.fingerprint or not election.public_key:
         return None
-    rows = {e.kind: e for e in RecordEvent.objects.filter(
-        election=election, kind__in=["election", "election_key", "end_of_voting"]).only("kind", "hash", "payload")}
-    has_credentials = RecordEvent.objects.filter(election=election, kind="credentials").exists()
-    if "election" not in rows or "election_key" not in rows:
-        return None
-    manifest = json.loads(rows["election"].payload)
-    key = json.loads(rows["election_key"].payload)
-    closed = "end_of_voting" in rows
+    present = set(RecordEvent.objects.filter(election=election, kind__in=["credentials", "end_of_voting"])
+                  .values_list("kind", flat=True).distinct())
+    manifest = _manifest(election)
+    closed = "end_of_voting" in present
     return ElectionInfo(
-        election=election, fingerprint=rows["election_key"].hash, public_key=key["public_key"],
+        election=election, fingerprint=election.fingerprint, public_key=election.public_key,
         questions=[{"id": q["id"], "text": q["text"]} for q in manifest["questions"]],
         units=[{"id": u["id"], "name": u["name"]} for u in manifest["units"]],
         title=manifest["title"], election_id=manifest["election_id"],
-        voting_open=has_credentials and not closed and ballot.stage in OPEN_STAGES, closed=closed)
+        voting_open="credentials" in present and not closed and ballot.stage in OPEN_STAGES, closed=closed)
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ def cast(ballot: Ballot, info: ElectionInfo, ballot_json: Any) -> Receipt:
         return again
     services = _services()
     try:
-        services.check_and_append_ballot(info.election, ballot_json)
+        appended = services.check_and_append_ballot(info.election, ballot_json)
     except IntegrityError:  # the same ballot at the same moment from a second request: one entry, one receipt
         again = _same_again(info.election, code)
         if again is not None:
@@ -171,8 +172,10 @@ def cast(ballot: Ballot, info: ElectionInfo, ballot_json: Any) -> Receipt:
         if again is not None:
             return again
         raise _refused(exc) from None
-    row = RecordEvent.objects.get(election=info.election, tracking_code=code, kind="ballot")
-    return _receipt(row, info.election, again=False)
+    # The receipt from the append itself (its number, the head it made, whether it replaced an earlier ballot):
+    # no second read of the record.
+    return Receipt(appended.tracking_code, appended.seq, appended.head, timezone.now().isoformat(timespec="seconds"),
+                   replaced=appended.replaces_earlier, again=False)
 
 
 def credential_listed(election: Election, credential: str) -> bool:
