@@ -149,7 +149,11 @@ def main() -> None:
             loads[label] = sampler.samples or [os.getloadavg()[0]]
         finally:
             server.terminate()
-            server.wait(timeout=30)
+            try:
+                server.wait(timeout=60)
+            except subprocess.TimeoutExpired:  # a busy machine: gunicorn's workers slow to finish their requests
+                server.kill()
+                server.wait()
             log.close()
     print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}; PostgreSQL on 127.0.0.1; {args.users} Locust users for {args.seconds} s "

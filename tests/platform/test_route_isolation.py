@@ -18,7 +18,7 @@ from mandate.platform.roles import EMPLOYER_ROLES, UNION_ROLES
 PUBLIC = {"login", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
           "password_reset_complete"}
 SIDE_NEUTRAL = {"home", "password_change", "password_change_done", "two_factor",
-                "job", "job_status"}  # a job: its starter's
+                "job", "job_status", "job_result"}  # a job: its starter's, in the role it was started in
 
 
 def _walk(patterns: list, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str, object]]:
