@@ -51,11 +51,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_up(url: str, timeout: float = 120) -> None:
+def wait_up(url: str, timeout: float = 300) -> None:
+    """Until the server answers (its first answer can take long on a busy machine: workers importing)."""
     deadline = time.monotonic() + timeout
     while True:
         try:
-            urllib.request.urlopen(url, timeout=5).read()
+            urllib.request.urlopen(url, timeout=30).read()
             return
         except OSError:
             if time.monotonic() > deadline:
