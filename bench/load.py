@@ -51,11 +51,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_up(url: str, timeout: float = 120) -> None:
+def wait_up(url: str, timeout: float = 300) -> None:
+    """Until the server answers (its first answer can take long on a busy machine: workers importing)."""
     deadline = time.monotonic() + timeout
     while True:
         try:
-            urllib.request.urlopen(url, timeout=5).read()
+            urllib.request.urlopen(url, timeout=30).read()
             return
         except OSError:
             if time.monotonic() > deadline:
@@ -149,7 +150,11 @@ def main() -> None:
             loads[label] = sampler.samples or [os.getloadavg()[0]]
         finally:
             server.terminate()
-            server.wait(timeout=30)
+            try:
+                server.wait(timeout=60)
+            except subprocess.TimeoutExpired:  # a busy machine: gunicorn's workers slow to finish their requests
+                server.kill()
+                server.wait()
             log.close()
     print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}; PostgreSQL on 127.0.0.1; {args.users} Locust users for {args.seconds} s "

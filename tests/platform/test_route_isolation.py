@@ -20,7 +20,7 @@ PUBLIC = {"login", "logout", "password_reset", "password_reset_done", "password_
           "calendar_feed",  # the action calendar's iCal feed: its secret token is the key (tests/union/test_action_feed.py)
           "board:board", "board:record"}  # an electronic ballot's bulletin board: what its record publishes
 SIDE_NEUTRAL = {"home", "password_change", "password_change_done", "two_factor",
-                "job", "job_status"}  # a job: its starter's
+                "job", "job_status", "job_result"}  # a job: its starter's, in the role it was started in
 
 
 def _walk(patterns: list, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str, object]]:

@@ -17,6 +17,7 @@ What the roles are for (platform/roles.py):
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 import pytest
@@ -58,6 +59,8 @@ MATRIX: dict[str, tuple[str, str, str, tuple[int, ...]]] = {
     "register, import": ("register", "post", "", (200, 403, 403, 403, 403, 403)),
     "register export": ("register_export", "get", "", (200, 403, 403, 403, 403, 403)),
     "register, confirm marking left": ("register_confirm", "post", "", (302, 403, 403, 403, 403, 403)),
+    # a review is its job's: another official's (here: none) is not found, even by an official
+    "register, a review": ("register_review", "get", "review", (404, 403, 403, 403, 403, 403)),
     "ballots": ("ballots", "get", "", (200, 200, 403, 200, 200, 403)),
     "new ballot": ("ballot_new", "get", "", (200, 403, 403, 403, 403, 403)),
     "new ballot, create": ("ballot_new", "post", "", (200, 403, 403, 403, 403, 403)),
@@ -145,6 +148,7 @@ def world(union_org, make_user):
         "result": {"pk": ballot.pk, "doc": result.pk, "fmt": "html"},
         "employer result": {"pk": ballot.pk, "doc": employer_result.pk, "fmt": "html"},
         "mandate": {"pk": mandate.pk},
+        "review": {"pk": uuid.uuid4()},
     }
     return {"ballot": ballot, "users": users, "params": params}
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import socket
 import threading
 import uuid
@@ -54,6 +55,7 @@ from mandate.platform.models import Job
 logger = logging.getLogger("mandate.jobs")
 
 _HANDLER_MARK = "mandate_job_handler"
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 @dataclass
@@ -77,7 +79,7 @@ class Progress:
     def __call__(self, stage: str, done: int = 0, total: int = 0) -> None:
         total = max(total, 0)
         done = min(max(done, 0), total) if total else 0
-        self.job.stage, self.job.done, self.job.total = stage[:200], done, total
+        self.job.stage, self.job.done, self.job.total = _printable(stage)[:200], done, total
         Job.objects.filter(pk=self.job.pk).update(stage=self.job.stage, done=done, total=total,
                                                   heartbeat_at=timezone.now())
 
@@ -123,7 +125,7 @@ def start(handler_path: str, *, kind: str, title: str, actor: Any = None, queue:
     if upload is not None:
         arguments["upload"] = keep_upload(upload)
     try:
-        job = Job.objects.create(id=uuid.uuid4(), kind=kind, title=title[:200], handler=handler_path,
+        job = Job.objects.create(id=uuid.uuid4(), kind=kind, title=_printable(title)[:200], handler=handler_path,
                                  arguments=arguments, started_by=user, stage="Waiting for a worker",
                                  return_url=return_url[:500], roles=list(roles), scope=scope[:64])
         _enqueue(job, queue)
@@ -228,9 +230,15 @@ def _enqueue(job: Job, queue: str = "default") -> None:
     Job.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id))
 
 
+def _printable(text: str) -> str:
+    """Text fit to store and show: a refusal may quote a bad cell, NUL bytes and all (PostgreSQL refuses NUL in
+    text, and no page should show a control character); each becomes U+FFFD, line breaks stay."""
+    return _UNPRINTABLE.sub("\ufffd", text)
+
+
 def _reason(error: BaseException) -> str:
     if isinstance(error, ValueError | PermissionError | LookupError) and str(error):
-        return str(error)
+        return _printable(str(error))
     return (f"An unexpected error stopped the job ({type(error).__name__}). Nothing was kept from it; the "
             "administrators can read the details in the job's record.")
 
@@ -293,7 +301,7 @@ def run_job(job_id: str) -> str:
         url = reverse("job_result", args=[job.pk])
     Job.objects.filter(pk=job.pk).update(
         status="succeeded", finished_at=timezone.now(), stage="Done", done=F("total"), result_url=url[:500],
-        result_text=result.text[:500], result_file=result.content, result_name=result.filename[:200],
+        result_text=_printable(result.text)[:500], result_file=result.content, result_name=result.filename[:200],
         result_type=result.content_type[:100] if result.content is not None else "")
     _finished(job)
     return "succeeded"
