@@ -11,7 +11,6 @@ are made on the record as it is when the event joins it.
 from __future__ import annotations
 
 import functools
-
 import json
 import tempfile
 from collections import defaultdict
