@@ -23,8 +23,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from mandate.policy import examples
 
@@ -151,10 +151,12 @@ def build_estates(*, seed: int, organisation: Any, today: dt.date | None = None)
         if desk.kind == Desk.DESK and not desk.reserved:
             plain.setdefault(desk.site_id, []).append(desk)
     people: dict[int, list[int]] = {}
+    demo_pk = demo_person.pk if demo_person is not None else None
     for pk, site_id in (StaffMember.objects.filter(organisation=organisation, end_date__isnull=True,
                                                    home_based_contract=False)
-                        .exclude(pk=getattr(demo_person, "pk", None)).order_by("pk").values_list("pk", "home_site_id")):
-        people.setdefault(site_id, []).append(pk)
+                        .order_by("pk").values_list("pk", "home_site_id")):
+        if pk != demo_pk:
+            people.setdefault(site_id, []).append(pk)
     bookings: list[Booking] = []
     for site_id, site_desks in plain.items():
         staff_here = people.get(site_id, [])
