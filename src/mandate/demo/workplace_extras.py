@@ -111,7 +111,9 @@ def build_estates(*, seed: int, organisation: Any, today: dt.date | None = None)
     from mandate.workplace.models import Adjustment, PresenceRecord, Site, StaffMember
 
     rng = random.Random(seed * 104729 + 18)
-    today = today or dt.date.today()
+    from django.utils import timezone
+
+    today = today or timezone.localdate()  # the site's today (Europe/London), as the pages use
     sites = list(Site.objects.filter(organisation=organisation).order_by("code"))
     desks: list[Desk] = []
     for site in sites:
