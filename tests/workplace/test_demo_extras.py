@@ -40,13 +40,15 @@ def test_demo_policies_and_adjustments(client, demo) -> None:
     reminders = client.get(reverse("workplace:reminders"))
     assert mine in [r.adjustment for r in reminders.context["due"]]
 
+    check_demo_desks(client)
+
     client.force_login(StaffMember.objects.get(user__username="manager").user)
     team = client.get(reverse("workplace:team") + OCTOBER).content.decode()
     assert mine.expectation in team and "Carer\u2019s passport" not in team
 
 
-def test_demo_desks_bookings_and_occupancy(client, demo) -> None:
-    """The demo loads desks per site (floors, zones, attributes, a few held), and the occupancy page and the
+def check_demo_desks(client) -> None:
+    """(Called from the test above: one demo load for both.) The demo loads desks per site (floors, zones, attributes, a few held), and the occupancy page and the
     demo staff account's bookings show them, counted independently here."""
     import datetime as dt
 

@@ -287,6 +287,7 @@ def test_hr_sets_an_entitlement_and_nobody_else_sees_it(client, employer_org, ma
         assert "Desk entitlements" not in client.get(reverse("workplace:estates")).content.decode()
     client.force_login(make_user("hr_admin"))
     assert "Staff 1 (S00001)" in client.get(reverse("workplace:estates")).content.decode()
+    assert f'href="{url}"' in client.get(reverse("workplace:adjustments")).content.decode()  # HR's way in
     client.post(url, {"attributes": ["quiet_zone", "dual_screens"]})
     assert DeskEntitlement.objects.get(adjustment=adjustment).attributes == ["dual_screens", "quiet_zone"]
     assert services.entitlement(s1, MONDAY) == {"dual_screens", "quiet_zone"}

@@ -111,7 +111,9 @@ def build_estates(*, seed: int, organisation: Any, today: dt.date | None = None)
     from mandate.workplace.models import Adjustment, PresenceRecord, Site, StaffMember
 
     rng = random.Random(seed * 104729 + 18)
-    today = today or dt.date.today()
+    from django.utils import timezone
+
+    today = today or timezone.localdate()  # the site's today (Europe/London), as the pages use
     sites = list(Site.objects.filter(organisation=organisation).order_by("code"))
     desks: list[Desk] = []
     for site in sites:
@@ -151,10 +153,12 @@ def build_estates(*, seed: int, organisation: Any, today: dt.date | None = None)
         if desk.kind == Desk.DESK and not desk.reserved:
             plain.setdefault(desk.site_id, []).append(desk)
     people: dict[int, list[int]] = {}
+    demo_pk = demo_person.pk if demo_person is not None else None
     for pk, site_id in (StaffMember.objects.filter(organisation=organisation, end_date__isnull=True,
                                                    home_based_contract=False)
-                        .exclude(pk=getattr(demo_person, "pk", None)).order_by("pk").values_list("pk", "home_site_id")):
-        people.setdefault(site_id, []).append(pk)
+                        .order_by("pk").values_list("pk", "home_site_id")):
+        if pk != demo_pk:
+            people.setdefault(site_id, []).append(pk)
     bookings: list[Booking] = []
     for site_id, site_desks in plain.items():
         staff_here = people.get(site_id, [])
