@@ -11,7 +11,9 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_staff_member_sees_own_figure_and_downloads_csv(login, live_server, ledger) -> None:
+def test_staff_member_sees_own_figure_downloads_csv_and_reads_it_on_a_phone(login, live_server, ledger,
+                                                                            browser) -> None:
+    """One journey: the live server, the ledger and the sign-in are paid once for the desktop and the phone."""
     page = login("s1")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My attendance").click()
     page.get_by_label("From", exact=True).fill("2026-10-01")
@@ -42,18 +44,14 @@ def test_staff_member_sees_own_figure_and_downloads_csv(login, live_server, ledg
     assert statuses.count("excluded") == 2
 
 
-def test_own_figure_reflows_on_a_phone(browser, live_server, ledger) -> None:
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-GB")
-    page = context.new_page()
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Username").fill("s1")
-    page.get_by_label("Password").fill("correct-horse-battery-staple")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/workplace/")
-    page.goto(live_server.url + "/workplace/me/?date_from=2026-10-01&date_to=2026-10-31")
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    # -- the same account on a 360px-wide phone ------------------------------------------------------------
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-GB",
+                                  storage_state=page.context.storage_state())
+    phone = context.new_page()
+    phone.goto(live_server.url + "/workplace/me/?date_from=2026-10-01&date_to=2026-10-31")
+    overflow = phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, "the page scrolls sideways on a 360px-wide phone"
     # stacked rows still name each figure for a screen reader and a sighted reader alike
-    cell = page.get_by_test_id("attended-days")
+    cell = phone.get_by_test_id("attended-days")
     assert cell.get_attribute("data-label") == "Attended" and cell.is_visible()
     context.close()

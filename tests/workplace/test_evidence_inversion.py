@@ -38,13 +38,17 @@ def test_no_published_row_gives_away_an_exact_or_suppressed_count(cells: list[tu
     reference = groups[0]
     for g, (a, b) in zip(groups, cells, strict=True):
         published = _row_signature(counts, reference, g)
+        # nearest tables first, the true one (distance 0) before all; the search stops once the true one and
+        # another fit, which is all the two assertions below ask (the same verdicts as trying the whole window)
+        window = sorted(((a2, b2) for a2 in range(max(0, a - WINDOW), a + WINDOW + 1)
+                         for b2 in range(max(0, b - WINDOW), b + WINDOW + 1) if a2 + b2),
+                        key=lambda t: (abs(t[0] - a) + abs(t[1] - b), t))
         consistent = []
-        for a2 in range(max(0, a - WINDOW), a + WINDOW + 1):
-            for b2 in range(max(0, b - WINDOW), b + WINDOW + 1):
-                if a2 + b2 == 0:
-                    continue
-                if _row_signature({**counts, g: (a2, a2 + b2)}, reference, g) == published:
-                    consistent.append((a2, b2))
+        for a2, b2 in window:
+            if _row_signature({**counts, g: (a2, a2 + b2)}, reference, g) == published:
+                consistent.append((a2, b2))
+                if (a, b) in consistent and len(consistent) >= 2:
+                    break
         assert (a, b) in consistent
         assert len(consistent) >= 2, f"group {g}'s exact counts {(a, b)} are the only ones that fit"
     pub = publish(counts, reference)

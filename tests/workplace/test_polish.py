@@ -4,7 +4,6 @@ PDF whose rows are not split, and a default period that follows the ledger."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -82,19 +81,6 @@ def test_every_rate_rounds_half_up_from_its_exact_fraction(numerator: int, denom
     want = f"{exact.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):,}%"
     assert pct(100 * numerator / denominator) == want
     assert _pct(numerator / denominator) == want  # the evidence pack and the pages agree
-
-
-def test_the_evidence_pdf_is_tagged_and_keeps_rows_whole(client, make_user, ledger) -> None:
-    from pypdf import PdfReader
-
-    from mandate.workplace.evidence_views import PDF_CSS
-
-    assert "break-inside: avoid" in PDF_CSS.split("tr, .summary-row")[1].split("}")[0]
-    client.force_login(make_user("hr_admin"))
-    response = client.get(reverse("workplace:evidence_pdf") + "?date_from=2026-10-01&date_to=2026-10-31")
-    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    root = PdfReader(io.BytesIO(response.content)).trailer["/Root"]
-    assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"] and root["/Lang"] == "en-GB"
 
 
 def test_a_default_period_past_the_ledger_opens_on_its_last_month_with_a_note(client, make_user, ledger) -> None:
