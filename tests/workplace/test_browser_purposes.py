@@ -62,7 +62,7 @@ def test_purposes_and_withdrawal_journeys(login, page, browser, live_server, led
     page.get_by_label("What the file holds").select_option(label="Purposes of office days")
     page.get_by_label("File (CSV or Parquet)").set_input_files(str(purposes))
     page.get_by_role("button", name="Check and import").click()
-    assert "2 rows read; 2 added" in page.get_by_test_id("import-result").inner_text()
+    assert "2 rows read; 2 added" in page.get_by_test_id("job-result").inner_text()  # the import's job page
 
     page.goto(live_server.url + "/workplace/purposes/" + OCTOBER)
     org = page.get_by_test_id("purposes-organisation")

@@ -48,7 +48,7 @@ def test_unknown_pages_and_a_bad_pdf_period_are_styled(client, make_user, ledger
     client.force_login(make_user("hr_admin"))
     missing = client.get(reverse("workplace:site", args=["nowhere"]))
     assert missing.status_code == 404 and 'data-testid="error-page"' in missing.content.decode()
-    bad = client.get(reverse("workplace:evidence_pdf") + "?date_from=2026-10-31&date_to=2026-10-01")
+    bad = client.post(reverse("workplace:evidence_pdf"), {"date_from": "2026-10-31", "date_to": "2026-10-01"})
     assert bad.status_code == 400 and bad["Content-Type"].startswith("text/html")
     body = bad.content.decode()
     assert "The PDF cannot be made" in body and "The end date must be on or after the start date" in body
@@ -65,7 +65,8 @@ def test_one_row_read_on_the_imports_page(client, make_user, ledger) -> None:
 
     client.force_login(make_user("hr_admin"))
     response = client.post(reverse("workplace:imports"), {
-        "kind": "official_business", "file": SimpleUploadedFile("ob.csv", b"staff_id,date\nS00001,2026-10-13\n")})
+        "kind": "official_business", "file": SimpleUploadedFile("ob.csv", b"staff_id,date\nS00001,2026-10-13\n")},
+        follow=True)  # the import's job page, with its summary once the job has run
     assert "1 row read, 1 record written" in response.content.decode()
 
 

@@ -179,11 +179,14 @@ def test_the_template_imports_on_the_page(client, make_user, ledger) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     response = client.post(reverse("workplace:imports"), {
-        "kind": "purposes", "file": SimpleUploadedFile("p.csv", b"staff_id,date,purpose\nS00001,2026-10-02,meeting\n")})
+        "kind": "purposes", "file": SimpleUploadedFile("p.csv", b"staff_id,date,purpose\nS00001,2026-10-02,meeting\n")},
+        follow=True)  # the import's job page
     assert response.status_code == 200 and "1 row read; 1 added" in response.content.decode()
     response = client.post(reverse("workplace:imports"), {
-        "kind": "purposes", "file": SimpleUploadedFile("p.csv", b"staff_id,date,purpose\nS00001,2026-10-06,meeting\n")})
-    assert response.status_code == 400 and "Line 2, field &lsquo;date&rsquo;" in response.content.decode()
+        "kind": "purposes", "file": SimpleUploadedFile("p.csv", b"staff_id,date,purpose\nS00001,2026-10-06,meeting\n")},
+        follow=True)  # the job fails, saying why, on its page
+    assert 'data-testid="job-error"' in response.content.decode()
+    assert "Line 2, field \u2018date\u2019" in response.content.decode()
 
 
 def _second_team(org: Organisation) -> None:

@@ -131,7 +131,7 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponseBase | None:
         import logging
 
-        from django.db import OperationalError, connections
+        from django.db import OperationalError
         from django.http import JsonResponse
         from django.template.response import TemplateResponse
 
@@ -140,8 +140,7 @@ class DatabaseUnavailableMiddleware:
         text = str(exception).lower()
         if not any(marker in text for marker in UNAVAILABLE):
             return None
-        for conn in connections.all(initialized_only=True):
-            conn.close_if_unusable_or_obsolete()
+        # A dead connection is closed by Django itself at the end of the request (close_old_connections).
         logging.getLogger("mandate.platform").warning("503 %s %s: the database is unavailable (%s)", request.method,
                                                       request.path, type(exception).__name__)
         message = "The service is briefly unavailable: nothing was done. Please try again in a few seconds."

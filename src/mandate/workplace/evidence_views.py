@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, cast
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
@@ -140,7 +140,8 @@ def evidence_pdf(request: HttpRequest) -> HttpResponse:
                              for k, v in form.errors.items())
         return render(request, "workplace/bad_request.html", {
             "organisation": organisation, "title": "The PDF cannot be made", "message": problems,
-            "back": reverse("workplace:evidence")}, status=400)
+            "back": reverse("workplace:evidence") + "?" + urlencode(
+                {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"})}, status=400)
     d = form.cleaned_data
     query = {"date_from": d["date_from"].isoformat(), "date_to": d["date_to"].isoformat(), "policy": d["policy"].pk,
              "other": d["other"].pk if d.get("other") else None, "days_a_week": str(d["days_a_week"]),
