@@ -85,14 +85,11 @@ def _setup_election(members: int, base: str) -> list[Any]:
     from django.contrib.auth import get_user_model
 
     from mandate.crypto import group
-    from mandate.crypto.credentials import CredentialAuthority, sign_credential_list
-    from mandate.crypto.hashing import PROTOCOL
-    from mandate.crypto.keygen import election_public_key, run_dkg, verification_key
     from mandate.law import recorded
     from mandate.platform.models import RoleAssignment
     from mandate.union import ballots as svc
-    from mandate.union.electronic import record as rec
-    from mandate.union.models import Ballot, Dispute, Election, Employer, ListedCredential, Union, Workplace
+    from mandate.union.electronic import rehearsal
+    from mandate.union.models import Ballot, Dispute, Employer, Union, Workplace
     from mandate.union.register import import_register
     from mandate.union.voting import delivery
 
@@ -126,43 +123,13 @@ def _setup_election(members: int, base: str) -> list[Any]:
     # The set-up steps are tested elsewhere (tests/union/electronic/); here the ballot is put straight at 'open'.
     Ballot.objects.filter(pk=b.pk).update(voting_method="electronic", stage="open", status="open")
     b.refresh_from_db()
-    authority = CredentialAuthority()
-    election = Election.objects.create(ballot=b, election_id=f"{UNION}/{BALLOT}", trustees=3, threshold=2,
-                                       credential_authority=authority.public.hex())
-    units = list(b.units.order_by("pk"))
-    manifest = {"protocol": PROTOCOL, "group": "ristretto255", "generator": group.GENERATOR.hex(),
-                "election_id": election.election_id, "title": b.title,
-                "questions": [{"id": q.kind, "text": q.text} for q in b.questions.order_by("kind")],
-                "units": [{"id": f"unit-{u.pk}", "name": u.name} for u in units], "trustees": 3, "threshold": 2,
-                "credential_authority": authority.public.hex()}
-    first = rec.append_event(election, "election", manifest)
-    trustees, commits, reveals = run_dkg(3, 2, bytes.fromhex(first.hash))
-    for t, c in zip(trustees, commits, strict=True):
-        rec.append_event(election, "dkg_commit", {"trustee": t.index, "commitment": c.hex()})
-    for t, (coefficients, proof) in zip(trustees, reveals, strict=True):
-        rec.append_event(election, "dkg_reveal", {"trustee": t.index, "coefficients": [c.hex() for c in coefficients],
-                                                  "proof": proof.to_json()})
-    everyone = [c for c, _ in reveals]
-    pk = election_public_key(everyone)
-    key = rec.append_event(election, "election_key", {"public_key": pk.hex(), "verification_keys": [
-        {"trustee": t.index, "key": verification_key(everyone, t.index).hex()} for t in trustees]})
-    Election.objects.filter(pk=election.pk).update(fingerprint=key.hash, public_key=pk.hex())
-    election.refresh_from_db()
-    electors = list(b.electors.order_by("membership_number"))
-    issued = authority.issue([(e.membership_number, f"unit-{e.unit_id}") for e in electors])
-    entries = authority.public_list()
-    signature = sign_credential_list(authority.secret, authority.public, bytes.fromhex(key.hash), entries)
-    ev = rec.append_event(election, "credentials", {
-        "entries": [{"credential": e.credential.hex(), "unit": e.unit} for e in entries],
-        "signature": signature.to_json()})
-    ListedCredential.objects.bulk_create([ListedCredential(election=election, credential=e.credential.hex(),
-                                                           unit=e.unit, seq=ev.seq) for e in entries],
-                                         batch_size=2000)
+    made = rehearsal.set_up(b, f"{UNION}/{BALLOT}")
+    issued = made.credentials
     delivery.deliver(b, [(n, group.encode_scalar(c.secret.reveal()).hex()) for n, c in issued.items()],
                      base_url=base)
     user = get_user_model().objects.create_user("member-load", password=PASSWORD)
     RoleAssignment.objects.create(user=user, role="member", scope=UNION)
-    return trustees
+    return made.trustees
 
 
 def _finish(trustees: list[Any], receipts: Path) -> dict[str, Any]:

@@ -90,3 +90,16 @@ def _visible_ballots(request: HttpRequest, union: Union) -> QuerySet[Ballot]:
     if has_role(request.user, *SCRUTINEER) and not has_role(request.user, "union_official", "branch_rep"):
         ballots = ballots.filter(Q(scrutineer_username="") | Q(scrutineer_username=request.user.get_username()))
     return ballots
+
+
+def _csv_text(upload: Any, limit_kind: str = "returns") -> str:
+    """An uploaded CSV's text, or BallotError in words: over the form's upload limit, or not UTF-8."""
+    from mandate.platform import inputs
+
+    too_large = inputs.upload_too_large(upload, inputs.upload_limit(limit_kind))
+    if too_large:
+        raise svc.BallotError(too_large)
+    try:
+        return str(upload.read().decode("utf-8-sig"))
+    except UnicodeDecodeError as error:
+        raise svc.BallotError("The file is not UTF-8 text: save it as CSV UTF-8 and upload it again.") from error

@@ -10,7 +10,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from mandate.platform import inputs
 from mandate.platform.audit import record
 from mandate.platform.roles import UNION_ROLES, has_role, role_required
 from mandate.union import ballots as svc
@@ -27,6 +26,7 @@ from mandate.union.views._common import (
     STAFF,
     _appointed,
     _ballot,
+    _csv_text,
     _refusals_as_messages,
     _scrutinised_ballot,
     _staff_ballot,
@@ -63,14 +63,7 @@ def returns(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             upload = request.FILES.get("file")
             if upload is not None:
-                too_large = inputs.upload_too_large(upload, inputs.upload_limit("returns"))
-                if too_large:
-                    raise svc.BallotError(too_large)
-                try:
-                    text = upload.read().decode("utf-8-sig")
-                except UnicodeDecodeError as error:
-                    raise svc.BallotError("The file is not UTF-8 text: save it as CSV UTF-8 and upload it "
-                                          "again.") from error
+                text = _csv_text(upload)
                 summary = services.import_returns(b, text, request.user, name=upload.name or "returns.csv")
                 messages.success(request, f"Recorded {summary['lines']} papers: {summary['counted']} to count, "
                                           f"{summary['duplicates']} duplicates, {summary['late']} late, "

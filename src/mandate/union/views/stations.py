@@ -11,12 +11,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from mandate.platform import inputs
 from mandate.platform.roles import has_role, role_required
 from mandate.union import ballots as svc
 from mandate.union import lifecycle
 from mandate.union import workplace_voting as wv
-from mandate.union.views._common import _appointed, _ballot, _refusals_as_messages, _valid
+from mandate.union.views._common import _appointed, _ballot, _csv_text, _refusals_as_messages, _valid
 
 
 def _day(label: str = "On") -> forms.DateField:
@@ -96,13 +95,7 @@ def stations(request: HttpRequest, pk: int) -> HttpResponse:
                 upload = request.FILES.get("file")
                 if upload is None:
                     raise svc.BallotError("Choose the file of the box's papers.")
-                too_large = inputs.upload_too_large(upload, inputs.upload_limit("returns"))
-                if too_large:
-                    raise svc.BallotError(too_large)
-                try:
-                    text = upload.read().decode("utf-8-sig")
-                except UnicodeDecodeError as error:
-                    raise svc.BallotError("The file is not UTF-8 text: save it as CSV UTF-8.") from error
+                text = _csv_text(upload)
                 try:
                     summary = wv.count_box(b, request.POST.get("station", ""), text, name=upload.name or "box.csv",
                                            actor=request.user)
