@@ -59,7 +59,7 @@ def test_the_matrix_covers_every_workplace_route() -> None:
 
 # The PDF route is asked for a period it refuses (400, from inside the view): the role gate has let the account
 # in, and nothing is rendered; the PDF itself is rendered and checked in test_evidence.py.
-QUERY = {"evidence_pdf": "?date_from=2026-10-31&date_to=2026-10-01"}
+REFUSED = {"evidence_pdf": {"date_from": "2026-10-31", "date_to": "2026-10-01"}}
 
 
 def test_role_check(client, make_user, ledger) -> None:
@@ -73,8 +73,11 @@ def test_role_check(client, make_user, ledger) -> None:
         if "pk" in kwargs:
             model = AttendancePolicy if name.startswith("policy_") else Adjustment
             kwargs = {"pk": model.objects.first().pk}
-        url = reverse(f"workplace:{name}", kwargs=kwargs) + QUERY.get(name, "")
-        call = getattr(client, method)
+        url = reverse(f"workplace:{name}", kwargs=kwargs)
+        data = REFUSED.get(name, {})
+
+        def call(url: str, method: str = method, data: dict = data) -> object:
+            return getattr(client, method)(url, data)
 
         client.logout()
         response = call(url)
@@ -88,7 +91,7 @@ def test_role_check(client, make_user, ledger) -> None:
                 expected = (200, 302, 404) if name.startswith("my_figure") else (200, 302)
                 if name == "my_purpose":  # an empty form: refused with a reason, or no staff record to record for
                     expected = (400, 404)
-                if name in QUERY:
+                if name in REFUSED:
                     expected = (400,)
                 assert status in expected, (name, role, status)
             else:

@@ -20,6 +20,9 @@ def one_decimal(value: Any) -> str:
     """One decimal place, half rounded up, with thousands separators: 6.25 -> "6.3" (1 of 16), never the
     "6.2" of binary floating point's round-half-even; every page and the evidence pack use this."""
     exact = Decimal(repr(float(value))) if isinstance(value, float) else Decimal(value)
+    # A rate made in binary floating point carries its error in the 15th digit (100 * (1915 / 400) is
+    # 478.74999999999994): settle that at nine decimals first, then round the half up.
+    exact = exact.quantize(Decimal("1e-9"))
     return f"{exact.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):,}"
 
 
