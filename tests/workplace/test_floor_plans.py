@@ -187,3 +187,11 @@ def test_the_desks_page_draws_placed_desks_at_their_coordinates(client, estates)
     assert ">N-1-001</text>" in page and "2 of 3 desks on this page placed on the plan" in page
     assert "25% across, 50% down" in page and 'data-testid="floor-1"' in page  # the list beside it
     assert " style=" not in page.split("<main", 1)[-1]  # the strict CSP: no inline styles
+
+
+def test_a_plan_outliving_its_floors_desks_can_still_be_removed(client, estates) -> None:
+    client.force_login(estates)
+    client.post(plan_url(), {"image": upload(png(40, 20))})
+    Desk.objects.filter(site__code="newport", floor="1").update(floor="2")
+    assert client.post(plan_url(), {"image": upload(png(40, 20))}).status_code == 404  # no new plan there
+    assert client.post(plan_url(), {"remove": "1"}).status_code == 302 and not FloorPlan.objects.exists()

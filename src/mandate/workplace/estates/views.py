@@ -196,14 +196,14 @@ def floor_plan(request: HttpRequest, code: str, floor: str) -> HttpResponse:
     back = redirect(f"{reverse('workplace:estates_desks')}?site={site.code}")
     if request.method != "POST":
         return back
-    if not Desk.objects.filter(site=site, floor=floor).exists():
-        raise Http404("No desks on that floor.")
-    if request.POST.get("remove"):
+    if request.POST.get("remove"):  # allowed even when the floor's desks have gone, so no plan is stranded
         deleted, _ = FloorPlan.objects.filter(site=site, floor=floor).delete()
         if deleted:
             record(request.user, "estates.floor_plan_removed", "Site", site.code, floor=floor)
             messages.success(request, f"Removed the plan of floor {floor}.")
         return back
+    if not Desk.objects.filter(site=site, floor=floor).exists():
+        raise Http404("No desks on that floor.")
     form = PlanForm(request.POST, request.FILES)
     upload = request.FILES.get("image") if form.is_valid() else None
     if upload is None:
