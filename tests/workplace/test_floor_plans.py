@@ -195,3 +195,14 @@ def test_a_plan_outliving_its_floors_desks_can_still_be_removed(client, estates)
     Desk.objects.filter(site__code="newport", floor="1").update(floor="2")
     assert client.post(plan_url(), {"image": upload(png(40, 20))}).status_code == 404  # no new plan there
     assert client.post(plan_url(), {"remove": "1"}).status_code == 302 and not FloorPlan.objects.exists()
+
+
+def test_a_floor_named_with_a_slash_still_has_its_plan(client, employer_org, estates) -> None:
+    services.import_desks(employer_org, "desks.csv", b"site_code,code,floor,x,y\nnewport,M-1,1/2,50,50\n", estates)
+    client.force_login(estates)
+    client.post(plan_url("1/2"), {"image": upload(png(40, 20))})
+    assert FloorPlan.objects.get().floor == "1/2"
+    page = client.get(reverse("workplace:estates_desks") + "?site=newport").content.decode()
+    assert 'data-desk="M-1"><circle cx="20" cy="10"' in page
+    image = client.get(reverse("workplace:estates_floor_plan_image", args=["newport", "1/2"]))
+    assert image.status_code == 200 and image.content == png(40, 20)
