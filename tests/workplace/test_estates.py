@@ -217,6 +217,19 @@ def test_least_privilege(client, employer_org, make_user) -> None:
             status = client.get(reverse(name)).status_code
             assert (status == 200) == (role in PAGES[name]), (role, name, status)
             assert status in (200, 403)
+    # the floor plan routes (tests/workplace/test_floor_plans.py): estates alone changes a plan, every employer
+    # role may see its image
+    from mandate.workplace.estates.models import FloorPlan
+
+    FloorPlan.objects.create(site=Site.objects.get(code="newport"), floor="1", content_type=FloorPlan.PNG,
+                             image=b"\x89PNG", width=1, height=1)
+    for role, user in sorted(users.items(), key=lambda item: item[0] == "estates_manager"):  # estates last
+        client.force_login(user)
+        image = client.get(reverse("workplace:estates_floor_plan_image", args=["newport", "1"]))
+        assert image.status_code == 200, role
+        change = client.post(reverse("workplace:estates_floor_plan", args=["newport", "1"]), {"remove": "1"})
+        assert change.status_code == (302 if role == "estates_manager" else 403), role
+    assert not FloorPlan.objects.exists()
 
 
 def test_the_journey_through_the_pages(client, employer_org, make_user) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import secrets
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -54,10 +55,28 @@ class Desk(models.Model):
     active = models.BooleanField(default=True, help_text="Bookable; untick to withdraw without losing history.")
     token = models.CharField(max_length=32, unique=True, default=new_token, editable=False,
                              help_text="The secret in the desk's check-in QR code.")
+    x = models.DecimalField(
+        "Across the plan (%)", max_digits=5, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Where the desk is on the floor plan: 0 is the left edge, 100 the right. Leave empty if unplaced.")
+    y = models.DecimalField(
+        "Down the plan (%)", max_digits=5, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="0 is the top edge of the floor plan, 100 the bottom.")
 
     class Meta:
         ordering = ["site__name", "floor", "zone", "code"]
-        constraints = [models.UniqueConstraint(fields=["site", "code"], name="estates_unique_desk_code")]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "code"], name="estates_unique_desk_code"),
+            models.CheckConstraint(condition=Q(x__isnull=True) | (Q(x__gte=0) & Q(x__lte=100)),
+                                   name="estates_desk_x_0_to_100"),
+            models.CheckConstraint(condition=Q(y__isnull=True) | (Q(y__gte=0) & Q(y__lte=100)),
+                                   name="estates_desk_y_0_to_100"),
+        ]
+
+    @property
+    def placed(self) -> bool:
+        return self.x is not None and self.y is not None
 
     def __str__(self) -> str:
         return f"{self.code} ({self.site.name}, floor {self.floor})"
@@ -67,6 +86,31 @@ class Desk(models.Model):
 
     def has(self, required: set[str]) -> bool:
         return all(getattr(self, name) for name in required)
+
+
+class FloorPlan(models.Model):
+    """A floor's plan image (PNG or JPEG, checked by its content), once per site and floor. The bytes live in
+    the database, so a plan is replaced or removed in one transaction and no upload path exists to abuse."""
+
+    PNG, JPEG = "image/png", "image/jpeg"
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="floor_plans")
+    floor = models.CharField(max_length=32)
+    content_type = models.CharField(max_length=16, choices=[(PNG, "PNG"), (JPEG, "JPEG")])
+    image = models.BinaryField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["site", "floor"], name="estates_one_plan_per_floor"),
+            models.CheckConstraint(condition=Q(content_type__in=("image/png", "image/jpeg")),
+                                   name="estates_plan_png_or_jpeg"),
+            models.CheckConstraint(condition=Q(width__gte=1) & Q(height__gte=1), name="estates_plan_has_size"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Plan of floor {self.floor} at {self.site.name}"
 
 
 class SiteRules(models.Model):

@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,12 +19,12 @@ from django.utils import timezone
 from mandate.platform import exports
 from mandate.platform.audit import record
 from mandate.policy.errors import InputError
-from mandate.workplace.estates.models import ATTRIBUTES, Booking, Desk, DeskEntitlement, SiteRules
+from mandate.workplace.estates.models import ATTRIBUTES, Booking, Desk, DeskEntitlement, FloorPlan, SiteRules
 from mandate.workplace.importers import ImportRefused
 from mandate.workplace.models import Adjustment, Organisation, PresenceRecord, Site, StaffMember
 
 LONDON = ZoneInfo("Europe/London")
-DESK_COLUMNS = ["site_code", "code", "floor", "zone", "kind", *ATTRIBUTES, "reserved", "active"]
+DESK_COLUMNS = ["site_code", "code", "floor", "zone", "kind", *ATTRIBUTES, "reserved", "active", "x", "y"]
 REQUIRED_COLUMNS = ["site_code", "code", "floor"]
 _TRUE, _FALSE = ("true", "yes", "1", "y"), ("false", "no", "0", "n", "")
 
@@ -39,8 +40,9 @@ def template_csv() -> str:
     writer = exports.csv_writer(out, lineterminator="\n")
     writer.writerow(DESK_COLUMNS)
     writer.writerow(["newport", "N-1-001", "1", "East quiet", "desk", "true", "true", "true", "true", "false",
-                     "false", "true", "false", "true"])
-    writer.writerow(["newport", "N-1-R01", "1", "East", "room", *(["false"] * len(ATTRIBUTES)), "false", "true"])
+                     "false", "true", "false", "true", "12.5", "40"])
+    writer.writerow(["newport", "N-1-R01", "1", "East", "room", *(["false"] * len(ATTRIBUTES)), "false", "true",
+                     "", ""])
     return out.getvalue()
 
 
@@ -145,8 +147,101 @@ def _desk_row(line: int, row: dict[str, Any], sites: dict[str, Site], organisati
             values[name] = raw in _TRUE
         else:
             fail(line, name, f"'{raw}' must be true or false")
+    if "x" in row or "y" in row:  # positions only when the file has the columns: an older file keeps them
+        given = {name: (row.get(name) or "").strip() for name in ("x", "y")}
+        place = {name: _percentage(line, name, given[name], fail) for name in ("x", "y")}
+        if bool(given["x"]) != bool(given["y"]):
+            fail(line, "x" if not given["x"] else "y", "give both x and y (or leave both empty)")
+        values.update(place)
     values.update(site=site, kind=kind, **texts)
     return values
+
+
+def _percentage(line: int, name: str, raw: str | None, fail: Any) -> Decimal | None:
+    """A position on the plan, as a percentage of its width (x) or height (y), to two decimal places."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite():
+        fail(line, name, f"'{text}' is not a number (give a percentage from 0 to 100)")
+        return None
+    if not 0 <= value <= 100:
+        fail(line, name, f"{text} is outside 0 to 100 (a percentage of the plan's "
+                         f"{'width' if name == 'x' else 'height'})")
+        return None
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+# --- floor plans -------------------------------------------------------------------------------------------------
+
+PLAN_MAX_BYTES = 5 * 1024 * 1024
+PLAN_MAX_SIDE = 10000
+
+
+class PlanRefused(Exception):
+    """An upload that is not a usable PNG or JPEG; the message says why."""
+
+
+def check_plan_image(data: bytes) -> tuple[str, int, int]:
+    """The content type, width and height of a PNG or JPEG, read from its content by Pillow (never trusting
+    the file name or the browser's type); PlanRefused otherwise."""
+    from PIL import Image, UnidentifiedImageError
+
+    if len(data) > PLAN_MAX_BYTES:
+        raise PlanRefused(f"the image is over {PLAN_MAX_BYTES // (1024 * 1024)} MB: save it smaller")
+    if not data:
+        raise PlanRefused("the file is empty")
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            kind = probe.format
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            if width > PLAN_MAX_SIDE or height > PLAN_MAX_SIDE:
+                raise PlanRefused(f"the image is {width} × {height} pixels: at most {PLAN_MAX_SIDE} a side")
+            image.load()
+    except PlanRefused:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise PlanRefused("the file is not a PNG or JPEG image") from None
+    except (OSError, SyntaxError, ValueError):
+        raise PlanRefused("the image is damaged or cut short") from None
+    types = {"PNG": FloorPlan.PNG, "JPEG": FloorPlan.JPEG}
+    if kind not in types:
+        raise PlanRefused(f"the image is {kind or 'of an unknown kind'}: give a PNG or JPEG")
+    return types[kind], width, height
+
+
+def save_floor_plan(site: Site, floor: str, upload: Any, actor: Any) -> FloorPlan:
+    """Check the upload whole, then create or replace the floor's plan (one per site and floor)."""
+    if upload.size is not None and upload.size > PLAN_MAX_BYTES:
+        raise PlanRefused(f"the image is over {PLAN_MAX_BYTES // (1024 * 1024)} MB: save it smaller")
+    data = upload.read(PLAN_MAX_BYTES + 1)
+    content_type, width, height = check_plan_image(data)
+    with transaction.atomic():
+        plan, created = FloorPlan.objects.update_or_create(
+            site=site, floor=floor,
+            defaults={"content_type": content_type, "image": data, "width": width, "height": height})
+        record(actor, "estates.floor_plan_saved", "Site", site.code, floor=floor, replaced=not created,
+               bytes=len(data), width=width, height=height)
+    return plan
+
+
+@dataclass(frozen=True)
+class Marker:
+    desk: Desk
+    cx: float
+    cy: float
+
+
+def markers(plan: FloorPlan, desks: list[Desk]) -> list[Marker]:
+    """The placed desks as points in the plan's own pixels (the SVG's viewBox is the image's size)."""
+    return [Marker(d, round(float(d.x) * plan.width / 100, 2), round(float(d.y) * plan.height / 100, 2))
+            for d in desks if d.x is not None and d.y is not None]
 
 
 # --- booking -----------------------------------------------------------------------------------------------------

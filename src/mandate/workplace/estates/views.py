@@ -28,7 +28,7 @@ from mandate.platform.audit import record
 from mandate.platform.roles import EMPLOYER_ROLES, has_role, role_required
 from mandate.workplace.access import organisation_for
 from mandate.workplace.estates import services
-from mandate.workplace.estates.models import ATTRIBUTES, Booking, Desk, SiteRules
+from mandate.workplace.estates.models import ATTRIBUTES, Booking, Desk, FloorPlan, SiteRules
 from mandate.workplace.importers import ImportRefused
 from mandate.workplace.models import Site, StaffMember
 
@@ -39,12 +39,24 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
 class DeskForm(forms.ModelForm):
     class Meta:
         model = Desk
-        fields = ["site", "code", "floor", "zone", "kind", *ATTRIBUTES, "reserved", "active"]
+        fields = ["site", "code", "floor", "zone", "kind", *ATTRIBUTES, "reserved", "active", "x", "y"]
 
     def __init__(self, *args: Any, organisation: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = Site.objects.filter(  # type: ignore[attr-defined]  # a ModelChoiceField
             organisation=organisation)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if ("x" in data and "y" in data) and (data["x"] is None) != (data["y"] is None):
+            self.add_error("x" if data["x"] is None else "y", "Give both positions on the plan, or neither.")
+        return data
+
+
+class PlanForm(forms.Form):
+    image = forms.FileField(label="Floor plan image (PNG or JPEG)", required=False,
+                            help_text=f"At most {services.PLAN_MAX_BYTES // (1024 * 1024)} MB. Place desks on it "
+                                      "with x and y (percentages) in the desks file or on each desk's page.")
 
 
 class RulesForm(forms.ModelForm):
@@ -138,8 +150,18 @@ def desks(request: HttpRequest) -> HttpResponse:
     floors: dict[str, list[Desk]] = {}
     for desk in page:
         floors.setdefault(desk.floor, []).append(desk)
+    plans = {p.floor: p for p in FloorPlan.objects.filter(site=site, floor__in=floors).defer("image")}
+    shown = []
+    for floor, on_floor in floors.items():
+        plan = plans.get(floor)
+        side = max(plan.width, plan.height) if plan else 0
+        shown.append({"floor": floor, "desks": on_floor, "plan": plan,
+                      "markers": services.markers(plan, on_floor) if plan else [],
+                      "radius": round(side / 90, 2), "font": round(side / 55, 2), "label_dy": round(-side / 60, 2),
+                      "stroke": round(side / 400, 2)})
     return render(request, "workplace/estates/desks.html", {
-        "organisation": organisation, "sites": sites, "site": site, "floors": floors, "page": page,
+        "organisation": organisation, "sites": sites, "site": site, "floors": shown, "page": page,
+        "plan_form": PlanForm(),
         "upload": upload, "refusal": refusal, "attributes": ATTRIBUTES,
         "rules_form": RulesForm(instance=services.rules_for(site)) if site else None},
         status=400 if refusal else 200)
@@ -162,7 +184,47 @@ def desks_csv(request: HttpRequest) -> HttpResponse:
     for d in Desk.objects.filter(site__organisation=organisation).select_related("site"):
         writer.writerow([d.site.code, d.code, d.floor, d.zone, d.kind,
                          *[str(getattr(d, a)).lower() for a in ATTRIBUTES], str(d.reserved).lower(),
-                         str(d.active).lower()])
+                         str(d.active).lower(), "" if d.x is None else d.x, "" if d.y is None else d.y])
+    return response
+
+
+@role_required(ESTATES)
+def floor_plan(request: HttpRequest, code: str, floor: str) -> HttpResponse:
+    """Upload, replace (POST with an image) or remove (POST with `remove`) a floor's plan."""
+    organisation = organisation_for(request)
+    site = get_object_or_404(Site, organisation=organisation, code=code)
+    back = redirect(f"{reverse('workplace:estates_desks')}?site={site.code}")
+    if request.method != "POST":
+        return back
+    if request.POST.get("remove"):  # allowed even when the floor's desks have gone, so no plan is stranded
+        deleted, _ = FloorPlan.objects.filter(site=site, floor=floor).delete()
+        if deleted:
+            record(request.user, "estates.floor_plan_removed", "Site", site.code, floor=floor)
+            messages.success(request, f"Removed the plan of floor {floor}.")
+        return back
+    if not Desk.objects.filter(site=site, floor=floor).exists():
+        raise Http404("No desks on that floor.")
+    form = PlanForm(request.POST, request.FILES)
+    upload = request.FILES.get("image") if form.is_valid() else None
+    if upload is None:
+        messages.error(request, f"Choose a PNG or JPEG image for floor {floor}.")
+        return back
+    try:
+        plan = services.save_floor_plan(site, floor, upload, request.user)
+    except services.PlanRefused as exc:
+        messages.error(request, f"The plan of floor {floor} was not saved: {exc}")
+        return back
+    messages.success(request, f"Saved the plan of floor {floor} ({plan.width} × {plan.height} pixels).")
+    return back
+
+
+@role_required(*EMPLOYER_ROLES)
+def floor_plan_image(request: HttpRequest, code: str, floor: str) -> HttpResponse:
+    organisation = organisation_for(request)
+    plan = get_object_or_404(FloorPlan, site__organisation=organisation, site__code=code, floor=floor)
+    response = HttpResponse(bytes(plan.image), content_type=plan.content_type)
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 
