@@ -3,11 +3,11 @@ two threads importing the same acknowledgement record one proof of receipt and r
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 import pytest
 from django.db import connection
+from tests.race import race
 from tests.union.action_helpers import counted_ballot
 
 from mandate.platform import exchange as ex
@@ -17,25 +17,7 @@ from mandate.union.models import ActionNotice, Mandate
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _race(target, n: int = 2) -> list[object]:
-    results: list[object] = []
-    barrier = threading.Barrier(n)
-
-    def run() -> None:
-        barrier.wait()
-        try:
-            results.append(target())
-        except Exception as exc:  # noqa: BLE001 - the refusal is the result being compared
-            results.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
+_race = race
 
 
 def test_concurrent_notice_and_acknowledgement(union_org):

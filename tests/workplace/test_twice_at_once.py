@@ -4,11 +4,11 @@ same day's purpose leave one row; two withdrawals of one adjustment make one ent
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from django.core import mail
 from django.db import connection
+from tests.race import race
 
 from mandate.platform.models import AuditEntry
 from mandate.workplace.models import OfficeDayPurpose, Organisation, ReviewReminder, StaffMember
@@ -18,25 +18,7 @@ from mandate.workplace.reminders import send_review_reminders
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _race(target, n: int = 2) -> list[object]:  # type: ignore[no-untyped-def]
-    results: list[object] = []
-    barrier = threading.Barrier(n)
-
-    def run() -> None:
-        barrier.wait()
-        try:
-            results.append(target())
-        except Exception as exc:  # noqa: BLE001 - the refusal is the result being compared
-            results.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
+_race = race
 
 
 def test_reminders_and_purposes_twice_at_once(ledger, make_user, client) -> None:
