@@ -25,6 +25,11 @@ def test_unavailable_is_503_try_again(text, caplog):
     assert [r.getMessage() for r in caplog.records] == [
         "503 POST /vote/pcs/b/api/cast.json: the database is unavailable (OperationalError)"]
     assert not any(r.exc_info for r in caplog.records)
+    caplog.clear()
+    link = RequestFactory().get("/vote/pcs/b/link/1-SECRETKEY/")
+    with caplog.at_level(logging.WARNING, logger="mandate.platform"):
+        middleware.process_exception(link, OperationalError(text))
+    assert "SECRETKEY" not in caplog.text and "/vote/pcs/b" in caplog.text  # a link's key never reaches the log
     page = middleware.process_exception(RequestFactory().get("/union/"), OperationalError(text))
     assert page is not None and page.status_code == 503 and b"Briefly unavailable" in page.content
 

@@ -141,8 +141,11 @@ class DatabaseUnavailableMiddleware:
         if not any(marker in text for marker in UNAVAILABLE):
             return None
         # A dead connection is closed by Django itself at the end of the request (close_old_connections).
+        # The route's name, not its path: a voting link's path holds the member's access key.
+        match = getattr(request, "resolver_match", None)
+        where = match.view_name if match is not None else request.path.split("/link/")[0]
         logging.getLogger("mandate.platform").warning("503 %s %s: the database is unavailable (%s)", request.method,
-                                                      request.path, type(exception).__name__)
+                                                      where, type(exception).__name__)
         message = "The service is briefly unavailable: nothing was done. Please try again in a few seconds."
         response: HttpResponseBase
         if request.path.endswith(".json") or "application/json" in request.headers.get("Accept", ""):
