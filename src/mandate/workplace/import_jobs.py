@@ -87,9 +87,7 @@ def run_import(progress: jobs.Progress, organisation_id: int, import_kind: str, 
         batch = result.batch
         return jobs.Result(url=url, text=f"This file was already imported on {human_date(batch.imported_at)} "
                                          f"({_plural(batch.rows, 'row')}): nothing changed.")
-    from mandate.workplace.purposes import PurposeImportResult
-
-    if isinstance(result, OrganisationImportResult | PurposeImportResult):
+    if isinstance(result, OrganisationImportResult):  # the organisation's files and the purposes
         text = (f"Imported {filename}: {_plural(result.rows, 'row')} read; {intcomma(result.created)} added, "
                 f"{intcomma(result.updated)} updated, {intcomma(result.unchanged)} unchanged.")
     else:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,6 +42,7 @@ from mandate.workplace.models import (
     PresenceRecord,
     StaffMember,
 )
+from mandate.workplace.organisation_import import OrganisationImportResult
 
 LONDON = ZoneInfo("Europe/London")
 PURPOSE_LABELS = dict(DAY_PURPOSES)
@@ -132,22 +133,12 @@ def _actor(actor: Any) -> str:
 
 # -- HR's import ----------------------------------------------------------------------------------------------
 
-@dataclass
-class PurposeImportResult:
-    batch: ImportBatch
-    already_imported: bool
-    rows: int
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    counts: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def written(self) -> int:
-        return self.created + self.updated
+def PurposeImportResult(*args: Any, **kwargs: Any) -> OrganisationImportResult:
+    """A purposes import's result: the organisation imports' own result, of kind "purposes"."""
+    return OrganisationImportResult("purposes", *args, **kwargs)
 
 
-def import_purposes_file(organisation: Organisation, filename: str, data: bytes, actor: Any) -> PurposeImportResult:
+def import_purposes_file(organisation: Organisation, filename: str, data: bytes, actor: Any) -> OrganisationImportResult:
     """Validate and import a file of purposes (`staff_id`, `date`, `purpose`, optional `note`); raise
     ImportRefused (nothing written) if any row is bad. A row is keyed by person and date: a new one is
     added, a known one updated (the person's own entry is replaced by HR's), the same one again unchanged."""
